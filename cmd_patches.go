@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/agentic-optimizer/optimizer/internal/gitx"
+	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/store"
+)
+
+func applyCmd(ctx context.Context, c *cli, args []string) int {
+	return applyOrRollback(ctx, c, args, "apply", "Apply verifies a stored patch against its CID and applies it to the work tree\n(3-way when the files moved on since the patch was made).")
+}
+
+func rollbackCmd(ctx context.Context, c *cli, args []string) int {
+	return applyOrRollback(ctx, c, args, "rollback", "Rollback verifies a stored patch's reverse against its CID and applies it, undoing `optimizer apply`.")
+}
+
+func applyOrRollback(ctx context.Context, c *cli, args []string, name, summary string) int {
+	fs := newFlagSet(name, "optimizer "+name+" [--repo DIR] [--out DIR] ID|CID", summary, c.stderr)
+	repoDir := fs.String("repo", ".", "directory inside the git work tree to change")
+	out := fs.String("out", "", "output directory that holds the patches (default <repo>/.optimizer)")
+	if st := fs.parse(args); st >= 0 {
+		return st
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(c.stderr, "optimizer %s: want exactly one patch ID or CID (see `optimizer patches list`), got %d\n", name, fs.NArg())
+		return exitUsage
+	}
+	if *out == "" {
+		*out = filepath.Join(*repoDir, ".optimizer")
+	}
+	repo, err := gitx.Open(ctx, *repoDir)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "optimizer %s: %v\n", name, err)
+		return exitUsage
+	}
+	dir := patch.Dir{Path: *out}
+	do := dir.Apply
+	if name == "rollback" {
+		do = dir.Rollback
+	}
+	meta, err := do(ctx, repo.Root, fs.Arg(0))
+	switch {
+	case err == nil:
+	case errors.Is(err, patch.ErrNotFound), errors.Is(err, patch.ErrAmbiguous):
+		fmt.Fprintf(c.stderr, "optimizer %s: %v\n", name, err)
+		return exitUsage
+	default:
+		fmt.Fprintf(c.stderr, "optimizer %s: %v\n", name, err)
+		return exitRejected
+	}
+	if name == "apply" {
+		fmt.Fprintf(c.stdout, "applied %s (%s) to %s\nundo with: optimizer rollback --out %s %s\n", meta.ID, meta.CID, repo.Root, *out, meta.ID)
+	} else {
+		fmt.Fprintf(c.stdout, "rolled back %s (%s) in %s\n", meta.ID, meta.CID, repo.Root)
+	}
+	return exitOK
+}
+
+func patchesCmd(ctx context.Context, c *cli, args []string) int {
+	fs := newFlagSet("patches", "optimizer patches [--out DIR] [list | show ID|CID]", "Patches lists the stored patches, or shows one: its metadata, then the patch.", c.stderr)
+	out := fs.String("out", ".optimizer", "output directory that holds the patches")
+	if st := fs.parse(args); st >= 0 {
+		return st
+	}
+	dir := patch.Dir{Path: *out}
+	sub := "list"
+	if fs.NArg() > 0 {
+		sub = fs.Arg(0)
+	}
+	switch {
+	case sub == "list" && fs.NArg() <= 1:
+		metas, err := dir.List()
+		if err != nil {
+			fmt.Fprintf(c.stderr, "optimizer patches: %v\n", err)
+			return exitUsage
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "ID\tCID\tMETHOD\tTARGET\tCREATED\tFILES\n")
+		for _, m := range metas {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\n", m.ID, m.CID, m.Method, m.Target, m.Created.Format("2006-01-02 15:04"), len(m.Files))
+		}
+		tw.Flush()
+		return exitOK
+	case sub == "show" && fs.NArg() == 2:
+		m, err := dir.Find(fs.Arg(1))
+		if err != nil {
+			fmt.Fprintf(c.stderr, "optimizer patches: %v\n", err)
+			return exitUsage
+		}
+		forward, _, err := dir.Load(m)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "optimizer patches: %v\n", err)
+			return exitRejected
+		}
+		b, _ := jsonIndent(m)
+		c.stdout.Write(b)
+		c.stdout.Write(forward)
+		return exitOK
+	}
+	fmt.Fprintf(c.stderr, "optimizer patches: want `list` or `show ID`, got %q\n", fs.Args())
+	return exitUsage
+}
+
+func cidCmd(ctx context.Context, c *cli, args []string) int {
+	fs := newFlagSet("cid", "optimizer cid [--cid-version 0|1] FILE…",
+		"Cid prints the IPFS CID of each file — the CID that `ipfs add --only-hash --cid-version=N FILE`\n"+
+			"prints with kubo's defaults. With one file it prints the CID alone; with several, `CID  FILE` lines.", c.stderr)
+	version := fs.Int("cid-version", 1, "CID version: 1 (raw leaves, bafk…/bafy…) or 0 (Qm…)")
+	if st := fs.parse(args); st >= 0 {
+		return st
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(c.stderr, "optimizer cid: want at least one FILE")
+		return exitUsage
+	}
+	if *version != 0 && *version != 1 {
+		fmt.Fprintf(c.stderr, "optimizer cid: --cid-version %d: want 0 or 1\n", *version)
+		return exitUsage
+	}
+	for _, name := range fs.Args() {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "optimizer cid: %v\n", err)
+			return exitUsage
+		}
+		id, err := store.CID(f, *version)
+		f.Close()
+		if err != nil {
+			fmt.Fprintf(c.stderr, "optimizer cid: %s: %v\n", name, err)
+			return exitRejected
+		}
+		if fs.NArg() == 1 {
+			fmt.Fprintln(c.stdout, id)
+		} else {
+			fmt.Fprintf(c.stdout, "%s  %s\n", id, name)
+		}
+	}
+	return exitOK
+}
+
+func jsonIndent(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	return append(b, '\n'), err
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/agentic-optimizer/optimizer/internal/config"
+	"github.com/agentic-optimizer/optimizer/internal/pipeline"
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
+)
+
+// addConfigFlags defines the flags that every validating command shares.
+func addConfigFlags(fs *flagSet) (repo, configFile *string) {
+	repo = fs.String("repo", ".", "directory of the Go module to work on, inside a git work tree")
+	configFile = fs.String("config", "", "configuration file (default <repo>/.github/optimizer.yml when it exists)")
+	fs.configString("objective", "objective", "what counts as better: speed, allocs or quality (default quality)")
+	fs.configString("timeout", "timeout", "time limit, e.g. 10m (default 30m)")
+	fs.configString("worktree-base", "worktree_base", "directory for the agents' worktrees (default $TMPDIR/optimizer-worktrees)")
+	return repo, configFile
+}
+
+// loadConfig loads the configuration for the module at repo.
+func loadConfig(c *cli, fs *flagSet, repo, configFile string) (*config.Config, bool) {
+	cfg, err := config.Load(repo, fs.configFlags(), c.getenv, configFile)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "optimizer: %v\n", err)
+		return nil, false
+	}
+	if cfg.Out == "" {
+		cfg.Out = filepath.Join(repo, ".optimizer")
+	}
+	return cfg, true
+}
+
+func runCmd(ctx context.Context, c *cli, args []string) int {
+	fs := newFlagSet("run", "optimizer run [--repo DIR] [--method M[,M…]] [--paths PKG_OR_FILE…] [--base REF] [--objective quality] [--control auto|patch] [--out DIR] [--max-agents N] [--timeout DUR] [--dry-run] [--json]",
+		"Run optimizes a Go module: it makes candidate changes with the chosen methods, validates each one in\n"+
+			"its own git worktree, and writes the accepted ones as patches with reverse patches and CIDs to the\n"+
+			"output directory. It never edits your files; `optimizer apply ID` does.\n\nMethods:\n"+methodList(), c.stderr)
+	repo, configFile := addConfigFlags(fs)
+	fs.configList("method", "methods", "methods to run, comma-separated (default modernize)")
+	fs.configList("paths", "paths", "target packages or files, relative to --repo, comma-separated or repeated (default: the whole module)")
+	fs.configString("base", "base", "git ref to compare with: only packages with files changed since its merge base are targets")
+	fs.configString("control", "control", "how to publish: auto or patch (github comes with a later version; default auto)")
+	fs.configString("out", "out", "output directory (default <repo>/.optimizer)")
+	fs.configString("max-agents", "max_agents", "agents working in parallel, each in its own worktree (default 5)")
+	fs.configString("cid-version", "cid_version", "CID version of stored patches: 1 (default) or 0")
+	fs.configBool("dry-run", "dry_run", "validate but write nothing: no patches, no report file")
+	asJSON := fs.Bool("json", false, "print report.json on stdout")
+	if st := fs.parse(args); st >= 0 {
+		return st
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(c.stderr, "optimizer run: unexpected argument %q (targets go in --paths)\n", fs.Arg(0))
+		return exitUsage
+	}
+	cfg, ok := loadConfig(c, fs, *repo, *configFile)
+	if !ok {
+		return exitUsage
+	}
+	logf := func(format string, args ...any) { fmt.Fprintf(c.stderr, "optimizer: "+format+"\n", args...) }
+	rep, err := pipeline.Run(ctx, cfg, *repo, logf)
+	if rep != nil {
+		if !cfg.DryRun {
+			path := filepath.Join(cfg.Out, "report.json")
+			if werr := rep.Write(path); werr != nil {
+				fmt.Fprintf(c.stderr, "optimizer: %v\n", werr)
+				return exitRejected
+			}
+			logf("report written to %s", path)
+		}
+		rep.Summary(c.stderr)
+		if *asJSON {
+			b, jerr := rep.JSON()
+			if jerr == nil {
+				c.stdout.Write(b)
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(c.stderr, "optimizer: %v\n", err)
+		if errors.Is(err, pipeline.ErrUsage) || errors.Is(err, sandbox.ErrToolchain) {
+			return exitUsage
+		}
+		return exitRejected
+	}
+	return exitOK
+}
+
+func methodList() string {
+	var b strings.Builder
+	for _, m := range pipeline.Methods() {
+		fmt.Fprintf(&b, "  %-10s %s\n", m.Name(), m.Doc())
+	}
+	return b.String()
+}

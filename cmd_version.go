@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+)
+
+func versionCmd(ctx context.Context, c *cli, args []string) int {
+	fs := newFlagSet("version", "optimizer version", "Version prints the optimizer's version, its commit and the Go toolchain it was built with.", c.stderr)
+	if st := fs.parse(args); st >= 0 {
+		return st
+	}
+	version, commit := "(devel)", ""
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if info.Main.Version != "" {
+			version = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				commit = " " + s.Value
+			}
+		}
+	}
+	fmt.Fprintf(c.stdout, "optimizer %s%s %s\n", version, commit, runtime.Version())
+	return exitOK
+}

@@ -1,0 +1,416 @@
+// Package pipeline is one optimizer run from configuration to report:
+// it finds the targets, makes one task per method and target, lets up to
+// max_agents agents work through them in their own worktrees, stores the
+// accepted patches and writes the report.
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/config"
+	"github.com/agentic-optimizer/optimizer/internal/gitx"
+	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/report"
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
+	"github.com/agentic-optimizer/optimizer/internal/stdapi"
+	"github.com/agentic-optimizer/optimizer/internal/validate"
+	"github.com/agentic-optimizer/optimizer/methods"
+	"github.com/agentic-optimizer/optimizer/methods/modernize"
+)
+
+// Methods lists every method this build has, in the order --help shows them.
+func Methods() []methods.Method {
+	return []methods.Method{modernize.New()}
+}
+
+// ErrUsage is wrapped by errors that the user fixes by changing the
+// command line or configuration (exit status 2).
+var ErrUsage = errors.New("usage")
+
+// LookupMethods resolves method names.
+func LookupMethods(names []string) ([]methods.Method, error) {
+	var out []methods.Method
+	for _, name := range names {
+		var found methods.Method
+		var known []string
+		for _, m := range Methods() {
+			known = append(known, m.Name())
+			if m.Name() == name {
+				found = m
+			}
+		}
+		if found == nil {
+			return nil, fmt.Errorf("%w: unknown method %q (this build has: %s)", ErrUsage, name, strings.Join(known, ", "))
+		}
+		out = append(out, found)
+	}
+	return out, nil
+}
+
+// Logf reports progress.
+type Logf func(format string, args ...any)
+
+// Workspace is what every command that validates needs: the repository,
+// the module inside it, a sandbox runner and the worktrees.
+type Workspace struct {
+	Repo      *gitx.Repo
+	ModuleRel string // module directory relative to the repository root
+	Head      string
+	Runner    *sandbox.Runner
+	Worktrees *gitx.Worktrees
+	Manifest  *stdapi.Manifest
+}
+
+// Open prepares a workspace for the module at repoDir. Close it.
+func Open(ctx context.Context, repoDir, worktreeBase string) (*Workspace, error) {
+	repo, err := gitx.Open(ctx, repoDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	abs, err := filepath.Abs(repoDir)
+	if err != nil {
+		return nil, err
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = r
+	}
+	if _, err := os.Stat(filepath.Join(abs, "go.mod")); err != nil {
+		return nil, fmt.Errorf("%w: %s has no go.mod (pass --repo with the directory of a Go module)", ErrUsage, repoDir)
+	}
+	rel, err := filepath.Rel(repo.Root, abs)
+	if err != nil {
+		return nil, err
+	}
+	head, err := repo.Resolve(ctx, "HEAD")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	if out, err := repo.Git(ctx, "ls-files", "--error-unmatch", filepath.ToSlash(filepath.Join(rel, "go.mod"))); err != nil || out == "" {
+		return nil, fmt.Errorf("%w: %s/go.mod is not committed (the optimizer works on the last commit; commit the module first)", ErrUsage, repoDir)
+	}
+	runner, err := sandbox.New(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ws := &Workspace{
+		Repo:      repo,
+		ModuleRel: filepath.ToSlash(rel),
+		Head:      head,
+		Runner:    runner,
+		Worktrees: &gitx.Worktrees{Repo: repo, Base: worktreeBase},
+	}
+	// Without the API manifest the types level still builds and vets; it
+	// says that it could not date the standard library's API.
+	if m, err := stdapi.Load(runner.GOROOT()); err == nil {
+		ws.Manifest = m
+	}
+	return ws, nil
+}
+
+// Close removes every worktree and the sandbox's private directory.
+func (ws *Workspace) Close(ctx context.Context) error {
+	err := ws.Worktrees.RemoveAll(ctx)
+	if cerr := ws.Runner.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Validator returns a validator for patches confined to allowed
+// (repository-relative directories; empty means the module).
+func (ws *Workspace) Validator(cfg *config.Config, allowed []string) *validate.Validator {
+	return &validate.Validator{
+		Runner:    ws.Runner,
+		Manifest:  ws.Manifest,
+		Objective: cfg.Objective,
+		ModuleDir: ws.ModuleRel,
+		Allowed:   allowed,
+		Timeout:   cfg.Timeout,
+	}
+}
+
+// Run performs one optimizer run and returns its report. The report is
+// complete for whatever finished even when the run is cancelled.
+func Run(ctx context.Context, cfg *config.Config, repoDir string, logf Logf) (*report.Report, error) {
+	start := time.Now()
+	ms, err := LookupMethods(cfg.Methods)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Objective != "quality" {
+		return nil, fmt.Errorf("%w: objective %q needs the performance level, which this build does not have yet (use --objective quality)", ErrUsage, cfg.Objective)
+	}
+	if cfg.Control == "github" {
+		return nil, fmt.Errorf("%w: control %q is not available in this build (use --control patch or auto)", ErrUsage, cfg.Control)
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	ws, err := Open(ctx, repoDir, cfg.WorktreeBase)
+	if err != nil {
+		return nil, err
+	}
+	defer ws.Close(ctx)
+
+	rep := &report.Report{
+		Version:   report.Version,
+		Repo:      ws.Repo.Root,
+		Base:      ws.Head,
+		Objective: cfg.Objective,
+		Started:   start.UTC(),
+		Levels:    validate.Levels(),
+		Tasks:     []report.Task{},
+		ChangeControl: report.ChangeControl{
+			Mode: "patch",
+		},
+	}
+	for _, m := range ms {
+		rep.Methods = append(rep.Methods, m.Name())
+	}
+	if cfg.Control == "auto" {
+		rep.ChangeControl.FallbackReason = "GitHub change control is not available in this build; patches written to the output directory"
+	}
+
+	logf("analyze %s at %.12s", ws.ModuleRel, ws.Head)
+	first, err := ws.Worktrees.Add(ctx, "1", ws.Head)
+	if err != nil {
+		return nil, err
+	}
+	mod, err := analysis.Load(ctx, filepath.Join(first.Dir, ws.ModuleRel), sandbox.TrustedEnv())
+	if err != nil {
+		return nil, err
+	}
+	rep.Module = mod.Path
+	targets, err := selectTargets(ctx, cfg, ws, mod, first)
+	if err != nil {
+		return nil, err
+	}
+	var tasks []*methods.Task
+	for _, m := range ms {
+		for _, p := range targets {
+			if len(p.GoFiles)+len(p.TestFiles) == 0 {
+				continue
+			}
+			tasks = append(tasks, &methods.Task{ID: m.Name() + ":" + p.Pattern(), Package: p, Module: mod, Objective: cfg.Objective})
+		}
+	}
+	logf("%d targets, %d tasks", len(targets), len(tasks))
+
+	agents := min(cfg.MaxAgents, max(len(tasks), 1))
+	results := make([]report.Task, len(tasks))
+	accepted := make([][]*methods.Candidate, len(tasks))
+	var (
+		wg       sync.WaitGroup
+		next     = make(chan int)
+		mu       sync.Mutex
+		done     int
+		setupMu  sync.Mutex
+		setupErr error
+	)
+	for a := 1; a <= agents; a++ {
+		wg.Go(func() {
+			wt := first
+			if a > 1 {
+				w, err := ws.Worktrees.Add(ctx, fmt.Sprint(a), ws.Head)
+				if err != nil {
+					setupMu.Lock()
+					setupErr = errors.Join(setupErr, err)
+					setupMu.Unlock()
+					return // the other agents take the tasks
+
+				}
+				wt = w
+			}
+			for i := range next {
+				t := tasks[i]
+				var agentLog Logf = func(format string, args ...any) {
+					logf("agent %d: %s: %s", a, t.ID, fmt.Sprintf(format, args...))
+				}
+				results[i], accepted[i] = runTask(ctx, cfg, ws, wt, ms, t, a, agentLog)
+				mu.Lock()
+				done++
+				logf("[%d/%d] %s: %s", done, len(tasks), t.ID, results[i].Status)
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for i := range tasks {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	for i, t := range tasks {
+		if results[i].ID == "" {
+			results[i] = report.Task{ID: t.ID, Target: t.Package.Pattern(), Method: methodOf(t), Status: report.StatusFailed, Error: "not run: " + cause(ctx, setupErr)}
+		}
+	}
+	rep.Tasks = results
+
+	if !cfg.DryRun {
+		if err := store(cfg, ws, rep, tasks, accepted); err != nil {
+			return rep, err
+		}
+	}
+	rep.Tally(agents, time.Since(start))
+	if ctx.Err() != nil {
+		rep.Notes = append(rep.Notes, "run stopped early: "+cause(ctx, nil))
+	}
+	return rep, nil
+}
+
+func methodOf(t *methods.Task) string {
+	name, _, _ := strings.Cut(t.ID, ":")
+	return name
+}
+
+func cause(ctx context.Context, setupErr error) string {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return "the run's timeout was reached (raise --timeout)"
+	case ctx.Err() != nil:
+		return "the run was interrupted"
+	case setupErr != nil:
+		return setupErr.Error()
+	}
+	return "no agent was available"
+}
+
+// selectTargets picks the packages to work on: the ones named by paths,
+// else the ones holding files changed since base, else the whole module.
+func selectTargets(ctx context.Context, cfg *config.Config, ws *Workspace, mod *analysis.Module, wt *gitx.Worktree) ([]*analysis.Package, error) {
+	switch {
+	case len(cfg.Paths) > 0:
+		pkgs, err := mod.Resolve(cfg.Paths)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+		return pkgs, nil
+	case cfg.Base != "":
+		base, err := ws.Repo.Resolve(ctx, cfg.Base)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+		files, err := ws.Repo.ChangedFiles(ctx, base, ws.Head)
+		if err != nil {
+			return nil, err
+		}
+		var abs []string
+		for _, f := range files {
+			abs = append(abs, filepath.Join(wt.Dir, filepath.FromSlash(f)))
+		}
+		return mod.PackagesOfFiles(abs), nil
+	}
+	return mod.Packages, nil
+}
+
+// runTask runs one method on one task in the agent's worktree.
+// It returns the task's report and its accepted candidates.
+func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Worktree, ms []methods.Method, t *methods.Task, agent int, logf Logf) (report.Task, []*methods.Candidate) {
+	start := time.Now()
+	name := methodOf(t)
+	out := report.Task{ID: t.ID, Target: t.Package.Pattern(), Method: name, Agent: agent, Candidates: []report.Candidate{}}
+	var m methods.Method
+	for _, mm := range ms {
+		if mm.Name() == name {
+			m = mm
+		}
+	}
+	pkgRel := filepath.ToSlash(filepath.Join(ws.ModuleRel, t.Package.RelDir))
+	v := ws.Validator(cfg, []string{pkgRel})
+	env := methods.Env{
+		Worktree:  wt,
+		ModuleDir: filepath.Join(wt.Dir, ws.ModuleRel),
+		GoEnv:     ws.Runner.Env(),
+		Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
+			return v.Validate(ctx, wt, p)
+		},
+		Logf: logf,
+	}
+	res, err := m.Optimize(ctx, t, env)
+	out.DurationMS = time.Since(start).Milliseconds()
+	if res != nil {
+		out.Notes = res.Notes
+		for _, c := range res.Candidates {
+			out.Candidates = append(out.Candidates, report.Candidate{
+				ID: c.ID, Description: c.Description, Analyzer: c.Analyzer, Files: c.Files,
+				SplitFrom: c.SplitFrom, Validation: c.Validation, Error: c.Error,
+			})
+		}
+	}
+	switch {
+	case err != nil:
+		out.Status, out.Error = report.StatusFailed, err.Error()
+	case res == nil || len(res.Candidates) == 0:
+		out.Status = report.StatusNoCandidates
+	case slices.ContainsFunc(res.Candidates, (*methods.Candidate).Accepted):
+		out.Status = report.StatusAccepted
+	default:
+		out.Status = report.StatusRejected
+	}
+	var accepted []*methods.Candidate
+	if res != nil {
+		for _, c := range res.Candidates {
+			if c.Accepted() {
+				accepted = append(accepted, c)
+			}
+		}
+	}
+	return out, accepted
+}
+
+// store saves every accepted candidate's patch and reverse patch in the
+// output directory and records where in the report.
+func store(cfg *config.Config, ws *Workspace, rep *report.Report, tasks []*methods.Task, accepted [][]*methods.Candidate) error {
+	dir := patch.Dir{Path: cfg.Out, CIDVersion: cfg.CIDVersion}
+	for i, t := range tasks {
+		for _, c := range accepted[i] {
+			files, err := patch.Parse(c.Patch)
+			if err != nil {
+				return fmt.Errorf("store %s: %w", c.ID, err)
+			}
+			var paths []string
+			for _, f := range files {
+				paths = append(paths, f.Path())
+			}
+			meta, err := dir.Save(c.Patch, c.Reverse, patch.Meta{
+				Task: t.ID, Target: t.Package.Pattern(), Method: methodOf(t), Analyzer: c.Analyzer,
+				Parent: ws.Head, Files: paths, Validation: mustJSON(c.Validation),
+			})
+			if err != nil {
+				return err
+			}
+			for j := range rep.Tasks[i].Candidates {
+				if rc := &rep.Tasks[i].Candidates[j]; rc.ID == c.ID {
+					rc.Patch = &report.Patch{
+						ID: meta.ID, CID: meta.CID, ReverseCID: meta.ReverseCID,
+						Path:        "patches/" + meta.ID + ".patch",
+						ReversePath: "patches/" + meta.ID + ".reverse.patch",
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
+}

@@ -1,0 +1,182 @@
+// Package report holds the result of a run — the report.json of SPEC §4 —
+// and renders the short human summary printed at the end of a run.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/atomicfile"
+	"github.com/agentic-optimizer/optimizer/internal/validate"
+)
+
+// Version is the version of the report.json schema.
+const Version = 1
+
+// Task statuses.
+const (
+	StatusAccepted     = "accepted"      // at least one candidate was accepted
+	StatusRejected     = "rejected"      // candidates were made, none accepted
+	StatusFailed       = "failed"        // the method or the validation could not run
+	StatusNoCandidates = "no_candidates" // the method found nothing to change
+)
+
+// Report is the result of one run.
+type Report struct {
+	Version       int           `json:"version"`
+	Repo          string        `json:"repo"`
+	Module        string        `json:"module"`
+	Base          string        `json:"base"`
+	Objective     string        `json:"objective"`
+	Methods       []string      `json:"methods"`
+	Started       time.Time     `json:"started"`
+	Levels        []string      `json:"levels"` // the validation levels this build runs
+	Tasks         []Task        `json:"tasks"`
+	ChangeControl ChangeControl `json:"change_control"`
+	Stats         Stats         `json:"stats"`
+	Notes         []string      `json:"notes,omitempty"`
+}
+
+// Task is one method applied to one target.
+type Task struct {
+	ID         string      `json:"id"`
+	Target     string      `json:"target"`
+	Method     string      `json:"method"`
+	Agent      int         `json:"agent"`
+	Status     string      `json:"status"`
+	Error      string      `json:"error,omitempty"`
+	Notes      []string    `json:"notes,omitempty"`
+	DurationMS int64       `json:"duration_ms"`
+	Candidates []Candidate `json:"candidates"`
+}
+
+// Candidate is one proposed change and its verdict.
+type Candidate struct {
+	ID          string           `json:"id"`
+	Description string           `json:"description"`
+	Analyzer    string           `json:"analyzer,omitempty"`
+	Files       []string         `json:"files"`
+	SplitFrom   string           `json:"split_from,omitempty"`
+	Validation  *validate.Report `json:"validation,omitempty"`
+	Error       string           `json:"error,omitempty"`
+	Patch       *Patch           `json:"patch,omitempty"`
+}
+
+// Patch locates a stored, accepted patch.
+type Patch struct {
+	ID          string `json:"id"`
+	Path        string `json:"path"`         // relative to the output directory
+	ReversePath string `json:"reverse_path"` // relative to the output directory
+	CID         string `json:"cid"`
+	ReverseCID  string `json:"reverse_cid"`
+}
+
+// ChangeControl says how accepted changes were published.
+type ChangeControl struct {
+	Mode           string `json:"mode"`
+	FallbackReason string `json:"fallback_reason"`
+	PRURL          string `json:"pr_url"`
+	IssueURL       string `json:"issue_url"`
+}
+
+// Stats are the run's totals.
+type Stats struct {
+	Agents          int            `json:"agents"`
+	Tasks           int            `json:"tasks"`
+	Candidates      int            `json:"candidates"`
+	Accepted        int            `json:"accepted"`
+	RejectedByLevel map[string]int `json:"rejected_by_level"`
+	DurationMS      int64          `json:"duration_ms"`
+}
+
+// Tally fills Stats from the tasks.
+func (r *Report) Tally(agents int, d time.Duration) {
+	s := Stats{Agents: agents, Tasks: len(r.Tasks), RejectedByLevel: map[string]int{}, DurationMS: d.Milliseconds()}
+	for _, t := range r.Tasks {
+		for _, c := range t.Candidates {
+			s.Candidates++
+			switch {
+			case c.Validation == nil:
+			case c.Validation.Accepted:
+				s.Accepted++
+			default:
+				s.RejectedByLevel[c.Validation.RejectedBy]++
+			}
+		}
+	}
+	r.Stats = s
+}
+
+// JSON renders the report as indented JSON with a final newline.
+func (r *Report) JSON() ([]byte, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// Write writes the report to path atomically.
+func (r *Report) Write(path string) error {
+	b, err := r.JSON()
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, b, 0o644)
+}
+
+// Summary writes the human summary: one line per candidate that matters,
+// then the totals.
+func (r *Report) Summary(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "TASK\tCANDIDATE\tVERDICT\tPATCH\n")
+	for _, t := range r.Tasks {
+		if len(t.Candidates) == 0 {
+			verdict := t.Status
+			if t.Error != "" {
+				verdict += ": " + oneLine(t.Error, 80)
+			}
+			fmt.Fprintf(tw, "%s\t-\t%s\t\n", t.ID, verdict)
+			continue
+		}
+		for _, c := range t.Candidates {
+			verdict := "error: " + oneLine(c.Error, 60)
+			if v := c.Validation; v != nil {
+				if v.Accepted {
+					verdict = "accepted"
+				} else {
+					verdict = "rejected by " + v.RejectedBy
+				}
+			}
+			where := ""
+			if c.Patch != nil {
+				where = c.Patch.ID + " " + c.Patch.CID
+			}
+			fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\n", t.ID, c.ID, oneLine(c.Description, 60), verdict, where)
+		}
+	}
+	tw.Flush()
+	var levels []string
+	for l, n := range r.Stats.RejectedByLevel {
+		levels = append(levels, fmt.Sprintf("%s %d", l, n))
+	}
+	sort.Strings(levels)
+	fmt.Fprintf(w, "%d tasks, %d candidates: %d accepted", r.Stats.Tasks, r.Stats.Candidates, r.Stats.Accepted)
+	if len(levels) > 0 {
+		fmt.Fprintf(w, ", rejected by %s", strings.Join(levels, ", "))
+	}
+	fmt.Fprintf(w, " (%.1fs)\n", float64(r.Stats.DurationMS)/1000)
+}
+
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > max {
+		s = s[:max-1] + "…"
+	}
+	return s
+}

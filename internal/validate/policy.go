@@ -1,0 +1,192 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+	"go/parser"
+	"go/token"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/agentic-optimizer/optimizer/internal/gitx"
+	"github.com/agentic-optimizer/optimizer/internal/patch"
+)
+
+// forbiddenImports may not be newly imported by non-test code: they give a
+// patch the power to run programs, reach the network or escape the type
+// system, which no optimization needs.
+var forbiddenImports = []string{"unsafe", "os/exec", "net", "syscall", "plugin"}
+
+// secretPatterns match credentials that must never be written into a patch.
+var secretPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`gh[pousr]_[A-Za-z0-9]{36}`),
+	regexp.MustCompile(`github_pat_[A-Za-z0-9_]{22,}`),
+	regexp.MustCompile(`sk-(ant-)?[A-Za-z0-9_-]{20,}`),
+	regexp.MustCompile(`AKIA[0-9A-Z]{16}`),
+	regexp.MustCompile(`xox[abprs]-[A-Za-z0-9-]{10,}`),
+	regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`),
+}
+
+// checkPolicy is the security level: where a patch may write and what it
+// may add. It applies the patch when the paths are acceptable, so that the
+// import check sees the files as they would be.
+func checkPolicy(ctx context.Context, c *candidate) (Status, string) {
+	limit := c.v.MaxPatchBytes
+	if limit <= 0 {
+		limit = 1 << 20
+	}
+	if len(c.raw) > limit {
+		return Fail, fmt.Sprintf("patch is %d bytes, over the limit of %d", len(c.raw), limit)
+	}
+	var problems []string
+	for _, f := range c.files {
+		for _, p := range []string{f.OldPath, f.NewPath} {
+			if p == "" {
+				continue
+			}
+			if msg := c.pathProblem(p); msg != "" {
+				problems = append(problems, msg)
+			}
+		}
+		if f.Binary {
+			problems = append(problems, f.Path()+": binary files are not accepted")
+		}
+		if f.NewMode == "120000" || f.OldMode == "120000" {
+			problems = append(problems, f.Path()+": symbolic links are not accepted")
+		}
+		if c.v.Objective != "quality" && strings.HasSuffix(f.Path(), "_test.go") {
+			problems = append(problems, f.Path()+": a patch judged by the tests and benchmarks may not change them")
+		}
+		for _, h := range f.Hunks {
+			for _, l := range h.Added {
+				for _, re := range secretPatterns {
+					if re.MatchString(l.Text) {
+						problems = append(problems, fmt.Sprintf("%s:%d: added line holds what looks like a credential", f.Path(), l.N))
+					}
+				}
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return Fail, strings.Join(problems, "; ")
+	}
+	if err := gitx.Apply(ctx, c.wt.Dir, c.raw, gitx.ApplyOptions{}); err != nil {
+		return Error, fmt.Sprintf("%v (make the patch against commit %.12s)", err, c.wt.Commit)
+	}
+	c.applied = true
+	for _, f := range c.files {
+		if f.NewPath == "" || !strings.HasSuffix(f.NewPath, ".go") || strings.HasSuffix(f.NewPath, "_test.go") {
+			continue
+		}
+		added, err := c.newImports(ctx, f)
+		if err != nil {
+			continue // a file that does not parse is the syntax level's to report
+		}
+		for _, imp := range added {
+			if slices.Contains(forbiddenImports, imp) || strings.HasPrefix(imp, "net/") && imp != "net/url" && imp != "net/netip" && imp != "net/mail" && imp != "net/textproto" {
+				problems = append(problems, fmt.Sprintf("%s: new import of %q is not allowed", f.NewPath, imp))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return Fail, strings.Join(problems, "; ")
+	}
+	return Pass, fmt.Sprintf("%d files within the allowed paths", len(c.files))
+}
+
+// pathProblem says what is wrong with a path the patch touches, or "".
+func (c *candidate) pathProblem(p string) string {
+	if filepath.IsAbs(p) || strings.HasPrefix(p, "/") {
+		return p + ": absolute paths are not accepted"
+	}
+	clean := path.Clean(p)
+	if clean == ".." || strings.HasPrefix(clean, "../") || clean != p {
+		return p + ": path leaves the repository or is not clean"
+	}
+	for _, seg := range strings.Split(clean, "/") {
+		if seg == ".github" || seg == ".git" {
+			return p + ": " + seg + "/ may not be changed"
+		}
+	}
+	if base := path.Base(clean); base == "go.mod" || base == "go.sum" || base == "go.work" || base == "go.work.sum" {
+		return p + ": " + base + " may not be changed"
+	}
+	if !c.allowed(clean) {
+		return p + ": outside the target paths (" + strings.Join(c.allowedDirs(), ", ") + ")"
+	}
+	// A directory on the way that is a symbolic link could lead the write
+	// outside the repository.
+	dir := c.wt.Dir
+	for _, seg := range strings.Split(path.Dir(clean), "/") {
+		if seg == "." {
+			break
+		}
+		dir = filepath.Join(dir, seg)
+		if st, err := os.Lstat(dir); err == nil && st.Mode()&os.ModeSymlink != 0 {
+			return p + ": goes through a symbolic link"
+		}
+	}
+	if st, err := os.Lstat(c.abs(clean)); err == nil && st.Mode()&os.ModeSymlink != 0 {
+		return p + ": is a symbolic link"
+	}
+	return ""
+}
+
+func (c *candidate) allowedDirs() []string {
+	if len(c.v.Allowed) > 0 {
+		return c.v.Allowed
+	}
+	return []string{c.v.ModuleDir}
+}
+
+func (c *candidate) allowed(p string) bool {
+	for _, dir := range c.allowedDirs() {
+		dir = path.Clean(filepath.ToSlash(dir))
+		if dir == "." || p == dir || strings.HasPrefix(p, dir+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// newImports returns the imports of f's new content that its old content
+// did not have.
+func (c *candidate) newImports(ctx context.Context, f patch.File) ([]string, error) {
+	now, err := importsOf(c.abs(f.NewPath), nil)
+	if err != nil {
+		return nil, err
+	}
+	var before []string
+	if f.OldPath != "" {
+		src, err := c.wt.Git(ctx, "show", c.wt.Commit+":"+f.OldPath)
+		if err == nil {
+			before, _ = importsOf(f.OldPath, []byte(src))
+		}
+	}
+	var added []string
+	for _, imp := range now {
+		if !slices.Contains(before, imp) {
+			added = append(added, imp)
+		}
+	}
+	return added, nil
+}
+
+func importsOf(name string, src []byte) ([]string, error) {
+	f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, spec := range f.Imports {
+		if p, err := strconv.Unquote(spec.Path.Value); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,145 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+
+	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/patch"
+)
+
+// checkTypes builds and vets the affected packages and refuses standard
+// library API newer than the module's go directive.
+func checkTypes(ctx context.Context, c *candidate) (Status, string) {
+	pkgs, err := c.affected(ctx)
+	if err != nil {
+		return Fail, err.Error()
+	}
+	if len(pkgs) == 0 {
+		return Pass, "no Go package affected"
+	}
+	patterns := patternsOf(pkgs)
+	if st, detail := c.goStep(ctx, "build", append([]string{"build"}, patterns...)); st != Pass {
+		return st, detail
+	}
+	if st, detail := c.goStep(ctx, "vet", append([]string{"vet"}, patterns...)); st != Pass {
+		return st, detail
+	}
+	if c.v.Manifest == nil {
+		return Pass, fmt.Sprintf("build and vet pass for %d packages; standard-library API versions not checked (no API manifest in this toolchain)", len(pkgs))
+	}
+	uses, err := c.newerAPI(ctx)
+	if err != nil {
+		return Error, err.Error()
+	}
+	if len(uses) > 0 {
+		return Fail, strings.Join(uses, "; ")
+	}
+	return Pass, fmt.Sprintf("build and vet pass for %d packages; no standard-library API newer than go %s", len(pkgs), c.mod.GoVersion)
+}
+
+// goStep runs one go command and turns its failure into a level failure
+// that quotes the command's output.
+func (c *candidate) goStep(ctx context.Context, what string, args []string) (Status, string) {
+	res, err := c.goCmd(ctx, args...)
+	if err != nil {
+		return Error, err.Error()
+	}
+	if res.TimedOut {
+		return Fail, fmt.Sprintf("go %s did not finish within %v", what, c.v.Timeout)
+	}
+	if res.ExitCode != 0 {
+		return Fail, fmt.Sprintf("go %s failed: %s", what, trimOutput(res.Stderr, res.Stdout))
+	}
+	return Pass, ""
+}
+
+// newerAPI type-checks the changed packages and lists the uses, on changed
+// lines, of standard-library API that the module's go version lacks.
+func (c *candidate) newerAPI(ctx context.Context) ([]string, error) {
+	if c.mod.GoVersion == "" {
+		return nil, nil
+	}
+	lines := map[string]map[int]bool{}
+	var dirs []string
+	for rel, set := range patch.ChangedLines(c.files) {
+		if !strings.HasSuffix(rel, ".go") {
+			continue
+		}
+		abs := c.abs(rel)
+		lines[abs] = set
+		if d := filepath.Dir(abs); !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	if len(dirs) == 0 {
+		return nil, nil
+	}
+	var patterns []string
+	for _, d := range dirs {
+		rel, err := filepath.Rel(c.modDir, d)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			continue
+		}
+		patterns = append(patterns, "./"+filepath.ToSlash(rel))
+	}
+	cfg := &packages.Config{
+		Context: ctx,
+		Dir:     c.modDir,
+		Env:     c.v.Runner.Env(),
+		Tests:   true,
+		Mode:    packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo,
+	}
+	loaded, err := packages.Load(cfg, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("type-check %s: %w", strings.Join(patterns, " "), err)
+	}
+	var out []string
+	for _, p := range loaded {
+		if p.TypesInfo == nil {
+			continue
+		}
+		for _, u := range c.v.Manifest.Check(p.Fset, p.Syntax, p.TypesInfo, c.mod.GoVersion, lines) {
+			u.Pos.Filename = c.rel(u.Pos.Filename)
+			if s := u.String(); !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out, nil
+}
+
+// rel turns a worktree path back into a repository-relative one for messages.
+func (c *candidate) rel(abs string) string {
+	if r, err := filepath.Rel(c.wt.Dir, abs); err == nil {
+		return filepath.ToSlash(r)
+	}
+	return abs
+}
+
+func patternsOf(pkgs []*analysis.Package) []string {
+	out := make([]string, len(pkgs))
+	for i, p := range pkgs {
+		out[i] = p.Pattern()
+	}
+	return out
+}
+
+// trimOutput keeps the useful end of a command's output for a report.
+func trimOutput(streams ...[]byte) string {
+	var b strings.Builder
+	for _, s := range streams {
+		b.Write(s)
+	}
+	out := strings.TrimSpace(b.String())
+	const max = 2000
+	if len(out) > max {
+		out = "…" + out[len(out)-max:]
+	}
+	return out
+}

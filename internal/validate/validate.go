@@ -1,0 +1,236 @@
+// Package validate decides whether a candidate patch is acceptable. It
+// applies the patch in an isolated worktree and runs the validation levels
+// in order, cheapest first; the first level that fails rejects the patch
+// and the later ones are skipped.
+//
+// Adding a level is adding one value to the levels list.
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/gitx"
+	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
+	"github.com/agentic-optimizer/optimizer/internal/stdapi"
+)
+
+// Status is the outcome of one level.
+type Status string
+
+// The outcomes of a level.
+const (
+	Pass  Status = "pass"
+	Fail  Status = "fail"
+	Skip  Status = "skip"
+	Error Status = "error"
+)
+
+// Level is the result of one validation level.
+type Level struct {
+	Name       string `json:"name"`
+	Status     Status `json:"status"`
+	Detail     string `json:"detail,omitempty"`
+	DurationMS int64  `json:"duration_ms"`
+}
+
+// TestResult is the outcome of one test of the unit level.
+type TestResult struct {
+	Package   string  `json:"package"`
+	Test      string  `json:"test"`
+	Status    string  `json:"status"` // pass | fail | skip
+	ElapsedMS float64 `json:"elapsed_ms"`
+}
+
+// Report is the verdict on one patch: the ValidationReport of SPEC §4.
+type Report struct {
+	Accepted   bool              `json:"accepted"`
+	Objective  string            `json:"objective"`
+	Levels     []Level           `json:"levels"`
+	RejectedBy string            `json:"rejected_by"`
+	Affected   []string          `json:"affected,omitempty"`
+	Tests      []TestResult      `json:"tests,omitempty"`
+	Isolation  sandbox.Isolation `json:"isolation"`
+}
+
+// Level returns the result of the named level, or nil.
+func (r *Report) Level(name string) *Level {
+	for i := range r.Levels {
+		if r.Levels[i].Name == name {
+			return &r.Levels[i]
+		}
+	}
+	return nil
+}
+
+// Validator validates patches against one repository and module.
+type Validator struct {
+	Runner *sandbox.Runner
+	// Manifest dates the standard library's API; nil leaves the API
+	// version check out of the types level (and says so).
+	Manifest *stdapi.Manifest
+	// Objective is speed, allocs or quality.
+	Objective string
+	// ModuleDir is the module's directory relative to the repository root
+	// ("." for the root).
+	ModuleDir string
+	// Allowed lists the directories, relative to the repository root, that
+	// a patch may touch; empty means anywhere inside ModuleDir.
+	Allowed []string
+	// Timeout bounds each command a level runs.
+	Timeout time.Duration
+	// MaxPatchBytes bounds the size of a patch; 0 means 1 MiB.
+	MaxPatchBytes int
+}
+
+// level is one validation level: a name and the check it runs.
+type level struct {
+	name string
+	run  func(ctx context.Context, c *candidate) (Status, string)
+}
+
+// levels run in this order; cheapest first.
+var levels = []level{
+	{"policy", checkPolicy},
+	{"syntax", checkSyntax},
+	{"style", checkStyle},
+	{"types", checkTypes},
+	{"unit", checkUnit},
+}
+
+// Levels returns the names of the levels this build runs, in order.
+func Levels() []string {
+	names := make([]string, len(levels))
+	for i, l := range levels {
+		names[i] = l.name
+	}
+	return names
+}
+
+// ErrObjective is returned for an objective this build cannot judge.
+var ErrObjective = errors.New("objective not supported")
+
+// candidate is what the levels see of one patch.
+type candidate struct {
+	v       *Validator
+	wt      *gitx.Worktree
+	raw     []byte
+	files   []patch.File
+	modDir  string // absolute module directory in the worktree
+	applied bool
+	mod     *analysis.Module
+	report  *Report
+}
+
+// Validate applies raw to wt, which must be clean at the commit the patch
+// was made against, runs every level and returns the verdict. wt is reset
+// afterwards. An error (rather than a rejecting report) means the patch
+// could not be judged: it is malformed (wraps patch.ErrMalformed), it does
+// not apply (wraps gitx.ErrPatchDoesNotApply), or the toolchain failed.
+func (v *Validator) Validate(ctx context.Context, wt *gitx.Worktree, raw []byte) (rep *Report, err error) {
+	if v.Objective != "quality" {
+		return nil, fmt.Errorf("validate: %w: %q needs the performance level, which this build does not have yet (use --objective quality)", ErrObjective, v.Objective)
+	}
+	files, err := patch.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("validate: %w", err)
+	}
+	c := &candidate{
+		v: v, wt: wt, raw: raw, files: files,
+		modDir: filepath.Join(wt.Dir, filepath.FromSlash(v.ModuleDir)),
+		report: &Report{Objective: v.Objective, Isolation: v.Runner.Isolation()},
+	}
+	defer func() {
+		if resetErr := wt.Reset(context.WithoutCancel(ctx)); resetErr != nil && err == nil {
+			err = fmt.Errorf("validate: %w", resetErr)
+		}
+	}()
+	for _, l := range levels {
+		if c.report.RejectedBy != "" {
+			c.report.Levels = append(c.report.Levels, Level{Name: l.name, Status: Skip})
+			continue
+		}
+		start := time.Now()
+		status, detail := l.run(ctx, c)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("validate: %s: %w", l.name, ctx.Err())
+		}
+		if status == Error {
+			return nil, fmt.Errorf("validate: %s: %s", l.name, detail)
+		}
+		c.report.Levels = append(c.report.Levels, Level{Name: l.name, Status: status, Detail: detail, DurationMS: time.Since(start).Milliseconds()})
+		if status == Fail {
+			c.report.RejectedBy = l.name
+		}
+		if l.name == "policy" && status == Pass && !c.applied {
+			return nil, fmt.Errorf("validate: policy passed without applying the patch")
+		}
+	}
+	c.report.Accepted = c.report.RejectedBy == ""
+	return c.report, nil
+}
+
+// changedGoFiles returns the repository-relative paths of the .go files the
+// patch leaves in place (created or modified, not deleted).
+func (c *candidate) changedGoFiles() []string {
+	var out []string
+	for _, f := range c.files {
+		if f.NewPath != "" && strings.HasSuffix(f.NewPath, ".go") {
+			out = append(out, f.NewPath)
+		}
+	}
+	return out
+}
+
+// abs returns the worktree path of a repository-relative path.
+func (c *candidate) abs(rel string) string {
+	return filepath.Join(c.wt.Dir, filepath.FromSlash(rel))
+}
+
+// affected loads the module as the patch left it and returns the packages
+// that hold a changed file and every package of the module that imports
+// them: the set to build and test.
+func (c *candidate) affected(ctx context.Context) ([]*analysis.Package, error) {
+	if c.mod == nil {
+		mod, err := analysis.Load(ctx, c.modDir, c.v.Runner.Env())
+		if err != nil {
+			return nil, err
+		}
+		c.mod = mod
+	}
+	var changed []string
+	for _, f := range c.files {
+		for _, p := range []string{f.OldPath, f.NewPath} {
+			if p == "" || !strings.HasSuffix(p, ".go") {
+				continue
+			}
+			dir := filepath.Dir(c.abs(p))
+			for _, pkg := range c.mod.Packages {
+				if pkg.Dir == dir {
+					changed = append(changed, pkg.ImportPath)
+				}
+			}
+		}
+	}
+	pkgs := c.mod.Affected(changed)
+	c.report.Affected = nil
+	for _, p := range pkgs {
+		c.report.Affected = append(c.report.Affected, p.Pattern())
+	}
+	return pkgs, nil
+}
+
+// goCmd runs the go command in the module directory through the sandbox.
+func (c *candidate) goCmd(ctx context.Context, args ...string) (*sandbox.Result, error) {
+	timeout := c.v.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Minute
+	}
+	return c.v.Runner.Run(ctx, c.modDir, timeout, "go", args...)
+}

@@ -1,0 +1,88 @@
+// Command optimizer proposes validated improvements to Go code. It runs as
+// a CLI and as a containerized GitHub Action: it picks packages, asks
+// optimization methods for candidate changes, proves each candidate in an
+// isolated git worktree, and stores every accepted patch with its reverse
+// and its IPFS CID.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+// Exit statuses shared by every subcommand.
+const (
+	exitOK       = 0
+	exitRejected = 1 // the work finished with a negative answer, or failed
+	exitUsage    = 2 // bad command line, configuration or input
+)
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, c *cli, args []string) int
+}
+
+// cli is what a subcommand may use of the process.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+func commands() []command {
+	return []command{
+		{"run", "optimize the module: make, validate and store candidate patches", runCmd},
+		{"validate", "validate one patch on every level and print the verdict", validateCmd},
+		{"apply", "apply a stored patch to the work tree, after verifying its CID", applyCmd},
+		{"rollback", "apply a stored patch's reverse, after verifying its CID", rollbackCmd},
+		{"patches", "list stored patches or show one", patchesCmd},
+		{"cid", "print the IPFS CID of files, as `ipfs add --only-hash` would", cidCmd},
+		{"version", "print the version", versionCmd},
+	}
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	if len(args) == 0 && getenv("GITHUB_ACTIONS") == "true" {
+		args = []string{"run"} // the action: every setting comes from INPUT_*
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, cmd := range commands() {
+		if cmd.name == args[0] {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			go func() {
+				<-ctx.Done()
+				stop() // a second signal ends the process the ordinary way
+			}()
+			return cmd.run(ctx, c, args[1:])
+		}
+	}
+	fmt.Fprintf(stderr, "optimizer: unknown command %q (run `optimizer help` for the list)\n", args[0])
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "optimizer proposes validated improvements to Go code.\n\nUsage:\n  optimizer <command> [flags] [args]\n\nCommands:\n")
+	for _, cmd := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", cmd.name, cmd.summary)
+	}
+	fmt.Fprintf(w, "\nRun `optimizer <command> --help` for a command's flags.\n")
+	fmt.Fprintf(w, "Exit status: 0 done (or patch accepted), 1 rejected or failed, 2 usage or configuration error.\n")
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"strconv"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"optimizer": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)) },
+	})
+}
+
+// TestScript runs the end-to-end scripts in testdata/script: each builds a
+// small git repository and runs the optimizer against it as a user would.
+func TestScript(t *testing.T) {
+	goEnv := map[string]string{}
+	out, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	for i, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT"} {
+		goEnv[k] = strings.Split(strings.TrimSpace(string(out)), "\n")[i]
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: filepath.Join("testdata", "script"),
+		Setup: func(env *testscript.Env) error {
+			for k, v := range goEnv {
+				env.Setenv(k, v)
+			}
+			env.Setenv("GOPROXY", "off")
+			env.Setenv("GOFLAGS", "-mod=mod")
+			env.Setenv("GIT_AUTHOR_NAME", "test")
+			env.Setenv("GIT_AUTHOR_EMAIL", "test@example.invalid")
+			env.Setenv("GIT_COMMITTER_NAME", "test")
+			env.Setenv("GIT_COMMITTER_EMAIL", "test@example.invalid")
+			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+			env.Setenv("OPTIMIZER_WORKTREE_BASE", filepath.Join(env.WorkDir, "worktrees"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"status":      cmdStatus,
+			"reportpatch": cmdReportPatch,
+		},
+	})
+}
+
+// cmdStatus runs a program and checks its exit status: status N prog args...
+// Its output is then checked with stdout and stderr as after exec.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status N program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("status: %q is not an exit status", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			ts.Fatalf("status: %v", err)
+		}
+		got = exit.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
+}
+
+// cmdReportPatch reads a report.json and sets PATCH_ID, PATCH_CID and
+// PATCH_FILE from its first stored patch: reportpatch path/to/report.json
+func cmdReportPatch(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: reportpatch REPORT")
+	}
+	var rep struct {
+		Tasks []struct {
+			Candidates []struct {
+				Patch *struct{ ID, CID, Path string }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &rep); err != nil {
+		ts.Fatalf("reportpatch: %v", err)
+	}
+	for _, t := range rep.Tasks {
+		for _, c := range t.Candidates {
+			if c.Patch != nil {
+				if neg {
+					ts.Fatalf("report has a stored patch %s, want none", c.Patch.ID)
+				}
+				ts.Setenv("PATCH_ID", c.Patch.ID)
+				ts.Setenv("PATCH_CID", c.Patch.CID)
+				ts.Setenv("PATCH_FILE", c.Patch.Path)
+				return
+			}
+		}
+	}
+	if !neg {
+		ts.Fatalf("report %s has no stored patch", args[0])
+	}
+}

@@ -1,0 +1,82 @@
+// Package methods defines what an optimization method is and what it
+// receives. A method turns one task — a package to improve — into
+// candidate patches, each validated before it is handed back.
+//
+// Adding a method is writing one subpackage with a value that satisfies
+// Method and adding it to the list in internal/pipeline.
+package methods
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/gitx"
+	"github.com/agentic-optimizer/optimizer/internal/validate"
+)
+
+// Method proposes and validates changes for one task.
+type Method interface {
+	Name() string
+	// Doc is a one-line description for --help.
+	Doc() string
+	Optimize(ctx context.Context, t *Task, env Env) (*Result, error)
+}
+
+// Task is one unit of work: a package of the module to improve.
+type Task struct {
+	ID        string
+	Package   *analysis.Package
+	Module    *analysis.Module
+	Objective string
+}
+
+// Env is everything a method may use, and nothing else.
+type Env struct {
+	// Worktree is the agent's own worktree, clean at the base commit. A
+	// method may change it; Validate and the caller reset it.
+	Worktree *gitx.Worktree
+	// Validate judges a patch made against the worktree's commit.
+	Validate func(ctx context.Context, patch []byte) (*validate.Report, error)
+	// ModuleDir is the module's directory inside Worktree.
+	ModuleDir string
+	// GoEnv is the environment for go commands and go/packages loads
+	// (no network, read-only modules).
+	GoEnv []string
+	// Logf reports progress.
+	Logf func(format string, args ...any)
+}
+
+// Rel returns a worktree path relative to the repository root, for
+// messages and reports.
+func (e Env) Rel(abs string) string {
+	if r, err := filepath.Rel(e.Worktree.Dir, abs); err == nil {
+		return filepath.ToSlash(r)
+	}
+	return abs
+}
+
+// Candidate is one proposed change and its verdict.
+type Candidate struct {
+	ID          string           `json:"id"`
+	Description string           `json:"description"`
+	Analyzer    string           `json:"analyzer,omitempty"`
+	Files       []string         `json:"files"`
+	Fixes       int              `json:"fixes,omitempty"`
+	SplitFrom   string           `json:"split_from,omitempty"` // the candidate this one was split from after a rejection
+	Patch       []byte           `json:"-"`
+	Reverse     []byte           `json:"-"`
+	Validation  *validate.Report `json:"validation,omitempty"`
+	Error       string           `json:"error,omitempty"` // why it could not be validated at all
+}
+
+// Accepted reports whether validation accepted the candidate.
+func (c *Candidate) Accepted() bool { return c.Validation != nil && c.Validation.Accepted }
+
+// Result is what a method returns for a task.
+type Result struct {
+	Candidates []*Candidate `json:"candidates"`
+	// Notes are things the user should know: dropped conflicting fixes,
+	// exhausted budgets, analyzer errors.
+	Notes []string `json:"notes,omitempty"`
+}

@@ -1,0 +1,402 @@
+// Package modernize is the deterministic method: it runs the analyzers of
+// golang.org/x/tools/go/analysis/passes/modernize on a package and turns
+// their suggested fixes into candidates, one per analyzer.
+//
+// Applying every fix blindly is not safe on real code (a rewrite can use an
+// API newer than the module's go directive, or break the build), so a
+// rejected candidate is split — per file, then into halves down to single
+// fixes — and the parts are validated again: one bad rewrite never sinks
+// the good ones beside it.
+package modernize
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/checker"
+	modernizepass "golang.org/x/tools/go/analysis/passes/modernize"
+	"golang.org/x/tools/go/packages"
+
+	"github.com/agentic-optimizer/optimizer/methods"
+)
+
+// Method runs the modernize suite.
+type Method struct {
+	// Analyzers run on each package; New uses the whole modernize suite.
+	Analyzers []*analysis.Analyzer
+	// MaxValidations bounds the validations spent on one task, splits
+	// included, so that a package with hundreds of bad fixes cannot stall
+	// a run.
+	MaxValidations int
+}
+
+var _ methods.Method = (*Method)(nil)
+
+// New returns the method with the full modernize suite.
+func New() *Method {
+	return &Method{Analyzers: modernizepass.Suite, MaxValidations: 40}
+}
+
+// Name implements methods.Method.
+func (*Method) Name() string { return "modernize" }
+
+// Doc implements methods.Method.
+func (*Method) Doc() string {
+	return "apply the x/tools modernize analyzers' fixes, per package and analyzer, splitting rejected ones (no LLM)"
+}
+
+// edit replaces file[start:end] with text.
+type edit struct {
+	file       string // absolute path in the worktree
+	start, end int
+	text       string
+}
+
+// fix is one suggested fix: its edits go in together or not at all.
+type fix struct {
+	analyzer string
+	message  string
+	line     int
+	edits    []edit
+}
+
+func (f fix) key() string {
+	var b strings.Builder
+	b.WriteString(f.analyzer)
+	for _, e := range f.edits {
+		fmt.Fprintf(&b, "|%s:%d:%d:%q", e.file, e.start, e.end, e.text)
+	}
+	return b.String()
+}
+
+func (f fix) files() []string {
+	var out []string
+	for _, e := range f.edits {
+		if !slices.Contains(out, e.file) {
+			out = append(out, e.file)
+		}
+	}
+	return out
+}
+
+// Optimize implements methods.Method.
+func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env) (*methods.Result, error) {
+	pkgDir := filepath.Join(env.ModuleDir, filepath.FromSlash(t.Package.RelDir))
+	fixes, notes, err := m.suggest(ctx, env, pkgDir)
+	if err != nil {
+		return nil, err
+	}
+	res := &methods.Result{Notes: notes}
+	if len(fixes) == 0 {
+		return res, nil
+	}
+	byAnalyzer := map[string][]fix{}
+	var names []string
+	for _, f := range fixes {
+		if byAnalyzer[f.analyzer] == nil {
+			names = append(names, f.analyzer)
+		}
+		byAnalyzer[f.analyzer] = append(byAnalyzer[f.analyzer], f)
+	}
+	sort.Strings(names)
+	budget := m.MaxValidations
+	if budget <= 0 {
+		budget = 40
+	}
+	type work struct {
+		fixes     []fix
+		splitFrom string
+	}
+	var queue []work
+	for _, name := range names {
+		queue = append(queue, work{fixes: byAnalyzer[name]})
+	}
+	for len(queue) > 0 {
+		w := queue[0]
+		queue = queue[1:]
+		if budget == 0 {
+			res.Notes = append(res.Notes, fmt.Sprintf("%s: validation budget of %d spent; %d fixes not tried", w.fixes[0].analyzer, m.MaxValidations, len(w.fixes)))
+			continue
+		}
+		c, dropped, err := m.candidate(ctx, env, w.fixes)
+		if err != nil {
+			return res, err
+		}
+		for _, d := range dropped {
+			res.Notes = append(res.Notes, fmt.Sprintf("%s: dropped a fix at %s:%d that overlaps another fix (%s)", d.analyzer, env.Rel(d.edits[0].file), d.line, d.message))
+		}
+		if c == nil {
+			continue // every fix was a no-op after formatting
+		}
+		c.SplitFrom = w.splitFrom
+		env.Logf("validate %s (%s)", c.ID, c.Description)
+		budget--
+		rep, err := env.Validate(ctx, c.Patch)
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			c.Error = err.Error()
+		}
+		c.Validation = rep
+		res.Candidates = append(res.Candidates, c)
+		if err != nil || c.Accepted() {
+			continue
+		}
+		for _, part := range split(w.fixes) {
+			queue = append(queue, work{fixes: part, splitFrom: c.ID})
+		}
+	}
+	return res, nil
+}
+
+// split divides a rejected set of fixes: by file first, then into halves,
+// until single fixes remain. A single fix is not split.
+func split(fixes []fix) [][]fix {
+	var files []string
+	for _, f := range fixes {
+		for _, name := range f.files() {
+			if !slices.Contains(files, name) {
+				files = append(files, name)
+			}
+		}
+	}
+	if len(files) > 1 {
+		var parts [][]fix
+		for _, name := range files {
+			var part []fix
+			for _, f := range fixes {
+				// A fix that spans files goes with its first file.
+				if f.files()[0] == name {
+					part = append(part, f)
+				}
+			}
+			if len(part) > 0 {
+				parts = append(parts, part)
+			}
+		}
+		if len(parts) > 1 {
+			return parts
+		}
+	}
+	if len(fixes) < 2 {
+		return nil
+	}
+	mid := len(fixes) / 2
+	return [][]fix{fixes[:mid], fixes[mid:]}
+}
+
+// suggest loads the package with its tests in the worktree and runs the
+// analyzers, returning their fixes, deduplicated, in file order.
+func (m *Method) suggest(ctx context.Context, env methods.Env, pkgDir string) ([]fix, []string, error) {
+	cfg := &packages.Config{Context: ctx, Dir: pkgDir, Env: env.GoEnv, Tests: true, Mode: packages.LoadAllSyntax}
+	pkgs, err := packages.Load(cfg, ".")
+	if err != nil {
+		return nil, nil, fmt.Errorf("modernize: load %s: %w", env.Rel(pkgDir), err)
+	}
+	var notes []string
+	var roots []*packages.Package
+	for _, p := range pkgs {
+		if len(p.Errors) > 0 || len(p.TypeErrors) > 0 {
+			notes = append(notes, fmt.Sprintf("package %s has errors and was not analyzed: %v", p.ID, firstError(p)))
+			continue
+		}
+		if strings.HasSuffix(p.ID, ".test") {
+			continue // the synthesized test main
+		}
+		roots = append(roots, p)
+	}
+	if len(roots) == 0 {
+		return nil, notes, nil
+	}
+	graph, err := checker.Analyze(m.Analyzers, roots, nil)
+	if err != nil {
+		return nil, notes, fmt.Errorf("modernize: analyze %s: %w", env.Rel(pkgDir), err)
+	}
+	seen := map[string]bool{}
+	var fixes []fix
+	for _, act := range graph.Roots {
+		if act.Err != nil {
+			notes = append(notes, fmt.Sprintf("analyzer %s failed on %s: %v", act.Analyzer.Name, act.Package.ID, act.Err))
+			continue
+		}
+		generated := map[string]bool{}
+		for _, f := range act.Package.Syntax {
+			if ast.IsGenerated(f) {
+				generated[act.Package.Fset.File(f.Pos()).Name()] = true
+			}
+		}
+		for _, d := range act.Diagnostics {
+			if len(d.SuggestedFixes) == 0 {
+				continue
+			}
+			// Several suggested fixes are alternatives: take the first.
+			f, ok := toFix(act, d, d.SuggestedFixes[0], pkgDir, generated)
+			if !ok || seen[f.key()] {
+				continue
+			}
+			seen[f.key()] = true
+			fixes = append(fixes, f)
+		}
+	}
+	sort.SliceStable(fixes, func(i, j int) bool {
+		a, b := fixes[i].edits[0], fixes[j].edits[0]
+		if a.file != b.file {
+			return a.file < b.file
+		}
+		return a.start < b.start
+	})
+	return fixes, notes, nil
+}
+
+func firstError(p *packages.Package) string {
+	if len(p.Errors) > 0 {
+		return p.Errors[0].Error()
+	}
+	return p.TypeErrors[0].Error()
+}
+
+// toFix converts a suggested fix to file offsets. Fixes that touch files
+// outside the package directory (cgo output, the build cache) or generated
+// files are left out.
+func toFix(act *checker.Action, d analysis.Diagnostic, sf analysis.SuggestedFix, pkgDir string, generated map[string]bool) (fix, bool) {
+	fset := act.Package.Fset
+	f := fix{analyzer: act.Analyzer.Name, message: d.Message, line: fset.Position(d.Pos).Line}
+	for _, te := range sf.TextEdits {
+		start := fset.Position(te.Pos)
+		end := start
+		if te.End.IsValid() {
+			end = fset.Position(te.End)
+		}
+		if filepath.Dir(start.Filename) != pkgDir || generated[start.Filename] || end.Filename != start.Filename || end.Offset < start.Offset {
+			return fix{}, false
+		}
+		f.edits = append(f.edits, edit{file: start.Filename, start: start.Offset, end: end.Offset, text: string(te.NewText)})
+	}
+	return f, len(f.edits) > 0
+}
+
+// candidate applies fixes to the worktree's files, formats them, and
+// returns the resulting patch and its reverse; the worktree is reset
+// afterwards. Fixes whose edits overlap an earlier fix are dropped and
+// returned. It returns a nil candidate when the fixes change nothing.
+func (m *Method) candidate(ctx context.Context, env methods.Env, fixes []fix) (*methods.Candidate, []fix, error) {
+	var kept, dropped []fix
+	var accepted []edit
+	for _, f := range fixes {
+		if overlapsAny(f.edits, accepted) {
+			dropped = append(dropped, f)
+			continue
+		}
+		kept = append(kept, f)
+		for _, e := range f.edits {
+			if !slices.Contains(accepted, e) {
+				accepted = append(accepted, e)
+			}
+		}
+	}
+	byFile := map[string][]edit{}
+	for _, e := range accepted {
+		byFile[e.file] = append(byFile[e.file], e)
+	}
+	defer env.Worktree.Reset(context.WithoutCancel(ctx))
+	var files []string
+	for name, edits := range byFile {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			return nil, dropped, fmt.Errorf("modernize: %w", err)
+		}
+		out, err := applyEdits(src, edits)
+		if err != nil {
+			return nil, dropped, fmt.Errorf("modernize: %s: %w", env.Rel(name), err)
+		}
+		// Format only files that were formatted: gofmt must not smuggle
+		// unrelated layout changes into the patch.
+		if formatted, err := format.Source(src); err == nil && bytes.Equal(formatted, src) {
+			if f, err := format.Source(out); err == nil {
+				out = f
+			}
+		}
+		if bytes.Equal(out, src) {
+			continue
+		}
+		if err := os.WriteFile(name, out, 0o644); err != nil {
+			return nil, dropped, fmt.Errorf("modernize: %w", err)
+		}
+		files = append(files, env.Rel(name))
+	}
+	if len(files) == 0 {
+		return nil, dropped, nil
+	}
+	sort.Strings(files)
+	forward, err := env.Worktree.Diff(ctx, false)
+	if err != nil {
+		return nil, dropped, err
+	}
+	reverse, err := env.Worktree.Diff(ctx, true)
+	if err != nil {
+		return nil, dropped, err
+	}
+	sum := sha256.Sum256(forward)
+	analyzer := kept[0].analyzer
+	return &methods.Candidate{
+		ID:          hex.EncodeToString(sum[:])[:12],
+		Description: fmt.Sprintf("%s: %d fixes in %s: %s", analyzer, len(kept), strings.Join(files, ", "), kept[0].message),
+		Analyzer:    analyzer,
+		Files:       files,
+		Fixes:       len(kept),
+		Patch:       forward,
+		Reverse:     reverse,
+	}, dropped, nil
+}
+
+// overlapsAny reports whether any of edits overlaps one of accepted. Two
+// identical edits (two fixes adding the same import) do not conflict, and
+// neither do two insertions at the same point.
+func overlapsAny(edits, accepted []edit) bool {
+	for _, e := range edits {
+		for _, a := range accepted {
+			if e == a || e.file != a.file {
+				continue
+			}
+			if e.start < a.end && a.start < e.end {
+				return true
+			}
+			// An insertion strictly inside a replaced range conflicts too.
+			if (e.start == e.end && a.start < e.start && e.start < a.end) || (a.start == a.end && e.start < a.start && a.start < e.end) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// applyEdits applies non-overlapping edits to src. Insertions at the same
+// point keep their order.
+func applyEdits(src []byte, edits []edit) ([]byte, error) {
+	sorted := slices.Clone(edits)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].start < sorted[j].start })
+	var out bytes.Buffer
+	pos := 0
+	for _, e := range sorted {
+		if e.start < pos || e.end > len(src) || e.start > e.end {
+			return nil, fmt.Errorf("edit %d:%d out of order or out of range", e.start, e.end)
+		}
+		out.Write(src[pos:e.start])
+		out.WriteString(e.text)
+		pos = e.end
+	}
+	out.Write(src[pos:])
+	return out.Bytes(), nil
+}
