@@ -1,0 +1,290 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Key describes one configuration key for --help and documentation.
+type Key struct {
+	Name    string // key in .github/optimizer.yml and in Flags, e.g. "max_agents"
+	Env     string // environment variable, e.g. "OPTIMIZER_MAX_AGENTS"
+	Input   string // action input, e.g. "max-agents" (read from INPUT_MAX-AGENTS or INPUT_MAX_AGENTS)
+	Default string // the default as text; "" when there is none
+	Help    string // one line
+}
+
+// Keys returns the known keys in a stable order, each with a one-line description.
+func Keys() []Key {
+	keys := make([]Key, len(keyTable))
+	for i := range keyTable {
+		k := &keyTable[i]
+		keys[i] = Key{Name: k.name, Env: k.env(), Input: k.inputName(), Default: k.defaultText(), Help: k.help}
+	}
+	return keys
+}
+
+// keyConfigFile names the file to read; it can be set everywhere but in the file.
+const keyConfigFile = "config_file"
+
+// keySpec is one key: its names, its default, how it is parsed and how a
+// good value looks.
+type keySpec struct {
+	name    string // YAML key; the env variable is OPTIMIZER_ + upper case
+	input   string // action input name when it is not the hyphenated name
+	def     string // default, parsed like any other value
+	help    string
+	want    string // the accepted values, for errors: "1..64"
+	example string // a good value as typed after --flag= or VAR=; lists comma-separated
+
+	notInFile bool // refused in .github/optimizer.yml
+
+	set     func(c *Config, s string) error       // scalar keys
+	setList func(c *Config, items []string) error // list keys
+}
+
+func (k *keySpec) env() string { return "OPTIMIZER_" + strings.ToUpper(k.name) }
+
+func (k *keySpec) inputName() string {
+	if k.input != "" {
+		return k.input
+	}
+	return strings.ReplaceAll(k.name, "_", "-")
+}
+
+func (k *keySpec) defaultText() string {
+	if k.name == "worktree_base" {
+		return filepath.Join(os.TempDir(), "optimizer-worktrees")
+	}
+	return k.def
+}
+
+// keyTable is every key, in the order Keys reports them. It is never modified.
+var keyTable = [...]keySpec{
+	{
+		name: "methods", def: "modernize",
+		help: "optimization methods to run, comma-separated (a list in the file)",
+		want: "lower-case method names such as modernize or test-driven", example: "modernize,test-driven",
+		setList: setMethods,
+	},
+	{
+		name: "paths",
+		help: "target packages or files, relative to the repository; empty means the whole module",
+		want: "package directories or files inside the repository, relative to it", example: "./internal/foo,cmd/bar/main.go",
+		setList: setPaths,
+	},
+	{
+		name: "base",
+		help: "git ref of the pull request base or comparison point",
+		want: "a git ref or commit", example: "origin/main",
+		set: func(c *Config, s string) error { return setString(&c.Base, s, checkRef) },
+	},
+	{
+		name: "objective", def: "quality",
+		help: "what an accepted change must improve: speed, allocs or quality",
+		want: "speed, allocs or quality", example: "speed",
+		set: func(c *Config, s string) error { return setEnum(&c.Objective, s, "speed", "allocs", "quality") },
+	},
+	{
+		name: "control", def: "auto",
+		help: "how changes are published: auto, patch or github",
+		want: "auto, patch or github", example: "patch",
+		set: func(c *Config, s string) error { return setEnum(&c.Control, s, "auto", "patch", "github") },
+	},
+	{
+		name: "out",
+		help: "output directory (default <repo>/.optimizer)",
+		want: "a directory", example: ".optimizer",
+		set: func(c *Config, s string) error { return setString(&c.Out, s, nil) },
+	},
+	{
+		name: "max_agents", def: "5",
+		help: "how many agents run tasks in parallel, 1..64",
+		want: "1..64", example: "4",
+		set: func(c *Config, s string) error { return setInt(&c.MaxAgents, s, 1, 64) },
+	},
+	{
+		name: "timeout", def: "30m",
+		help: "timeout of the whole run, a Go duration",
+		want: "a duration > 0 such as 45m or 1h30m", example: "45m",
+		set: func(c *Config, s string) error { return setTimeout(&c.Timeout, s) },
+	},
+	{
+		name: "dry_run", def: "false",
+		help: "validate and report, but publish nothing",
+		want: "true or false (or yes/no, 1/0)", example: "true",
+		set: func(c *Config, s string) error { return setBool(&c.DryRun, s) },
+	},
+	{
+		name: "worktree_base",
+		help: "directory under which the agents' git worktrees are created",
+		want: "a directory", example: "/tmp/optimizer-worktrees",
+		set: func(c *Config, s string) error { return setString(&c.WorktreeBase, s, nil) },
+	},
+	{
+		name: "github_token", input: "token", notInFile: true,
+		help: "GitHub token for pull requests, reviews and issues (from a secret; never in the file)",
+		want: "a GitHub token", example: "${{ secrets.GITHUB_TOKEN }}",
+		set: setToken,
+	},
+	{
+		name: "github_repo",
+		help: "repository as owner/name (in GitHub Actions, GITHUB_REPOSITORY when unset)",
+		want: "owner/name", example: "octo-org/octo-repo",
+		set: func(c *Config, s string) error { return setString(&c.GitHubRepo, s, checkRepo) },
+	},
+	{
+		name: "github_cache_ttl", def: "300",
+		help: "how long GitHub API answers are cached: seconds, or a Go duration",
+		want: "seconds or a duration >= 0", example: "300",
+		set: func(c *Config, s string) error { return setSeconds(&c.GitHubCacheTTL, s) },
+	},
+	{
+		name: "github_rate_limit_threshold", def: "100",
+		help: "remaining GitHub API requests below which publishing falls back to patches",
+		want: "an integer >= 0", example: "100",
+		set: func(c *Config, s string) error { return setInt(&c.RateLimitThreshold, s, 0, 1<<31-1) },
+	},
+	{
+		name: "ipfs_api",
+		help: "kubo RPC API to pin patches to: a multiaddr or an http(s) URL",
+		want: "a multiaddr such as /ip4/127.0.0.1/tcp/5001 or /dns/ipfs/tcp/5001, or an http(s) URL", example: "/ip4/127.0.0.1/tcp/5001",
+		set: func(c *Config, s string) error { return setString(&c.IPFSAPI, s, checkIPFSAPI) },
+	},
+	{
+		name: "ipfs_gateway",
+		help: "IPFS HTTP gateway used in links to stored patches",
+		want: "an http(s) URL", example: "http://localhost:8080",
+		set: func(c *Config, s string) error { return setString(&c.IPFSGateway, s, checkHTTPURL) },
+	},
+	{
+		name: "llm_provider",
+		help: "model for LLM methods: provider:model, or a bare gpt-*/claude-* name",
+		want: "provider:model or a model name", example: "openai:gpt-4.1",
+		set: func(c *Config, s string) error { return setString(&c.LLMProvider, s, checkModel) },
+	},
+	{
+		name: "llm_fallback",
+		help: "model used when the primary one fails, same form as llm_provider",
+		want: "provider:model or a model name", example: "anthropic:claude-sonnet-4-5",
+		set: func(c *Config, s string) error { return setString(&c.LLMFallback, s, checkModel) },
+	},
+	{
+		name: "llm_base_url",
+		help: "endpoint of an OpenAI-compatible or Anthropic API",
+		want: "an http(s) URL", example: "https://models.github.ai/inference",
+		set: func(c *Config, s string) error { return setString(&c.LLMBaseURL, s, checkHTTPURL) },
+	},
+	{
+		name: "min_test_coverage", def: "80",
+		help: "minimum test coverage of changed code, percent",
+		want: "a percentage 0..100", example: "75%",
+		set: func(c *Config, s string) error { return setPercent(&c.MinTestCoverage, s, 100) },
+	},
+	{
+		name: "min_performance_improvement", def: "10",
+		help: "minimum significant speed-up for the speed objective, percent",
+		want: "a percentage 0..1000", example: "5%",
+		set: func(c *Config, s string) error { return setPercent(&c.MinPerformanceImprovement, s, 1000) },
+	},
+	{
+		name: "max_regression", def: "5",
+		help: "largest significant slow-down tolerated in other benchmarks, percent",
+		want: "a percentage 0..1000", example: "2%",
+		set: func(c *Config, s string) error { return setPercent(&c.MaxRegression, s, 1000) },
+	},
+	{
+		name: "cid_version", def: "1",
+		help: "CID version of stored patches, 0 or 1 (as ipfs add --cid-version)",
+		want: "0 or 1", example: "1",
+		set: func(c *Config, s string) error { return setInt(&c.CIDVersion, s, 0, 1) },
+	},
+	{
+		name: keyConfigFile, def: ".github/optimizer.yml", notInFile: true,
+		help: "configuration file to read instead of .github/optimizer.yml",
+		want: "a YAML file", example: ".github/optimizer.yml",
+		// No parser: Load resolves this key before reading the file (see loadFile).
+	},
+}
+
+func lookupKey(name string) *keySpec {
+	for i := range keyTable {
+		if keyTable[i].name == name {
+			return &keyTable[i]
+		}
+	}
+	return nil
+}
+
+func allKeyNames() []string {
+	names := make([]string, len(keyTable))
+	for i := range keyTable {
+		names[i] = keyTable[i].name
+	}
+	return names
+}
+
+func fileKeyNames() []string {
+	var names []string
+	for i := range keyTable {
+		if !keyTable[i].notInFile {
+			names = append(names, keyTable[i].name)
+		}
+	}
+	return names
+}
+
+// unknownKeyMsg says that key is unknown and either names the close known key
+// the user probably meant or lists the known ones.
+func unknownKeyMsg(key string, known []string) string {
+	if s := suggest(key, known); s != "" {
+		return fmt.Sprintf("unknown key %q (did you mean %q?)", key, s)
+	}
+	return fmt.Sprintf("unknown key %q (known keys: %s)", key, strings.Join(known, ", "))
+}
+
+// normalizeKey maps the spellings people carry over from the other layers
+// (MAX-AGENTS, OPTIMIZER_MAX_AGENTS, INPUT_MAX-AGENTS) to the YAML form.
+func normalizeKey(key string) string {
+	k := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(key)), "-", "_")
+	k = strings.TrimPrefix(k, "optimizer_")
+	return strings.TrimPrefix(k, "input_")
+}
+
+// suggest returns the known key closest to key when it is close enough to be
+// a likely typo: at most two edits, and fewer for short names.
+func suggest(key string, known []string) string {
+	norm := normalizeKey(key)
+	best, bestDist := "", -1
+	for _, k := range known {
+		if d := levenshtein(norm, k); bestDist < 0 || d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if bestDist < 0 || bestDist > 2 || bestDist*3 > len(best) {
+		return ""
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
