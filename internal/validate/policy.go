@@ -45,8 +45,8 @@ func checkPolicy(ctx context.Context, c *candidate) (Status, string) {
 	}
 	var problems []string
 	for _, f := range c.files {
-		for _, p := range []string{f.OldPath, f.NewPath} {
-			if p == "" {
+		for i, p := range []string{f.OldPath, f.NewPath} {
+			if p == "" || i == 1 && p == f.OldPath {
 				continue
 			}
 			if msg := c.pathProblem(p); msg != "" {

@@ -1,0 +1,184 @@
+package modernize
+
+import (
+	"context"
+	"go/ast"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/go/analysis"
+
+	modanalysis "github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/gitx"
+	"github.com/agentic-optimizer/optimizer/internal/validate"
+	"github.com/agentic-optimizer/optimizer/methods"
+)
+
+func TestApplyEdits(t *testing.T) {
+	src := []byte("0123456789")
+	got, err := applyEdits(src, []edit{{start: 8, end: 10, text: "X"}, {start: 0, end: 0, text: "<"}, {start: 0, end: 0, text: "["}, {start: 2, end: 4, text: ""}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "<[014567X" {
+		t.Fatalf("applyEdits = %q", got)
+	}
+	if _, err := applyEdits(src, []edit{{start: 2, end: 5}, {start: 4, end: 6}}); err == nil {
+		t.Fatal("overlapping edits applied")
+	}
+	if _, err := applyEdits(src, []edit{{start: 9, end: 11}}); err == nil {
+		t.Fatal("edit past the end applied")
+	}
+}
+
+func TestOverlapsAny(t *testing.T) {
+	a := edit{file: "f", start: 10, end: 20, text: "x"}
+	for _, tc := range []struct {
+		name string
+		e    edit
+		want bool
+	}{
+		{"identical", a, false},
+		{"other file", edit{file: "g", start: 10, end: 20}, false},
+		{"inside", edit{file: "f", start: 12, end: 14}, true},
+		{"straddles", edit{file: "f", start: 5, end: 11}, true},
+		{"touches end", edit{file: "f", start: 20, end: 25}, false},
+		{"insert inside", edit{file: "f", start: 15, end: 15}, true},
+		{"insert at start", edit{file: "f", start: 10, end: 10}, false},
+	} {
+		if got := overlapsAny([]edit{tc.e}, []edit{a}); got != tc.want {
+			t.Errorf("%s: overlapsAny = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestSplitByFileThenHalves(t *testing.T) {
+	fx := func(file string, start int) fix { return fix{edits: []edit{{file: file, start: start, end: start + 1}}} }
+	parts := split([]fix{fx("a", 1), fx("b", 1), fx("a", 5)})
+	if len(parts) != 2 || len(parts[0]) != 2 || len(parts[1]) != 1 {
+		t.Fatalf("split by file = %v", parts)
+	}
+	parts = split([]fix{fx("a", 1), fx("a", 2), fx("a", 3)})
+	if len(parts) != 2 || len(parts[0]) != 1 || len(parts[1]) != 2 {
+		t.Fatalf("split in halves = %v", parts)
+	}
+	if parts := split([]fix{fx("a", 1)}); parts != nil {
+		t.Fatalf("a single fix was split: %v", parts)
+	}
+}
+
+// rewriteAnalyzer suggests replacing the string literal "old" with "new"
+// and "bad" with "BAD" — a stand-in for an analyzer with one bad rewrite.
+var rewriteAnalyzer = &analysis.Analyzer{
+	Name: "rewrite",
+	Doc:  "test analyzer",
+	Run: func(pass *analysis.Pass) (any, error) {
+		for _, f := range pass.Files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				lit, ok := n.(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					return true
+				}
+				s, _ := strconv.Unquote(lit.Value)
+				repl := map[string]string{"old": `"new"`, "bad": `"BAD"`}[s]
+				if repl == "" {
+					return true
+				}
+				pass.Report(analysis.Diagnostic{
+					Pos: lit.Pos(), End: lit.End(), Message: "rewrite " + s,
+					SuggestedFixes: []analysis.SuggestedFix{{Message: "rewrite", TextEdits: []analysis.TextEdit{{Pos: lit.Pos(), End: lit.End(), NewText: []byte(repl)}}}},
+				})
+				return true
+			})
+		}
+		return nil, nil
+	},
+}
+
+func TestOptimizeSplitsRejectedCandidate(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod": "module example.com/m\n\ngo 1.22\n",
+		"p/a.go": "package p\n\nvar A = []string{\"old\", \"bad\", \"old\"}\n",
+		"p/b.go": "package p\n\nvar B = \"old\"\n",
+	}
+	for name, content := range files {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "init"}} {
+		if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
+	repo, err := gitx.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := repo.Resolve(ctx, "HEAD")
+	ws := &gitx.Worktrees{Repo: repo, Base: t.TempDir()}
+	defer ws.RemoveAll(ctx)
+	wt, err := ws.Add(ctx, "1", head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := modanalysis.Load(ctx, wt.Dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var validated []string
+	env := methods.Env{
+		Worktree:  wt,
+		ModuleDir: wt.Dir,
+		Logf:      t.Logf,
+		// The stand-in validator rejects any patch that adds "BAD".
+		Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
+			if err := gitx.ApplyCheck(ctx, wt.Dir, p, gitx.ApplyOptions{}); err != nil {
+				t.Errorf("candidate does not apply to the base: %v", err)
+			}
+			validated = append(validated, string(p))
+			if strings.Contains(string(p), `+var A = []string{"new", "BAD"`) || strings.Contains(string(p), `"BAD"`) {
+				return &validate.Report{RejectedBy: "unit"}, nil
+			}
+			return &validate.Report{Accepted: true}, nil
+		},
+	}
+	m := &Method{Analyzers: []*analysis.Analyzer{rewriteAnalyzer}, MaxValidations: 20}
+	res, err := m.Optimize(ctx, &methods.Task{ID: "t", Package: mod.Packages[0], Module: mod}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepted, rejected []string
+	for _, c := range res.Candidates {
+		desc := strings.Join(c.Files, ",") + "/" + strconv.Itoa(c.Fixes)
+		if c.Accepted() {
+			accepted = append(accepted, desc)
+		} else {
+			rejected = append(rejected, desc)
+		}
+		if c.Accepted() && strings.Contains(string(c.Patch), "BAD") {
+			t.Errorf("accepted candidate holds the bad fix:\n%s", c.Patch)
+		}
+		if len(c.Reverse) == 0 {
+			t.Errorf("candidate %s has no reverse patch", c.ID)
+		}
+	}
+	// All four fixes together are rejected; split per file: b.go (1 fix)
+	// is accepted, a.go (3 fixes) is rejected and halved: [old] accepted,
+	// [bad, old] rejected and halved again: [bad] rejected, [old] accepted.
+	wantAccepted := []string{"p/b.go/1", "p/a.go/1", "p/a.go/1"}
+	wantRejected := []string{"p/a.go,p/b.go/4", "p/a.go/3", "p/a.go/2", "p/a.go/1"}
+	if !slices.Equal(accepted, wantAccepted) || !slices.Equal(rejected, wantRejected) {
+		t.Fatalf("accepted %v, rejected %v; want %v and %v", accepted, rejected, wantAccepted, wantRejected)
+	}
+	if st, _ := wt.Git(ctx, "status", "--porcelain"); st != "" {
+		t.Fatalf("worktree left dirty: %q", st)
+	}
+}
