@@ -59,7 +59,9 @@ func TestOverlapsAny(t *testing.T) {
 }
 
 func TestSplitByFileThenHalves(t *testing.T) {
-	fx := func(file string, start int) fix { return fix{edits: []edit{{file: file, start: start, end: start + 1}}} }
+	fx := func(file string, start int) fix {
+		return fix{edits: []edit{{file: file, start: start, end: start + 1}}}
+	}
 	parts := split([]fix{fx("a", 1), fx("b", 1), fx("a", 5)})
 	if len(parts) != 2 || len(parts[0]) != 2 || len(parts[1]) != 1 {
 		t.Fatalf("split by file = %v", parts)
