@@ -138,6 +138,9 @@ func (v *Validator) Validate(ctx context.Context, wt *gitx.Worktree, raw []byte)
 		return nil, fmt.Errorf("validate: %w: %q needs the performance level, which this build does not have yet (use --objective quality)", ErrObjective, v.Objective)
 	}
 	files, err := patch.Parse(raw)
+	if errors.Is(err, patch.ErrUnsafePath) {
+		return v.refuse("policy", err.Error()), nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("validate: %w", err)
 	}
@@ -174,6 +177,20 @@ func (v *Validator) Validate(ctx context.Context, wt *gitx.Worktree, raw []byte)
 	}
 	c.report.Accepted = c.report.RejectedBy == ""
 	return c.report, nil
+}
+
+// refuse is the report for a patch that the named level rejects before
+// anything is applied.
+func (v *Validator) refuse(level, detail string) *Report {
+	rep := &Report{Objective: v.Objective, Isolation: v.Runner.Isolation(), RejectedBy: level}
+	for _, l := range levels {
+		status, d := Skip, ""
+		if l.name == level {
+			status, d = Fail, detail
+		}
+		rep.Levels = append(rep.Levels, Level{Name: l.name, Status: status, Detail: d})
+	}
+	return rep
 }
 
 // changedGoFiles returns the repository-relative paths of the .go files the

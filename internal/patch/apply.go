@@ -1,0 +1,87 @@
+package patch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/gitx"
+)
+
+// Apply finds the patch that ref names, verifies it against its CIDs, and
+// applies it to the work tree of the git repository that holds repoRoot.
+// When it no longer applies as it is (the base moved), a 3-way merge is
+// tried, which, as `git apply --3way` does, also stages the result. Either
+// the whole patch applies or the work tree and index are left as they were;
+// then the error wraps gitx.ErrPatchDoesNotApply. An "applied" event is
+// recorded.
+func (d Dir) Apply(ctx context.Context, repoRoot, ref string) (Meta, error) {
+	return d.apply(ctx, repoRoot, ref, false)
+}
+
+// Rollback is Apply with the reverse patch; it records "rolled_back".
+func (d Dir) Rollback(ctx context.Context, repoRoot, ref string) (Meta, error) {
+	return d.apply(ctx, repoRoot, ref, true)
+}
+
+func (d Dir) apply(ctx context.Context, repoRoot, ref string, rollback bool) (Meta, error) {
+	op, action := "apply", ActionApplied
+	if rollback {
+		op, action = "rollback", ActionRolledBack
+	}
+	m, err := d.Find(ref)
+	if err != nil {
+		return Meta{}, err
+	}
+	forward, reverse, err := d.Load(m)
+	if err != nil {
+		return Meta{}, err
+	}
+	p, cid := forward, m.CID
+	if rollback {
+		p, cid = reverse, m.ReverseCID
+	}
+	repo, err := gitx.Open(ctx, repoRoot)
+	if err != nil {
+		return Meta{}, fmt.Errorf("patch: %s %s: %w", op, m.ID, err)
+	}
+	if err := applyToWorkTree(ctx, repo, p); err != nil {
+		return Meta{}, fmt.Errorf("patch: %s %s to %s: %w", op, m.ID, repo.Root, err)
+	}
+	head, _ := repo.Resolve(ctx, "HEAD") // empty in a repository without commits
+	ev := Event{Time: time.Now().UTC(), Action: action, ID: m.ID, CID: cid, Commit: head}
+	if err := d.record(ev, false); err != nil {
+		return m, fmt.Errorf("patch: %s %s: the patch was applied, but %w", op, m.ID, err)
+	}
+	return m, nil
+}
+
+// applyToWorkTree applies p at the root of repo, with a 3-way merge when it
+// does not apply as it is. A failed 3-way merge leaves conflict markers
+// behind, so the files and index entries it touches are saved first and
+// put back when it fails.
+func applyToWorkTree(ctx context.Context, repo *gitx.Repo, p []byte) error {
+	err := gitx.Apply(ctx, repo.Root, p, gitx.ApplyOptions{})
+	if err == nil || !errors.Is(err, gitx.ErrPatchDoesNotApply) {
+		return err
+	}
+	files, perr := Parse(p)
+	if perr != nil {
+		return errors.Join(err, perr)
+	}
+	snap, serr := takeSnapshot(ctx, repo, touched(files))
+	if serr != nil {
+		return fmt.Errorf("%w (no 3-way merge tried: %v)", err, serr)
+	}
+	err3 := gitx.Apply(ctx, repo.Root, p, gitx.ApplyOptions{ThreeWay: true})
+	if err3 == nil {
+		return nil
+	}
+	// Put things back even when ctx is what stopped the merge.
+	if rerr := snap.restore(context.WithoutCancel(ctx)); rerr != nil {
+		return fmt.Errorf("it does not apply, the 3-way merge failed (%v), and restoring the files failed: %v (check `git status` and `git diff`, and restore the files the patch touches): %w",
+			err3, rerr, gitx.ErrPatchDoesNotApply)
+	}
+	return fmt.Errorf("it does not apply to the current files, not even with a 3-way merge; nothing was changed (the code changed too much since the patch was made: run the optimizer again on the current code, or commit or stash local edits to the files it touches): %w", err3)
+}
