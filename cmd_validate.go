@@ -37,7 +37,7 @@ func validateCmd(ctx context.Context, c *cli, args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	ws, err := pipeline.Open(ctx, *repo, cfg.WorktreeBase)
+	ws, err := pipeline.Open(ctx, cfg, *repo)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "optimizer validate: %v\n", err)
 		return exitUsage

@@ -69,10 +69,11 @@ type Workspace struct {
 	Runner    *sandbox.Runner
 	Worktrees *gitx.Worktrees
 	Manifest  *stdapi.Manifest
+	Baseline  *validate.Baseline
 }
 
 // Open prepares a workspace for the module at repoDir. Close it.
-func Open(ctx context.Context, repoDir, worktreeBase string) (*Workspace, error) {
+func Open(ctx context.Context, cfg *config.Config, repoDir string) (*Workspace, error) {
 	repo, err := gitx.Open(ctx, repoDir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
@@ -107,8 +108,9 @@ func Open(ctx context.Context, repoDir, worktreeBase string) (*Workspace, error)
 		ModuleRel: filepath.ToSlash(rel),
 		Head:      head,
 		Runner:    runner,
-		Worktrees: &gitx.Worktrees{Repo: repo, Base: worktreeBase},
+		Worktrees: &gitx.Worktrees{Repo: repo, Base: cfg.WorktreeBase},
 	}
+	ws.Baseline = &validate.Baseline{Worktrees: ws.Worktrees, Commit: head, Runner: runner, ModuleDir: ws.ModuleRel, Timeout: cfg.Timeout}
 	// Without the API manifest the types level still builds and vets; it
 	// says that it could not date the standard library's API.
 	if m, err := stdapi.Load(runner.GOROOT()); err == nil {
@@ -132,6 +134,7 @@ func (ws *Workspace) Validator(cfg *config.Config, allowed []string) *validate.V
 	return &validate.Validator{
 		Runner:    ws.Runner,
 		Manifest:  ws.Manifest,
+		Baseline:  ws.Baseline,
 		Objective: cfg.Objective,
 		ModuleDir: ws.ModuleRel,
 		Allowed:   allowed,
@@ -155,7 +158,7 @@ func Run(ctx context.Context, cfg *config.Config, repoDir string, logf Logf) (*r
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	ws, err := Open(ctx, repoDir, cfg.WorktreeBase)
+	ws, err := Open(ctx, cfg, repoDir)
 	if err != nil {
 		return nil, err
 	}

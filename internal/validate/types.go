@@ -27,11 +27,12 @@ func checkTypes(ctx context.Context, c *candidate) (Status, string) {
 	if st, detail := c.goStep(ctx, "build", append([]string{"build"}, patterns...)); st != Pass {
 		return st, detail
 	}
-	if st, detail := c.goStep(ctx, "vet", append([]string{"vet"}, patterns...)); st != Pass {
+	vetNote, st, detail := c.vet(ctx, patterns)
+	if st != Pass {
 		return st, detail
 	}
 	if c.v.Manifest == nil {
-		return Pass, fmt.Sprintf("build and vet pass for %d packages; standard-library API versions not checked (no API manifest in this toolchain)", len(pkgs))
+		return Pass, fmt.Sprintf("build and vet pass for %d packages%s; standard-library API versions not checked (no API manifest in this toolchain)", len(pkgs), vetNote)
 	}
 	uses, err := c.newerAPI(ctx)
 	if err != nil {
@@ -40,7 +41,7 @@ func checkTypes(ctx context.Context, c *candidate) (Status, string) {
 	if len(uses) > 0 {
 		return Fail, strings.Join(uses, "; ")
 	}
-	return Pass, fmt.Sprintf("build and vet pass for %d packages; no standard-library API newer than go %s", len(pkgs), c.mod.GoVersion)
+	return Pass, fmt.Sprintf("build and vet pass for %d packages%s; no standard-library API newer than go %s", len(pkgs), vetNote, c.mod.GoVersion)
 }
 
 // goStep runs one go command and turns its failure into a level failure
@@ -57,6 +58,37 @@ func (c *candidate) goStep(ctx context.Context, what string, args []string) (Sta
 		return Fail, fmt.Sprintf("go %s failed: %s", what, trimOutput(res.Stderr, res.Stdout))
 	}
 	return Pass, ""
+}
+
+// vet runs go vet and fails only on findings the base does not have.
+func (c *candidate) vet(ctx context.Context, patterns []string) (note string, st Status, detail string) {
+	res, err := c.goCmd(ctx, append([]string{"vet"}, patterns...)...)
+	if err != nil {
+		return "", Error, err.Error()
+	}
+	if res.TimedOut {
+		return "", Fail, fmt.Sprintf("go vet did not finish within %v", c.v.Timeout)
+	}
+	if res.ExitCode == 0 {
+		return "", Pass, ""
+	}
+	got := vetFindings(res.Stderr)
+	if c.v.Baseline == nil {
+		return "", Fail, "go vet failed: " + trimOutput(res.Stderr)
+	}
+	base, err := c.v.Baseline.Vet(ctx, patterns)
+	if err != nil {
+		return "", Error, err.Error()
+	}
+	added := newFindings(got, base)
+	if len(added) > 0 {
+		return "", Fail, "go vet failed: " + strings.Join(added, "; ")
+	}
+	n := 0
+	for _, v := range got {
+		n += v
+	}
+	return fmt.Sprintf(" (%d vet findings are on the base too)", n), Pass, ""
 }
 
 // newerAPI type-checks the changed packages and lists the uses, on changed

@@ -47,6 +47,17 @@ func checkUnit(ctx context.Context, c *candidate) (Status, string) {
 	if res.TimedOut {
 		return Fail, fmt.Sprintf("tests did not finish within %v", timeout)
 	}
+	pre := ""
+	if (len(failed) > 0 || len(buildErrs) > 0) && c.v.Baseline != nil {
+		baseFailed, baseBuild, err := c.v.Baseline.Tests(ctx, patternsOf(pkgs))
+		if err != nil {
+			return Error, err.Error()
+		}
+		var nTests, nPkgs int
+		failed, nTests = without(failed, baseFailed)
+		buildErrs, nPkgs = without(buildErrs, baseBuild)
+		pre = preexisting(nTests, "tests") + preexisting(nPkgs, "packages")
+	}
 	var problems []string
 	if len(buildErrs) > 0 {
 		problems = append(problems, "build failed: "+strings.Join(buildErrs, "; "))
@@ -54,11 +65,11 @@ func checkUnit(ctx context.Context, c *candidate) (Status, string) {
 	if len(failed) > 0 {
 		problems = append(problems, fmt.Sprintf("%d tests failed: %s", len(failed), strings.Join(failed, ", ")))
 	}
-	if res.ExitCode != 0 && len(problems) == 0 {
+	if res.ExitCode != 0 && len(problems) == 0 && pre == "" {
 		problems = append(problems, "go test failed: "+trimOutput(res.Stderr, res.Stdout))
 	}
 	if len(problems) > 0 {
-		return Fail, strings.Join(problems, "; ")
+		return Fail, strings.Join(problems, "; ") + pre
 	}
 	passed := 0
 	for _, r := range results {
@@ -66,7 +77,7 @@ func checkUnit(ctx context.Context, c *candidate) (Status, string) {
 			passed++
 		}
 	}
-	return Pass, fmt.Sprintf("%d tests passed in %d packages", passed, len(pkgs))
+	return Pass, fmt.Sprintf("%d tests passed in %d packages%s", passed, len(pkgs), pre)
 }
 
 // parseTestEvents reads go test -json output: the result of every test,

@@ -75,6 +75,9 @@ type Validator struct {
 	// Manifest dates the standard library's API; nil leaves the API
 	// version check out of the types level (and says so).
 	Manifest *stdapi.Manifest
+	// Baseline judges whether a failure exists without the patch too;
+	// nil blames the patch for every failure.
+	Baseline *Baseline
 	// Objective is speed, allocs or quality.
 	Objective string
 	// ModuleDir is the module's directory relative to the repository root

@@ -25,6 +25,7 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/checker"
+	"golang.org/x/tools/go/analysis/passes/inline"
 	modernizepass "golang.org/x/tools/go/analysis/passes/modernize"
 	"golang.org/x/tools/go/packages"
 
@@ -43,9 +44,10 @@ type Method struct {
 
 var _ methods.Method = (*Method)(nil)
 
-// New returns the method with the full modernize suite.
+// New returns the method with the analyzers that `go fix` applies: the
+// modernize suite and the inliner of //go:fix inline directives.
 func New() *Method {
-	return &Method{Analyzers: modernizepass.Suite, MaxValidations: 40}
+	return &Method{Analyzers: append(slices.Clone(modernizepass.Suite), inline.Analyzer), MaxValidations: 40}
 }
 
 // Name implements methods.Method.
