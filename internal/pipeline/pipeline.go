@@ -271,6 +271,7 @@ feed:
 	rep.Tally(agents, time.Since(start))
 	if ctx.Err() != nil {
 		rep.Notes = append(rep.Notes, "run stopped early: "+cause(ctx, nil))
+		return rep, fmt.Errorf("run stopped early: %s; the report holds what finished", cause(ctx, nil))
 	}
 	return rep, nil
 }

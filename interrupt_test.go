@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestInterruptCleansUp sends SIGINT (and, in a second run, SIGTERM) to a
+// real optimizer process while it validates, and checks that it removes
+// its worktrees, writes the report for what it finished, and leaves no
+// half-written file behind.
+func TestInterruptCleansUp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "optimizer")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			repo := t.TempDir()
+			copyDir(t, filepath.Join("examples", "demo"), repo)
+			gitIn(t, repo, "init", "-q")
+			gitIn(t, repo, "add", "-A")
+			gitIn(t, repo, "commit", "-qm", "demo")
+			wtBase := filepath.Join(t.TempDir(), "worktrees")
+
+			cmd := exec.Command(bin, "run", "--repo", repo, "--max-agents", "1", "--worktree-base", wtBase)
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(stderr)
+			var seen []string
+			for sc.Scan() {
+				seen = append(seen, sc.Text())
+				if strings.Contains(sc.Text(), ": validate ") {
+					break
+				}
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			rest, _ := io.ReadAll(stderr)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+					t.Errorf("exit after %v = %v, want status 1", sig, err)
+				}
+			case <-time.After(2 * time.Minute):
+				cmd.Process.Kill()
+				t.Fatal("the optimizer did not stop within 2 minutes of the signal")
+			}
+			log := strings.Join(seen, "\n") + "\n" + string(rest)
+			if list := gitIn(t, repo, "worktree", "list"); strings.Count(list, "\n") != 1 {
+				t.Errorf("worktrees left after %v:\n%s\nlog:\n%s", sig, list, log)
+			}
+			if entries, _ := os.ReadDir(wtBase); len(entries) != 0 {
+				t.Errorf("worktree base not empty after %v: %v", sig, entries)
+			}
+			var rep struct {
+				Notes []string
+				Tasks []struct{ Status string }
+			}
+			b, err := os.ReadFile(filepath.Join(repo, ".optimizer", "report.json"))
+			if err != nil {
+				t.Fatalf("no report after %v: %v\nlog:\n%s", sig, err, log)
+			}
+			if err := json.Unmarshal(b, &rep); err != nil {
+				t.Fatalf("report is not JSON: %v", err)
+			}
+			if len(rep.Tasks) != 2 || !strings.Contains(strings.Join(rep.Notes, " "), "interrupted") {
+				t.Errorf("report after %v: tasks %v, notes %v", sig, rep.Tasks, rep.Notes)
+			}
+			filepath.Walk(filepath.Join(repo, ".optimizer"), func(path string, info os.FileInfo, err error) error {
+				if err == nil && strings.Contains(info.Name(), ".tmp") {
+					t.Errorf("half-written file left: %s", path)
+				}
+				return nil
+			})
+			if st := gitIn(t, repo, "status", "--porcelain", "--untracked-files=no"); st != "" {
+				t.Errorf("the run changed tracked files: %s", st)
+			}
+		})
+	}
+}
+
+func gitIn(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.Walk(from, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, path)
+		if info.IsDir() && info.Name() == ".optimizer" {
+			return filepath.SkipDir
+		}
+		if info.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
