@@ -108,7 +108,8 @@ func (b *Baseline) timeout() time.Duration {
 	return 10 * time.Minute
 }
 
-var vetPos = regexp.MustCompile(`^(.+?\.go):\d+(:\d+)?: (.*)$`)
+// vetPos matches a positioned diagnostic: file, line, message.
+var vetPos = regexp.MustCompile(`^(.+?\.go):(\d+)(?::\d+)?: (.*)$`)
 
 // vetFindings turns go vet's output into counted keys without line and
 // column, so that a finding the base has too still matches after the

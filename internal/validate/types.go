@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -55,9 +56,31 @@ func (c *candidate) goStep(ctx context.Context, what string, args []string) (Sta
 		return Fail, fmt.Sprintf("go %s did not finish within %v", what, c.v.Timeout)
 	}
 	if res.ExitCode != 0 {
+		c.addFindings(res.Stderr, nil)
 		return Fail, fmt.Sprintf("go %s failed: %s", what, trimOutput(res.Stderr, res.Stdout))
 	}
 	return Pass, ""
+}
+
+// addFindings records the positioned lines of a go command's output
+// (path:line:col: message, paths relative to the module directory) as
+// findings. With keep, only lines whose vetFindings key is in keep count.
+func (c *candidate) addFindings(out []byte, keep []string) {
+	for _, line := range strings.Split(string(out), "\n") {
+		m := vetPos.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil {
+			continue
+		}
+		if keep != nil && !slices.Contains(keep, filepath.Base(m[1])+": "+m[3]) {
+			continue
+		}
+		n, _ := strconv.Atoi(m[2])
+		file := m[1]
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(c.modDir, file)
+		}
+		c.report.Findings = append(c.report.Findings, Finding{File: c.rel(file), Line: n, Message: strings.TrimSpace(line)})
+	}
 }
 
 // vet runs go vet and fails only on findings the base does not have.
@@ -82,6 +105,7 @@ func (c *candidate) vet(ctx context.Context, patterns []string) (note string, st
 	}
 	added := newFindings(got, base)
 	if len(added) > 0 {
+		c.addFindings(res.Stderr, added)
 		return "", Fail, "go vet failed: " + strings.Join(added, "; ")
 	}
 	n := 0
@@ -140,6 +164,7 @@ func (c *candidate) newerAPI(ctx context.Context) ([]string, error) {
 			u.Pos.Filename = c.rel(u.Pos.Filename)
 			if s := u.String(); !slices.Contains(out, s) {
 				out = append(out, s)
+				c.report.Findings = append(c.report.Findings, Finding{File: u.Pos.Filename, Line: u.Pos.Line, Message: s})
 			}
 		}
 	}

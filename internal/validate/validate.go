@@ -48,12 +48,21 @@ type TestResult struct {
 	ElapsedMS float64 `json:"elapsed_ms"`
 }
 
+// Finding is a problem a level found at a line of the patched tree:
+// what lets a method tell which of its changes caused a rejection.
+type Finding struct {
+	File    string `json:"file"` // relative to the repository root
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
 // Report is the verdict on one patch: the ValidationReport of SPEC §4.
 type Report struct {
 	Accepted   bool              `json:"accepted"`
 	Objective  string            `json:"objective"`
 	Levels     []Level           `json:"levels"`
 	RejectedBy string            `json:"rejected_by"`
+	Findings   []Finding         `json:"findings,omitempty"`
 	Affected   []string          `json:"affected,omitempty"`
 	Tests      []TestResult      `json:"tests,omitempty"`
 	Isolation  sandbox.Isolation `json:"isolation"`

@@ -29,6 +29,7 @@ import (
 	modernizepass "golang.org/x/tools/go/analysis/passes/modernize"
 	"golang.org/x/tools/go/packages"
 
+	"github.com/agentic-optimizer/optimizer/internal/validate"
 	"github.com/agentic-optimizer/optimizer/methods"
 )
 
@@ -131,7 +132,7 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 			res.Notes = append(res.Notes, fmt.Sprintf("%s: validation budget of %d spent; %d fixes not tried", w.fixes[0].analyzer, m.MaxValidations, len(w.fixes)))
 			continue
 		}
-		c, dropped, err := m.candidate(ctx, env, w.fixes)
+		c, dropped, spans, err := m.candidate(ctx, env, w.fixes)
 		if err != nil {
 			return res, err
 		}
@@ -156,11 +157,38 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 		if err != nil || c.Accepted() {
 			continue
 		}
-		for _, part := range split(w.fixes) {
+		// When the rejection points at lines, the fixes on those lines
+		// are the suspects: try the others together, and the suspects
+		// apart. Otherwise split blindly.
+		kept := without(w.fixes, dropped)
+		if bad := culprits(spans, rep.Findings); len(bad) > 0 && len(bad) < len(kept) {
+			var rest, suspects []fix
+			for i, f := range kept {
+				if slices.Contains(bad, i) {
+					suspects = append(suspects, f)
+				} else {
+					rest = append(rest, f)
+				}
+			}
+			queue = append(queue, work{fixes: rest, splitFrom: c.ID}, work{fixes: suspects, splitFrom: c.ID})
+			continue
+		}
+		for _, part := range split(kept) {
 			queue = append(queue, work{fixes: part, splitFrom: c.ID})
 		}
 	}
 	return res, nil
+}
+
+// without returns fixes less those in drop.
+func without(fixes, drop []fix) []fix {
+	var out []fix
+	for _, f := range fixes {
+		if !slices.ContainsFunc(drop, func(d fix) bool { return d.key() == f.key() }) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // split divides a rejected set of fixes: by file first, then into halves,
@@ -293,7 +321,7 @@ func toFix(act *checker.Action, d analysis.Diagnostic, sf analysis.SuggestedFix,
 // returns the resulting patch and its reverse; the worktree is reset
 // afterwards. Fixes whose edits overlap an earlier fix are dropped and
 // returned. It returns a nil candidate when the fixes change nothing.
-func (m *Method) candidate(ctx context.Context, env methods.Env, fixes []fix) (*methods.Candidate, []fix, error) {
+func (m *Method) candidate(ctx context.Context, env methods.Env, fixes []fix) (*methods.Candidate, []fix, map[int][]span, error) {
 	var kept, dropped []fix
 	var accepted []edit
 	for _, f := range fixes {
@@ -314,14 +342,16 @@ func (m *Method) candidate(ctx context.Context, env methods.Env, fixes []fix) (*
 	}
 	defer env.Worktree.Reset(context.WithoutCancel(ctx))
 	var files []string
+	srcs := map[string][]byte{}
 	for name, edits := range byFile {
 		src, err := os.ReadFile(name)
 		if err != nil {
-			return nil, dropped, fmt.Errorf("modernize: %w", err)
+			return nil, dropped, nil, fmt.Errorf("modernize: %w", err)
 		}
+		srcs[name] = src
 		out, err := applyEdits(src, edits)
 		if err != nil {
-			return nil, dropped, fmt.Errorf("modernize: %s: %w", env.Rel(name), err)
+			return nil, dropped, nil, fmt.Errorf("modernize: %s: %w", env.Rel(name), err)
 		}
 		// Format only files that were formatted: gofmt must not smuggle
 		// unrelated layout changes into the patch.
@@ -334,21 +364,21 @@ func (m *Method) candidate(ctx context.Context, env methods.Env, fixes []fix) (*
 			continue
 		}
 		if err := os.WriteFile(name, out, 0o644); err != nil {
-			return nil, dropped, fmt.Errorf("modernize: %w", err)
+			return nil, dropped, nil, fmt.Errorf("modernize: %w", err)
 		}
 		files = append(files, env.Rel(name))
 	}
 	if len(files) == 0 {
-		return nil, dropped, nil
+		return nil, dropped, nil, nil
 	}
 	sort.Strings(files)
 	forward, err := env.Worktree.Diff(ctx, false)
 	if err != nil {
-		return nil, dropped, err
+		return nil, dropped, nil, err
 	}
 	reverse, err := env.Worktree.Diff(ctx, true)
 	if err != nil {
-		return nil, dropped, err
+		return nil, dropped, nil, err
 	}
 	sum := sha256.Sum256(forward)
 	analyzer := kept[0].analyzer
@@ -360,7 +390,60 @@ func (m *Method) candidate(ctx context.Context, env methods.Env, fixes []fix) (*
 		Fixes:       len(kept),
 		Patch:       forward,
 		Reverse:     reverse,
-	}, dropped, nil
+	}, dropped, spansOf(kept, byFile, srcs, env), nil
+}
+
+// span is the lines, in the patched file, that one fix's edit occupies.
+type span struct {
+	file     string // relative to the repository root
+	from, to int    // 1-based, inclusive
+}
+
+// spansOf maps each kept fix (by index) to the lines its edits occupy in
+// the patched files. gofmt runs afterwards and can shift lines near the
+// imports, so a span is a hint for finding culprits, not a proof.
+func spansOf(kept []fix, byFile map[string][]edit, srcs map[string][]byte, env methods.Env) map[int][]span {
+	out := map[int][]span{}
+	for name, edits := range byFile {
+		src := srcs[name]
+		sorted := slices.Clone(edits)
+		sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].start < sorted[j].start })
+		// Lines of each edit in the output: its start line in the
+		// source, shifted by the newlines earlier edits added or removed.
+		shift := 0
+		where := map[edit]span{}
+		for _, e := range sorted {
+			from := bytes.Count(src[:e.start], []byte("\n")) + 1 + shift
+			to := from + strings.Count(e.text, "\n")
+			where[e] = span{file: env.Rel(name), from: from, to: to}
+			shift += strings.Count(e.text, "\n") - bytes.Count(src[e.start:e.end], []byte("\n"))
+		}
+		for i, f := range kept {
+			for _, e := range f.edits {
+				if sp, ok := where[e]; ok {
+					out[i] = append(out[i], sp)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// culprits returns the indexes of the fixes whose lines hold a finding of
+// the rejecting level.
+func culprits(spans map[int][]span, findings []validate.Finding) []int {
+	var out []int
+	for i, sps := range spans {
+		for _, sp := range sps {
+			if slices.ContainsFunc(findings, func(f validate.Finding) bool {
+				return f.File == sp.file && f.Line >= sp.from && f.Line <= sp.to
+			}) && !slices.Contains(out, i) {
+				out = append(out, i)
+			}
+		}
+	}
+	sort.Ints(out)
+	return out
 }
 
 // overlapsAny reports whether any of edits overlaps one of accepted. Two

@@ -2,6 +2,7 @@ package modernize
 
 import (
 	"context"
+	"fmt"
 	"go/ast"
 	"go/token"
 	"os"
@@ -105,36 +106,11 @@ var rewriteAnalyzer = &analysis.Analyzer{
 
 func TestOptimizeSplitsRejectedCandidate(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	files := map[string]string{
+	wt, mod := setupRepo(t, map[string]string{
 		"go.mod": "module example.com/m\n\ngo 1.22\n",
 		"p/a.go": "package p\n\nvar A = []string{\"old\", \"bad\", \"old\"}\n",
 		"p/b.go": "package p\n\nvar B = \"old\"\n",
-	}
-	for name, content := range files {
-		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
-		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
-	}
-	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "init"}} {
-		if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v %s", args, err, out)
-		}
-	}
-	repo, err := gitx.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, _ := repo.Resolve(ctx, "HEAD")
-	ws := &gitx.Worktrees{Repo: repo, Base: t.TempDir()}
-	defer ws.RemoveAll(ctx)
-	wt, err := ws.Add(ctx, "1", head)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod, err := modanalysis.Load(ctx, wt.Dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	var validated []string
 	env := methods.Env{
 		Worktree:  wt,
@@ -183,4 +159,73 @@ func TestOptimizeSplitsRejectedCandidate(t *testing.T) {
 	if st, _ := wt.Git(ctx, "status", "--porcelain"); st != "" {
 		t.Fatalf("worktree left dirty: %q", st)
 	}
+}
+
+func TestOptimizeSeparatesFixesTheFindingsPointAt(t *testing.T) {
+	ctx := context.Background()
+	files := map[string]string{
+		"go.mod": "module example.com/m\n\ngo 1.22\n",
+		"p/a.go": "package p\n\nvar A1 = \"old\"\nvar A2 = \"bad\"\nvar A3 = \"old\"\nvar A4 = \"old\"\nvar A5 = \"old\"\n",
+	}
+	wt, mod := setupRepo(t, files)
+	var validations int
+	env := methods.Env{
+		Worktree: wt, ModuleDir: wt.Dir, Logf: t.Logf,
+		// The stand-in validator rejects a patch that adds "BAD" and
+		// names the line, as the types level does.
+		Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
+			validations++
+			if strings.Contains(string(p), `+var A2 = "BAD"`) {
+				return &validate.Report{RejectedBy: "types", Findings: []validate.Finding{{File: "p/a.go", Line: 4, Message: "bad"}}}, nil
+			}
+			return &validate.Report{Accepted: true}, nil
+		},
+	}
+	m := &Method{Analyzers: []*analysis.Analyzer{rewriteAnalyzer}, MaxValidations: 20}
+	res, err := m.Optimize(ctx, &methods.Task{ID: "t", Package: mod.Packages[0], Module: mod}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// all five (rejected at line 4) -> the four others (accepted) and the
+	// suspect alone (rejected): three validations, not a bisection.
+	var verdicts []string
+	for _, c := range res.Candidates {
+		verdicts = append(verdicts, fmt.Sprintf("%d:%v", c.Fixes, c.Accepted()))
+	}
+	if want := []string{"5:false", "4:true", "1:false"}; !slices.Equal(verdicts, want) || validations != 3 {
+		t.Fatalf("verdicts %v after %d validations, want %v after 3", verdicts, validations, want)
+	}
+}
+
+// setupRepo commits files to a new repository and returns a worktree of
+// it and the module loaded there.
+func setupRepo(t *testing.T, files map[string]string) (*gitx.Worktree, *modanalysis.Module) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	for name, content := range files {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "init"}} {
+		if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
+	repo, err := gitx.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := repo.Resolve(ctx, "HEAD")
+	ws := &gitx.Worktrees{Repo: repo, Base: t.TempDir()}
+	t.Cleanup(func() { ws.RemoveAll(ctx) })
+	wt, err := ws.Add(ctx, "1", head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := modanalysis.Load(ctx, wt.Dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wt, mod
 }
