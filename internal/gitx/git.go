@@ -86,7 +86,10 @@ func (r *Repo) ChangedFiles(ctx context.Context, base, head string) ([]string, e
 // ApplyOptions changes how a patch is applied.
 type ApplyOptions struct {
 	// ThreeWay falls back to a three-way merge when the patch does not apply
-	// cleanly because the files moved on since it was made.
+	// cleanly because the files moved on since it was made. Beware: git
+	// 2.39's `apply --check --3way` passes patches whose merge conflicts,
+	// and the apply then leaves conflict markers; a caller that must not
+	// leave them saves the files first (as internal/patch does).
 	ThreeWay bool
 	// Index applies to the index as well as the work tree.
 	Index bool
