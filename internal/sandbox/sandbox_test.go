@@ -1,0 +1,121 @@
+package sandbox
+
+import (
+	"context"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func newRunner(t *testing.T) *Runner {
+	t.Helper()
+	r, err := New(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func TestChildSeesNoSecrets(t *testing.T) {
+	t.Setenv("GITHUB_TOKEN", "ghp_secretsecretsecretsecretsecretsecret")
+	t.Setenv("OPTIMIZER_GITHUB_TOKEN", "secret2")
+	t.Setenv("OPENAI_API_KEY", "sk-secret3")
+	t.Setenv("ACTIONS_RUNTIME_TOKEN", "secret4")
+	r := newRunner(t)
+	res, err := r.Run(context.Background(), t.TempDir(), time.Minute, "env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := string(res.Stdout)
+	for _, leak := range []string{"secret", "GITHUB_TOKEN", "API_KEY", "ACTIONS_"} {
+		if strings.Contains(env, leak) {
+			t.Errorf("child environment holds %q:\n%s", leak, env)
+		}
+	}
+	for _, want := range []string{"GOPROXY=off", "GOFLAGS=-mod=readonly", "HOME=" + r.home, "TMPDIR=" + r.home} {
+		if !strings.Contains(env, want) {
+			t.Errorf("child environment lacks %q", want)
+		}
+	}
+	if iso := r.Isolation(); !iso.EnvScrubbed || iso.Network != "unavailable" {
+		t.Errorf("Isolation = %+v", iso)
+	}
+}
+
+func TestTrustedEnvDropsSecrets(t *testing.T) {
+	t.Setenv("GITHUB_TOKEN", "x")
+	t.Setenv("ANTHROPIC_API_KEY", "x")
+	t.Setenv("MY_PASSWORD", "x")
+	t.Setenv("GOFLAGS", "-v")
+	env := strings.Join(TrustedEnv(), "\n")
+	for _, name := range []string{"GITHUB_TOKEN=", "ANTHROPIC_API_KEY=", "MY_PASSWORD="} {
+		if strings.Contains(env, name) {
+			t.Errorf("TrustedEnv keeps %s", name)
+		}
+	}
+	if !strings.Contains(env, "GOFLAGS=-v") {
+		t.Error("TrustedEnv dropped an ordinary variable")
+	}
+}
+
+func TestTimeoutKillsTheProcessGroup(t *testing.T) {
+	r := newRunner(t)
+	dir := t.TempDir()
+	// The shell starts a grandchild that would outlive a plain kill of
+	// the shell, and records its pid.
+	start := time.Now()
+	res, err := r.Run(context.Background(), dir, 300*time.Millisecond, "sh", "-c", "sleep 60 & echo $! > pid; wait")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.TimedOut || res.ExitCode != -1 {
+		t.Fatalf("result = %+v, want a timeout", res)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Fatalf("Run took %v after a 300ms timeout", d)
+	}
+	b, err := os.ReadFile(dir + "/pid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	for _, c := range strings.TrimSpace(string(b)) {
+		pid = pid*10 + int(c-'0')
+	}
+	// The group was sent SIGKILL; give the kernel a moment to reap.
+	deadline := time.Now().Add(5 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("grandchild %d still alive after the timeout", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestOutputIsCapped(t *testing.T) {
+	r := newRunner(t)
+	r.MaxOutput = 100
+	res, err := r.Run(context.Background(), t.TempDir(), time.Minute, "sh", "-c", "yes | head -c 10000; echo err >&2; exit 3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 3 {
+		t.Errorf("exit code = %d, want 3", res.ExitCode)
+	}
+	if !strings.HasSuffix(string(res.Stdout), "[output cut]\n") || len(res.Stdout) > 120 {
+		t.Errorf("stdout not capped: %d bytes", len(res.Stdout))
+	}
+	if string(res.Stderr) != "err\n" {
+		t.Errorf("stderr = %q", res.Stderr)
+	}
+}
+
+func TestMissingCommandIsAnError(t *testing.T) {
+	r := newRunner(t)
+	if _, err := r.Run(context.Background(), t.TempDir(), time.Minute, "no-such-command-here"); err == nil {
+		t.Fatal("running a missing command succeeded")
+	}
+}
