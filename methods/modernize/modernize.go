@@ -384,7 +384,7 @@ func (m *Method) candidate(ctx context.Context, env methods.Env, fixes []fix) (*
 	analyzer := kept[0].analyzer
 	return &methods.Candidate{
 		ID:          hex.EncodeToString(sum[:])[:12],
-		Description: fmt.Sprintf("%s: %d fixes in %s: %s", analyzer, len(kept), strings.Join(files, ", "), kept[0].message),
+		Description: fmt.Sprintf("%s: %s in %s: %s", analyzer, plural(len(kept), "fix", "fixes"), strings.Join(files, ", "), kept[0].message),
 		Analyzer:    analyzer,
 		Files:       files,
 		Fixes:       len(kept),
@@ -484,4 +484,11 @@ func applyEdits(src []byte, edits []edit) ([]byte, error) {
 	}
 	out.Write(src[pos:])
 	return out.Bytes(), nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
