@@ -183,6 +183,11 @@ func Run(ctx context.Context, cfg *config.Config, repoDir string, logf Logf) (*r
 		rep.ChangeControl.FallbackReason = "GitHub change control is not available in this build; patches written to the output directory"
 	}
 
+	if dirty, _ := ws.Repo.Git(ctx, "status", "--porcelain", "--untracked-files=no", "--", ws.ModuleRel); dirty != "" {
+		note := fmt.Sprintf("the work tree has uncommitted changes in %s; the run works on the last commit (%.12s) and does not see them", ws.ModuleRel, ws.Head)
+		logf("warning: %s", note)
+		rep.Notes = append(rep.Notes, note)
+	}
 	logf("analyze %s at %.12s", ws.ModuleRel, ws.Head)
 	first, err := ws.Worktrees.Add(ctx, "1", ws.Head)
 	if err != nil {
