@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
 )
 
 // TestInterruptCleansUp sends SIGINT (and, in a second run, SIGTERM) to a
@@ -30,9 +32,9 @@ func TestInterruptCleansUp(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			repo := t.TempDir()
 			copyDir(t, filepath.Join("examples", "demo"), repo)
-			gitIn(t, repo, "init", "-q")
-			gitIn(t, repo, "add", "-A")
-			gitIn(t, repo, "commit", "-qm", "demo")
+			gittest.Git(t, repo, "init", "-q")
+			gittest.Git(t, repo, "add", "-A")
+			gittest.Git(t, repo, "commit", "-qm", "demo")
 			wtBase := filepath.Join(t.TempDir(), "worktrees")
 
 			cmd := exec.Command(bin, "run", "--repo", repo, "--max-agents", "1", "--worktree-base", wtBase)
@@ -68,7 +70,7 @@ func TestInterruptCleansUp(t *testing.T) {
 				t.Fatal("the optimizer did not stop within 2 minutes of the signal")
 			}
 			log := strings.Join(seen, "\n") + "\n" + string(rest)
-			if list := gitIn(t, repo, "worktree", "list"); strings.Count(list, "\n") != 1 {
+			if list := gittest.Git(t, repo, "worktree", "list"); strings.Count(list, "\n") != 1 {
 				t.Errorf("worktrees left after %v:\n%s\nlog:\n%s", sig, list, log)
 			}
 			if entries, _ := os.ReadDir(wtBase); len(entries) != 0 {
@@ -94,23 +96,11 @@ func TestInterruptCleansUp(t *testing.T) {
 				}
 				return nil
 			})
-			if st := gitIn(t, repo, "status", "--porcelain", "--untracked-files=no"); st != "" {
+			if st := gittest.Git(t, repo, "status", "--porcelain", "--untracked-files=no"); st != "" {
 				t.Errorf("the run changed tracked files: %s", st)
 			}
 		})
 	}
-}
-
-func gitIn(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return string(out)
 }
 
 func copyDir(t *testing.T, from, to string) {

@@ -4,50 +4,22 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
 )
 
 // newRepo makes a git repository with one commit holding files.
 func newRepo(t *testing.T, files map[string]string) *Repo {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		write(t, filepath.Join(dir, name), content)
-	}
-	git(t, dir, "init", "-q")
-	git(t, dir, "add", "-A")
-	git(t, dir, "commit", "-qm", "init")
-	r, err := Open(context.Background(), dir)
+	r, err := Open(context.Background(), gittest.NewRepo(t, files))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
-}
-
-func write(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func git(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return string(out)
 }
 
 func TestOpenRefusesNonRepository(t *testing.T) {
@@ -78,11 +50,11 @@ func TestChangedFilesSinceMergeBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write(t, filepath.Join(r.Root, "a.go"), "package a // changed\n")
-	write(t, filepath.Join(r.Root, "new/n.go"), "package n\n")
+	gittest.WriteFiles(t, r.Root, map[string]string{"a.go": "package a // changed\n"})
+	gittest.WriteFiles(t, r.Root, map[string]string{"new/n.go": "package n\n"})
 	os.Remove(filepath.Join(r.Root, "gone.go"))
-	git(t, r.Root, "add", "-A")
-	git(t, r.Root, "commit", "-qm", "change")
+	gittest.Git(t, r.Root, "add", "-A")
+	gittest.Git(t, r.Root, "commit", "-qm", "change")
 	got, err := r.ChangedFiles(ctx, base, "HEAD")
 	if err != nil {
 		t.Fatal(err)
@@ -107,8 +79,8 @@ func TestWorktreeDiffApplyAndRemove(t *testing.T) {
 	if !strings.HasPrefix(filepath.Base(w.Dir), "agent-7-") {
 		t.Fatalf("worktree %s is not named agent-<id>-<timestamp>", w.Dir)
 	}
-	write(t, filepath.Join(w.Dir, "f.txt"), "one\nTWO\n")
-	write(t, filepath.Join(w.Dir, "added.txt"), "new\n")
+	gittest.WriteFiles(t, w.Dir, map[string]string{"f.txt": "one\nTWO\n"})
+	gittest.WriteFiles(t, w.Dir, map[string]string{"added.txt": "new\n"})
 	os.Remove(filepath.Join(w.Dir, "old.txt"))
 	forward, err := w.Diff(ctx, false)
 	if err != nil {
@@ -142,7 +114,7 @@ func TestWorktreeDiffApplyAndRemove(t *testing.T) {
 	if err := Apply(ctx, r.Root, reverse, ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if st := git(t, r.Root, "status", "--porcelain"); st != "" {
+	if st := gittest.Git(t, r.Root, "status", "--porcelain"); st != "" {
 		t.Fatalf("after apply and reverse, status = %q", st)
 	}
 

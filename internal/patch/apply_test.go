@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
+	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
 	"github.com/agentic-optimizer/optimizer/internal/store"
 )
 
@@ -19,7 +20,7 @@ const twelve = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n"
 // re-targets a symlink and changes a mode, then rolls it back: the work
 // tree and `git status` must be exactly as before.
 func TestApplyRollback(t *testing.T) {
-	dir := newRepo(t, map[string]string{
+	dir := gittest.NewRepo(t, map[string]string{
 		"sub/keep.go": "package sub\n\nfunc F() int { return 1 }\n",
 		"old.txt":     "to be deleted\n",
 		"run.sh":      "#!/bin/sh\necho hi\n",
@@ -27,7 +28,7 @@ func TestApplyRollback(t *testing.T) {
 		"data.bin":    "\x00\x01\x02",
 	})
 	forward, reverse := makePatch(t, dir, func() {
-		writeFiles(t, dir, map[string]string{
+		gittest.WriteFiles(t, dir, map[string]string{
 			"sub/keep.go":   "package sub\n\nfunc F() int { return 2 }\n",
 			"old.txt":       "",
 			"newdir/new.go": "package newdir\n",
@@ -39,7 +40,7 @@ func TestApplyRollback(t *testing.T) {
 		}
 	})
 	d := Dir{Path: filepath.Join(t.TempDir(), "out"), CIDVersion: 1}
-	m, err := d.Save(forward, reverse, Meta{Parent: strings.TrimSpace(git(t, dir, "rev-parse", "HEAD"))})
+	m, err := d.Save(forward, reverse, Meta{Parent: strings.TrimSpace(gittest.Git(t, dir, "rev-parse", "HEAD"))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,9 +81,9 @@ func TestApplyRollback(t *testing.T) {
 func TestApplyRefusesTampered(t *testing.T) {
 	for _, ref := range []string{"id", "cid"} {
 		t.Run(ref, func(t *testing.T) {
-			dir := newRepo(t, map[string]string{"f.txt": twelve})
+			dir := gittest.NewRepo(t, map[string]string{"f.txt": twelve})
 			forward, reverse := makePatch(t, dir, func() {
-				writeFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "six\n", 1)})
+				gittest.WriteFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "six\n", 1)})
 			})
 			d := Dir{Path: t.TempDir(), CIDVersion: 0}
 			m, err := d.Save(forward, reverse, Meta{})
@@ -119,9 +120,9 @@ func TestApplyRefusesTampered(t *testing.T) {
 // context: the plain apply fails, the 3-way merge succeeds, and the
 // rollback returns to the moved base.
 func TestApplyBaseMoved(t *testing.T) {
-	dir := newRepo(t, map[string]string{"f.txt": twelve})
+	dir := gittest.NewRepo(t, map[string]string{"f.txt": twelve})
 	forward, reverse := makePatch(t, dir, func() {
-		writeFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "six\n", 1)})
+		gittest.WriteFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "six\n", 1)})
 	})
 	d := Dir{Path: t.TempDir(), CIDVersion: 1}
 	m, err := d.Save(forward, reverse, Meta{})
@@ -129,8 +130,8 @@ func TestApplyBaseMoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	moved := strings.Replace(twelve, "3\n", "three\n", 1)
-	writeFiles(t, dir, map[string]string{"f.txt": moved})
-	git(t, dir, "commit", "--quiet", "-am", "move the base")
+	gittest.WriteFiles(t, dir, map[string]string{"f.txt": moved})
+	gittest.Git(t, dir, "commit", "--quiet", "-am", "move the base")
 	if err := gitx.ApplyCheck(context.Background(), dir, forward, gitx.ApplyOptions{}); err == nil {
 		t.Fatal("the patch still applies without a 3-way merge; the test does not test anything")
 	}
@@ -162,29 +163,29 @@ func TestApplyDoesNotApply(t *testing.T) {
 		setup func(t *testing.T, dir string)
 	}{
 		{"same line changed and committed", func(t *testing.T, dir string) {
-			writeFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "SIX\n", 1)})
-			git(t, dir, "commit", "--quiet", "-am", "conflict")
+			gittest.WriteFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "SIX\n", 1)})
+			gittest.Git(t, dir, "commit", "--quiet", "-am", "conflict")
 		}},
 		{"same line changed and staged", func(t *testing.T, dir string) {
-			writeFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "SIX\n", 1)})
-			git(t, dir, "add", "f.txt")
+			gittest.WriteFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "SIX\n", 1)})
+			gittest.Git(t, dir, "add", "f.txt")
 		}},
 		{"same line changed in the work tree", func(t *testing.T, dir string) {
-			writeFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "SIX\n", 1)})
+			gittest.WriteFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "SIX\n", 1)})
 		}},
 		{"created file already exists", func(t *testing.T, dir string) {
-			writeFiles(t, dir, map[string]string{"new/g.txt": "something else\n"})
+			gittest.WriteFiles(t, dir, map[string]string{"new/g.txt": "something else\n"})
 		}},
 		{"file deleted", func(t *testing.T, dir string) {
-			git(t, dir, "rm", "--quiet", "f.txt")
-			git(t, dir, "commit", "--quiet", "-m", "delete")
+			gittest.Git(t, dir, "rm", "--quiet", "f.txt")
+			gittest.Git(t, dir, "commit", "--quiet", "-m", "delete")
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := newRepo(t, map[string]string{"f.txt": twelve})
+			dir := gittest.NewRepo(t, map[string]string{"f.txt": twelve})
 			forward, reverse := makePatch(t, dir, func() {
-				writeFiles(t, dir, map[string]string{
+				gittest.WriteFiles(t, dir, map[string]string{
 					"f.txt":     strings.Replace(twelve, "6\n", "six\n", 1),
 					"new/g.txt": "new\n",
 				})
@@ -196,7 +197,7 @@ func TestApplyDoesNotApply(t *testing.T) {
 			}
 			tt.setup(t, dir)
 			before := snapshotTree(t, dir)
-			index := git(t, dir, "ls-files", "--stage")
+			index := gittest.Git(t, dir, "ls-files", "--stage")
 			_, err = d.Apply(context.Background(), dir, m.ID)
 			if !errors.Is(err, gitx.ErrPatchDoesNotApply) {
 				t.Fatalf("Apply = %v, want an error wrapping gitx.ErrPatchDoesNotApply", err)
@@ -205,7 +206,7 @@ func TestApplyDoesNotApply(t *testing.T) {
 			if got := snapshotTree(t, dir); !reflect.DeepEqual(got, before) {
 				t.Errorf("a failed Apply changed the tree:\n got %q\nwant %q", got, before)
 			}
-			if got := git(t, dir, "ls-files", "--stage"); got != index {
+			if got := gittest.Git(t, dir, "ls-files", "--stage"); got != index {
 				t.Errorf("a failed Apply changed the index:\n got %s\nwant %s", got, index)
 			}
 		})
@@ -215,11 +216,11 @@ func TestApplyDoesNotApply(t *testing.T) {
 // TestHistory checks the events of a save, an apply and a rollback, and
 // that no temporary file is left in the output directory.
 func TestHistory(t *testing.T) {
-	dir := newRepo(t, map[string]string{"f.txt": twelve})
+	dir := gittest.NewRepo(t, map[string]string{"f.txt": twelve})
 	forward, reverse := makePatch(t, dir, func() {
-		writeFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "six\n", 1)})
+		gittest.WriteFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "six\n", 1)})
 	})
-	head := strings.TrimSpace(git(t, dir, "rev-parse", "HEAD"))
+	head := strings.TrimSpace(gittest.Git(t, dir, "rev-parse", "HEAD"))
 	d := Dir{Path: t.TempDir(), CIDVersion: 1}
 	m, err := d.Save(forward, reverse, Meta{Parent: head})
 	if err != nil {

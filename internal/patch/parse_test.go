@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
 )
 
 func lines(from int, texts ...string) []Line {
@@ -20,7 +22,7 @@ func lines(from int, texts ...string) []Line {
 
 // TestParseGitDiff parses what git writes for every kind of change.
 func TestParseGitDiff(t *testing.T) {
-	dir := newRepo(t, map[string]string{
+	dir := gittest.NewRepo(t, map[string]string{
 		"mod.txt":     "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n15\n",
 		"del.txt":     "gone\nsoon\n",
 		"ren_old.txt": "a file\nthat moves\nunchanged\n",
@@ -29,7 +31,7 @@ func TestParseGitDiff(t *testing.T) {
 		"bin.dat":     "\x00\x01\x02binary",
 		"sp ace.txt":  "x\n",
 	})
-	writeFiles(t, dir, map[string]string{
+	gittest.WriteFiles(t, dir, map[string]string{
 		"mod.txt":       "1\n2\nthree\n4\n5\n6\n7\n8\n9\n10\n11\n12\n12.5\n13\n14\n15\n",
 		"del.txt":       "",
 		"new.txt":       "fresh\nlines\n",
@@ -44,8 +46,8 @@ func TestParseGitDiff(t *testing.T) {
 	if err := os.Chmod(filepath.Join(dir, "mode.sh"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	git(t, dir, "mv", "ren_old.txt", "ren_new.txt")
-	git(t, dir, "add", "--all")
+	gittest.Git(t, dir, "mv", "ren_old.txt", "ren_new.txt")
+	gittest.Git(t, dir, "add", "--all")
 
 	want := map[string]File{
 		"bin.dat": {OldPath: "bin.dat", NewPath: "bin.dat", OldMode: "100644", NewMode: "100644", Binary: true},
@@ -83,7 +85,7 @@ func TestParseGitDiff(t *testing.T) {
 			if flag != "" {
 				args = append(args, flag)
 			}
-			out := git(t, dir, args...)
+			out := gittest.Git(t, dir, args...)
 			files, err := Parse([]byte(out))
 			if err != nil {
 				t.Fatalf("Parse: %v\n%s", err, out)
@@ -115,7 +117,7 @@ func TestParsePlainDiff(t *testing.T) {
 		t.Skip("diff is not installed")
 	}
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	gittest.WriteFiles(t, dir, map[string]string{
 		"a/x.txt":     "one\ntwo\nthree\n",
 		"b/x.txt":     "one\nTWO\nthree\nfour\n",
 		"a/sub/y.txt": "keep\ndrop\n",

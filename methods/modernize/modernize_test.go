@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +14,7 @@ import (
 
 	modanalysis "github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
+	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 	"github.com/agentic-optimizer/optimizer/methods"
 )
@@ -202,16 +200,7 @@ func TestOptimizeSeparatesFixesTheFindingsPointAt(t *testing.T) {
 func setupRepo(t *testing.T, files map[string]string) (*gitx.Worktree, *modanalysis.Module) {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	for name, content := range files {
-		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
-		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
-	}
-	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "init"}} {
-		if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v %s", args, err, out)
-		}
-	}
+	dir := gittest.NewRepo(t, files)
 	repo, err := gitx.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
