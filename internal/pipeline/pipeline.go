@@ -219,9 +219,8 @@ func Run(ctx context.Context, cfg *config.Config, repoDir string, logf Logf) (*r
 	var (
 		wg       sync.WaitGroup
 		next     = make(chan int)
-		mu       sync.Mutex
+		mu       sync.Mutex // guards done and setupErr
 		done     int
-		setupMu  sync.Mutex
 		setupErr error
 	)
 	for a := 1; a <= agents; a++ {
@@ -230,11 +229,10 @@ func Run(ctx context.Context, cfg *config.Config, repoDir string, logf Logf) (*r
 			if a > 1 {
 				w, err := ws.Worktrees.Add(ctx, fmt.Sprint(a), ws.Head)
 				if err != nil {
-					setupMu.Lock()
+					mu.Lock()
 					setupErr = errors.Join(setupErr, err)
-					setupMu.Unlock()
+					mu.Unlock()
 					return // the other agents take the tasks
-
 				}
 				wt = w
 			}
