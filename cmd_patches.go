@@ -42,6 +42,9 @@ func applyOrRollback(ctx context.Context, c *cli, args []string, name, summary s
 		return exitUsage
 	}
 	dir := patch.Dir{Path: *out}
+	if st := fetchMissing(ctx, c, name, *repoDir, dir, fs.Arg(0)); st >= 0 {
+		return st
+	}
 	do := dir.Apply
 	if name == "rollback" {
 		do = dir.Rollback
@@ -65,7 +68,10 @@ func applyOrRollback(ctx context.Context, c *cli, args []string, name, summary s
 }
 
 func patchesCmd(ctx context.Context, c *cli, args []string) int {
-	fs := newFlagSet("patches", "optimizer patches [--out DIR] [list | show ID|CID]", "Patches lists the stored patches, or shows one: its metadata, then the patch.", c.stderr)
+	fs := newFlagSet("patches", "optimizer patches [--out DIR] [list | show ID|CID | announced | fetch ID|CID]",
+		"Patches lists the stored patches, or shows one: its metadata, then the patch. With an IPFS node\n"+
+			"(ipfs_api), `announced` lists the patches announced there by any run, and `fetch` copies one into\n"+
+			"the output directory after checking it against its CIDs.", c.stderr)
 	out := fs.String("out", ".optimizer", "output directory that holds the patches")
 	if st := fs.parse(args); st >= 0 {
 		return st
@@ -104,8 +110,10 @@ func patchesCmd(ctx context.Context, c *cli, args []string) int {
 		c.stdout.Write(b)
 		c.stdout.Write(forward)
 		return exitOK
+	case sub == "announced" && fs.NArg() == 1, sub == "fetch" && fs.NArg() == 2:
+		return announcedCmd(ctx, c, dir, fs.Args())
 	}
-	fmt.Fprintf(c.stderr, "optimizer patches: want `list` or `show ID`, got %q\n", fs.Args())
+	fmt.Fprintf(c.stderr, "optimizer patches: want `list`, `show ID`, `announced` or `fetch ID`, got %q\n", fs.Args())
 	return exitUsage
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/agentic-optimizer/optimizer/internal/action"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/pipeline"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
@@ -22,20 +23,31 @@ func addConfigFlags(fs *flagSet) (repo, configFile *string) {
 	return repo, configFile
 }
 
-// loadConfig loads the configuration for the module at repo.
+// loadConfig loads the configuration for the module at repo; it prints
+// the error, if any.
 func loadConfig(c *cli, fs *flagSet, repo, configFile string) (*config.Config, bool) {
-	cfg, err := config.Load(repo, fs.configFlags(), c.getenv, configFile)
+	cfg, err := configFor(c, fs, repo, configFile)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "optimizer: %v\n", err)
 		return nil, false
 	}
-	if cfg.Out == "" {
-		cfg.Out = filepath.Join(repo, ".optimizer")
-	}
 	return cfg, true
 }
 
+// configFor loads the configuration for the module at repo.
+func configFor(c *cli, fs *flagSet, repo, configFile string) (*config.Config, error) {
+	cfg, err := config.Load(repo, fs.configFlags(), c.getenv, configFile)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Out == "" {
+		cfg.Out = filepath.Join(repo, ".optimizer")
+	}
+	return cfg, nil
+}
+
 func runCmd(ctx context.Context, c *cli, args []string) int {
+	act, c := startAction(c) // nil outside GitHub Actions
 	fs := newFlagSet("run", "optimizer run [--repo DIR] [--method M[,M…]] [--paths PKG_OR_FILE…] [--base REF] [--objective quality] [--control auto|patch] [--out DIR] [--max-agents N] [--timeout DUR] [--dry-run] [--json]",
 		"Run optimizes a Go module: it makes candidate changes with the chosen methods, validates each one in\n"+
 			"its own git worktree, and writes the accepted ones as patches with reverse patches and CIDs to the\n"+
@@ -57,28 +69,57 @@ func runCmd(ctx context.Context, c *cli, args []string) int {
 		fmt.Fprintf(c.stderr, "optimizer run: unexpected argument %q (targets go in --paths)\n", fs.Arg(0))
 		return exitUsage
 	}
-	cfg, ok := loadConfig(c, fs, *repo, *configFile)
-	if !ok {
+	if act != nil {
+		*repo = act.repoDir(fs, *repo)
+	}
+	cfg, err := configFor(c, fs, *repo, *configFile)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "optimizer: %v\n", err)
+		if act != nil {
+			act.finish(nil, nil, "", err)
+		}
 		return exitUsage
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(c.stderr, "optimizer: "+format+"\n", args...) }
+	if act != nil {
+		if err := act.prepare(ctx, cfg, *repo, logf); err != nil {
+			fmt.Fprintf(c.stderr, "optimizer: %v\n", err)
+			act.finish(cfg, nil, "", err)
+			return exitUsage
+		}
+		act.rt.Group("optimizer: optimize " + *repo)
+	}
 	rep, err := pipeline.Run(ctx, cfg, *repo, logf)
+	if act != nil {
+		act.rt.EndGroup()
+	}
+	reportPath := ""
 	if rep != nil {
 		if !cfg.DryRun {
 			path := filepath.Join(cfg.Out, "report.json")
 			if werr := rep.Write(path); werr != nil {
 				fmt.Fprintf(c.stderr, "optimizer: %v\n", werr)
+				if act != nil {
+					act.finish(cfg, rep, "", werr)
+				}
 				return exitRejected
 			}
 			logf("report written to %s", path)
+			reportPath = path
 		}
 		rep.Summary(c.stderr)
 		if *asJSON {
 			b, jerr := rep.JSON()
 			if jerr == nil {
+				if act != nil {
+					b = action.NeutralizeJSON(b)
+				}
 				c.stdout.Write(b)
 			}
 		}
+	}
+	if act != nil {
+		act.finish(cfg, rep, reportPath, err)
 	}
 	if err != nil {
 		fmt.Fprintf(c.stderr, "optimizer: %v\n", err)

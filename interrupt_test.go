@@ -38,6 +38,7 @@ func TestInterruptCleansUp(t *testing.T) {
 			wtBase := filepath.Join(t.TempDir(), "worktrees")
 
 			cmd := exec.Command(bin, "run", "--repo", repo, "--max-agents", "1", "--worktree-base", wtBase)
+			cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=") // in CI: not the action, whose outputs are CI's
 			stderr, err := cmd.StderrPipe()
 			if err != nil {
 				t.Fatal(err)

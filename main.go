@@ -45,7 +45,8 @@ func commands() []command {
 		{"validate", "validate one patch on every level and print the verdict", validateCmd},
 		{"apply", "apply a stored patch to the work tree, after verifying its CID", applyCmd},
 		{"rollback", "apply a stored patch's reverse, after verifying its CID", rollbackCmd},
-		{"patches", "list stored patches or show one", patchesCmd},
+		{"patches", "list stored patches or show one; list or fetch those announced on the IPFS node", patchesCmd},
+		{"verify", "recompute a stored patch's CIDs; with an IPFS node, fetch and compare", verifyCmd},
 		{"cid", "print the IPFS CID of files, as `ipfs add --only-hash` would", cidCmd},
 		{"version", "print the version", versionCmd},
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/agentic-optimizer/optimizer/internal/kubotest"
 )
 
 func TestMain(m *testing.M) {
@@ -30,9 +33,22 @@ func TestScript(t *testing.T) {
 	for i, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT"} {
 		goEnv[k] = strings.Split(strings.TrimSpace(string(out)), "\n")[i]
 	}
+	kubo := kubotest.Find(t) // nil without a daemon: the scripts that need one skip
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "script"),
+		Condition: func(cond string) (bool, error) {
+			if cond == "kubo" {
+				return kubo != nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
+			if kubo != nil {
+				env.Setenv("IPFS_API", kubo.API)
+				env.Setenv("IPFS_GATEWAY", kubo.Gateway)
+				env.Setenv("IPFS_BIN", kubo.Bin)
+				env.Values["kubo"] = kubo
+			}
 			for k, v := range goEnv {
 				env.Setenv(k, v)
 			}
@@ -49,6 +65,7 @@ func TestScript(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"status":      cmdStatus,
 			"reportpatch": cmdReportPatch,
+			"ipfsproxy":   cmdIPFSProxy,
 		},
 	})
 }
@@ -77,7 +94,8 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdReportPatch reads a report.json and sets PATCH_ID, PATCH_CID and
-// PATCH_FILE from its first stored patch: reportpatch path/to/report.json
+// PATCH_FILE from its first stored patch, and AUDIT_CID from its audit
+// record: reportpatch path/to/report.json
 func cmdReportPatch(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: reportpatch REPORT")
@@ -88,9 +106,15 @@ func cmdReportPatch(ts *testscript.TestScript, neg bool, args []string) {
 				Patch *struct{ ID, CID, Path string }
 			}
 		}
+		Store *struct {
+			AuditCID string `json:"audit_cid"`
+		}
 	}
 	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &rep); err != nil {
 		ts.Fatalf("reportpatch: %v", err)
+	}
+	if rep.Store != nil {
+		ts.Setenv("AUDIT_CID", rep.Store.AuditCID)
 	}
 	for _, t := range rep.Tasks {
 		for _, c := range t.Candidates {
@@ -108,4 +132,33 @@ func cmdReportPatch(ts *testscript.TestScript, neg bool, args []string) {
 	if !neg {
 		ts.Fatalf("report %s has no stored patch", args[0])
 	}
+}
+
+// cmdIPFSProxy starts a stand-in for a kubo daemon that fails, and sets IPFS_PROXY to its API
+// address: `ipfsproxy closed` is a daemon that is down (every connection is closed at once);
+// `ipfsproxy dying N` forwards the first N requests to the test daemon, then is down.
+func cmdIPFSProxy(ts *testscript.TestScript, neg bool, args []string) {
+	var (
+		api  string
+		stop func()
+		err  error
+	)
+	switch {
+	case len(args) == 1 && args[0] == "closed":
+		api, stop, err = kubotest.Closed()
+	case len(args) == 2 && args[0] == "dying":
+		n, aerr := strconv.Atoi(args[1])
+		kubo, _ := ts.Value("kubo").(*kubotest.Daemon)
+		if aerr != nil || kubo == nil {
+			ts.Fatalf("usage: ipfsproxy dying N (with a kubo daemon: [kubo])")
+		}
+		api, stop, err = kubotest.Dying(kubo, n)
+	default:
+		ts.Fatalf("usage: ipfsproxy closed | ipfsproxy dying N")
+	}
+	if err != nil {
+		ts.Fatalf("ipfsproxy: %v", err)
+	}
+	ts.Defer(stop)
+	ts.Setenv("IPFS_PROXY", api)
 }

@@ -427,7 +427,7 @@ func TestKeys(t *testing.T) {
 			t.Errorf("%s: Help %q is not one line", k.Name, k.Help)
 		}
 	}
-	wantInputs := map[string]string{"max_agents": "max-agents", "github_token": "token", "config_file": "config-file", "methods": "methods"}
+	wantInputs := map[string]string{"max_agents": "max-agents", "github_token": "token", "config_file": "config-file", "methods": "method"}
 	for _, k := range keys {
 		if in, ok := wantInputs[k.Name]; ok && k.Input != in {
 			t.Errorf("%s: Input = %q, want %q", k.Name, k.Input, in)

@@ -64,7 +64,7 @@ func (k *keySpec) defaultText() string {
 // keyTable is every key, in the order Keys reports them. It is never modified.
 var keyTable = [...]keySpec{
 	{
-		name: "methods", def: "modernize",
+		name: "methods", input: "method", def: "modernize", // input and flag are singular, as in "method: modernize"
 		help: "optimization methods to run, comma-separated (a list in the file)",
 		want: "lower-case method names such as modernize or test-driven", example: "modernize,test-driven",
 		setList: setMethods,

@@ -266,12 +266,19 @@ feed:
 	}
 	rep.Tasks = results
 
+	var pub *publisher
 	if !cfg.DryRun {
-		if err := store(cfg, ws, rep, tasks, accepted); err != nil {
+		pub = newPublisher(cfg, rep, logf)
+		if err := store(ctx, cfg, ws, rep, tasks, accepted, pub); err != nil {
 			return rep, err
 		}
 	}
 	rep.Tally(agents, time.Since(start))
+	if pub != nil {
+		if err := pub.audit(ctx, cfg, rep); err != nil {
+			return rep, err
+		}
+	}
 	if ctx.Err() != nil {
 		rep.Notes = append(rep.Notes, "run stopped early: "+cause(ctx, nil))
 		return rep, fmt.Errorf("run stopped early: %s; the report holds what finished", cause(ctx, nil))
@@ -380,8 +387,9 @@ func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Wo
 }
 
 // store saves every accepted candidate's patch and reverse patch in the
-// output directory and records where in the report.
-func store(cfg *config.Config, ws *Workspace, rep *report.Report, tasks []*methods.Task, accepted [][]*methods.Candidate) error {
+// output directory, pins them on the IPFS node if there is one, and
+// records where in the report.
+func store(ctx context.Context, cfg *config.Config, ws *Workspace, rep *report.Report, tasks []*methods.Task, accepted [][]*methods.Candidate, pub *publisher) error {
 	dir := patch.Dir{Path: cfg.Out, CIDVersion: cfg.CIDVersion}
 	for i, t := range tasks {
 		for _, c := range accepted[i] {
@@ -407,6 +415,7 @@ func store(cfg *config.Config, ws *Workspace, rep *report.Report, tasks []*metho
 						Path:        "patches/" + meta.ID + ".patch",
 						ReversePath: "patches/" + meta.ID + ".reverse.patch",
 					}
+					pub.patch(ctx, rep, dir, meta, rc.Patch)
 				}
 			}
 		}

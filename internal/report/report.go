@@ -39,6 +39,7 @@ type Report struct {
 	Tasks         []Task        `json:"tasks"`
 	ChangeControl ChangeControl `json:"change_control"`
 	Stats         Stats         `json:"stats"`
+	Store         *Store        `json:"store,omitempty"`
 	Notes         []string      `json:"notes,omitempty"`
 }
 
@@ -53,6 +54,9 @@ type Task struct {
 	Notes      []string    `json:"notes,omitempty"`
 	DurationMS int64       `json:"duration_ms"`
 	Candidates []Candidate `json:"candidates"`
+	// PRURL is the pull request that proposes the task's accepted changes,
+	// when change control opened one.
+	PRURL string `json:"pr_url,omitempty"`
 }
 
 // Candidate is one proposed change and its verdict.
@@ -74,6 +78,27 @@ type Patch struct {
 	ReversePath string `json:"reverse_path"` // relative to the output directory
 	CID         string `json:"cid"`
 	ReverseCID  string `json:"reverse_cid"`
+	MetaCID     string `json:"meta_cid,omitempty"`    // CID of its metadata file, when published to a node
+	Pinned      bool   `json:"pinned"`                // forward, reverse and metadata are pinned on the IPFS node
+	GatewayURL  string `json:"gateway_url,omitempty"` // the forward patch on the configured gateway
+}
+
+// Store says where the run's content went besides the output directory: its audit record and,
+// when one is configured, the IPFS node.
+type Store struct {
+	// AuditCID is the CID of the run's audit record: this report, with the CID of every
+	// patch, as it was just before the record was stored (so without the audit fields and
+	// the warnings of storing it). It is stored as store/<AuditCID>.car, and pinned and
+	// announced on the node when there is one.
+	AuditCID    string `json:"audit_cid"`
+	AuditURL    string `json:"audit_url,omitempty"` // the audit record on the gateway
+	AuditPinned bool   `json:"audit_pinned"`
+	// Announced is the CID of the node's /optimizer directory after the run: every patch and
+	// audit record announced on the node so far.
+	Announced string   `json:"announced,omitempty"`
+	Node      string   `json:"node,omitempty"`     // the IPFS RPC API pinned to
+	Pinned    int      `json:"pinned"`             // patches pinned on the node in this run
+	Warnings  []string `json:"warnings,omitempty"` // what went wrong with the node; the run goes on without it
 }
 
 // ChangeControl says how accepted changes were published.
@@ -161,16 +186,22 @@ func (r *Report) Summary(w io.Writer) {
 		}
 	}
 	tw.Flush()
+	fmt.Fprintln(w, r.Totals())
+}
+
+// Totals is the run's result in one line: "3 tasks, 5 candidates: 2
+// accepted, rejected by types 1, unit 2 (12.3s)".
+func (r *Report) Totals() string {
 	var levels []string
 	for l, n := range r.Stats.RejectedByLevel {
 		levels = append(levels, fmt.Sprintf("%s %d", l, n))
 	}
 	sort.Strings(levels)
-	fmt.Fprintf(w, "%d tasks, %d candidates: %d accepted", r.Stats.Tasks, r.Stats.Candidates, r.Stats.Accepted)
+	s := fmt.Sprintf("%d tasks, %d candidates: %d accepted", r.Stats.Tasks, r.Stats.Candidates, r.Stats.Accepted)
 	if len(levels) > 0 {
-		fmt.Fprintf(w, ", rejected by %s", strings.Join(levels, ", "))
+		s += ", rejected by " + strings.Join(levels, ", ")
 	}
-	fmt.Fprintf(w, " (%.1fs)\n", float64(r.Stats.DurationMS)/1000)
+	return s + fmt.Sprintf(" (%.1fs)", float64(r.Stats.DurationMS)/1000)
 }
 
 func oneLine(s string, max int) string {

@@ -14,6 +14,7 @@ import (
 	"github.com/ipfs/boxo/blockservice"
 	"github.com/ipfs/boxo/blockstore"
 	"github.com/ipfs/boxo/ipld/merkledag"
+	unixfsio "github.com/ipfs/boxo/ipld/unixfs/io"
 	"github.com/ipfs/go-cid"
 	datastore "github.com/ipfs/go-datastore"
 	dssync "github.com/ipfs/go-datastore/sync"
@@ -109,15 +110,51 @@ func encodeCAR(ctx context.Context, dag ipld.DAGService, root cid.Cid) ([]byte, 
 	return buf.Bytes(), nil
 }
 
+// Get returns the content stored as dir/<c>.car, after checking the CAR as Verify does and
+// the content against c. A missing CAR is an error wrapping fs.ErrNotExist.
+func Get(dir string, c string) ([]byte, error) {
+	ctx := context.Background()
+	want, err := cid.Decode(c)
+	if err != nil {
+		return nil, fmt.Errorf("store: get %q: %w", c, err)
+	}
+	dag, err := loadCAR(ctx, carPath(dir, want), want)
+	if err != nil {
+		return nil, fmt.Errorf("store: get %s: %w", c, err)
+	}
+	nd, err := dag.Get(ctx, want)
+	if err != nil {
+		return nil, fmt.Errorf("store: get %s: %w", c, err)
+	}
+	r, err := unixfsio.NewDagReader(ctx, nd, dag)
+	if err != nil {
+		return nil, fmt.Errorf("store: get %s: not a UnixFS file: %w", c, err)
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("store: get %s: %w", c, err)
+	}
+	if err := Verify(dir, c, data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
 // verifyCAR checks the CAR file at path, if there is one, against root: its only root must be
 // root, every block must hash to its CID, and every block reachable from root must be present.
 func verifyCAR(ctx context.Context, path string, root cid.Cid) error {
-	f, err := os.Open(path)
+	_, err := loadCAR(ctx, path, root)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
+	return err
+}
+
+// loadCAR checks the CAR file at path as verifyCAR describes and returns its blocks as a DAG.
+func loadCAR(ctx context.Context, path string, root cid.Cid) (ipld.DAGService, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("car: %w", err)
+		return nil, fmt.Errorf("car: %w", err)
 	}
 	defer f.Close()
 
@@ -125,10 +162,10 @@ func verifyCAR(ctx context.Context, path string, root cid.Cid) error {
 	// ErrMismatch with both CIDs.
 	br, err := car.NewBlockReader(bufio.NewReader(f), car.WithTrustedCAR(true))
 	if err != nil {
-		return fmt.Errorf("car %s: read header: %w", path, err)
+		return nil, fmt.Errorf("car %s: read header: %w", path, err)
 	}
 	if len(br.Roots) != 1 || !br.Roots[0].Equals(root) {
-		return fmt.Errorf("car %s: roots are %v, expected [%s]: %w", path, br.Roots, root, ErrMismatch)
+		return nil, fmt.Errorf("car %s: roots are %v, expected [%s]: %w", path, br.Roots, root, ErrMismatch)
 	}
 
 	bs := blockstore.NewBlockstore(dssync.MutexWrap(datastore.NewMapDatastore()))
@@ -138,28 +175,28 @@ func verifyCAR(ctx context.Context, path string, root cid.Cid) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("car %s: read block: %w", path, err)
+			return nil, fmt.Errorf("car %s: read block: %w", path, err)
 		}
 		listed := blk.Cid()
 		sum, err := listed.Prefix().Sum(blk.RawData())
 		if err != nil {
-			return fmt.Errorf("car %s: block %s: %w", path, listed, err)
+			return nil, fmt.Errorf("car %s: block %s: %w", path, listed, err)
 		}
 		if !sum.Equals(listed) {
-			return fmt.Errorf("car %s: block content has CID %s, expected %s: %w", path, sum, listed, ErrMismatch)
+			return nil, fmt.Errorf("car %s: block content has CID %s, expected %s: %w", path, sum, listed, ErrMismatch)
 		}
 		if err := bs.Put(ctx, blk); err != nil {
-			return fmt.Errorf("car %s: block %s: %w", path, listed, err)
+			return nil, fmt.Errorf("car %s: block %s: %w", path, listed, err)
 		}
 	}
 
 	dag := merkledag.NewDAGService(blockservice.New(bs, nil))
 	err = merkledag.Walk(ctx, merkledag.GetLinksDirect(dag), root, cid.NewSet().Visit)
 	if ipld.IsNotFound(err) {
-		return fmt.Errorf("car %s: DAG of %s is incomplete: %w: %w", path, root, err, ErrMismatch)
+		return nil, fmt.Errorf("car %s: DAG of %s is incomplete: %w: %w", path, root, err, ErrMismatch)
 	}
 	if err != nil {
-		return fmt.Errorf("car %s: walk DAG: %w", path, err)
+		return nil, fmt.Errorf("car %s: walk DAG: %w", path, err)
 	}
-	return nil
+	return dag, nil
 }

@@ -56,6 +56,19 @@ type Finding struct {
 	Message string `json:"message"`
 }
 
+// Benchmark compares one benchmark's metric before and after a patch, as
+// the performance level measures it: SPEC §4's "benchmarks" entries.
+type Benchmark struct {
+	Name        string  `json:"name"`
+	Unit        string  `json:"unit"` // sec/op, B/op, allocs/op
+	Base        float64 `json:"base"`
+	Candidate   float64 `json:"candidate"`
+	DeltaPct    float64 `json:"delta_pct"` // negative is less time or memory
+	P           float64 `json:"p"`         // Mann-Whitney U p-value
+	N           [2]int  `json:"n"`         // samples: base, candidate
+	Significant bool    `json:"significant"`
+}
+
 // Report is the verdict on one patch: the ValidationReport of SPEC §4.
 type Report struct {
 	Accepted   bool              `json:"accepted"`
@@ -63,6 +76,7 @@ type Report struct {
 	Levels     []Level           `json:"levels"`
 	RejectedBy string            `json:"rejected_by"`
 	Findings   []Finding         `json:"findings,omitempty"`
+	Benchmarks []Benchmark       `json:"benchmarks,omitempty"`
 	Affected   []string          `json:"affected,omitempty"`
 	Tests      []TestResult      `json:"tests,omitempty"`
 	Isolation  sandbox.Isolation `json:"isolation"`

@@ -1,0 +1,167 @@
+package patch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/agentic-optimizer/optimizer/internal/store"
+)
+
+// AnnounceDir is the directory of the node's MFS where patches are announced: <id>.json is the
+// metadata of patch <id>, and names the CIDs of its forward and reverse patches.
+const AnnounceDir = "/optimizer/patches"
+
+// Publish adds m's forward patch, reverse patch and metadata file to the node and pins them,
+// each checked against the CID computed locally, then announces the metadata as
+// AnnounceDir/<id>.json. It returns the metadata's CID. An error wrapping store.ErrNodeMismatch
+// means the node disagrees about a CID; one wrapping store.ErrUnreachable, that it could not be
+// reached.
+func (d Dir) Publish(ctx context.Context, n *store.Node, m Meta) (metaCID string, err error) {
+	forward, reverse, err := d.Load(m)
+	if err != nil {
+		return "", err
+	}
+	meta, err := os.ReadFile(d.MetaPath(m.ID))
+	if err != nil {
+		return "", fmt.Errorf("patch: publish %s: %w", m.ID, err)
+	}
+	version := cidVersion(m.CID)
+	for _, item := range []struct {
+		kind, want string
+		data       []byte
+	}{
+		{"forward", m.CID, forward},
+		{"reverse", m.ReverseCID, reverse},
+		{"metadata", "", meta},
+	} {
+		got, err := n.Add(ctx, item.data, version, "optimizer "+m.ID+" "+item.kind)
+		if err != nil {
+			return "", fmt.Errorf("patch: publish %s: %s: %w", m.ID, item.kind, err)
+		}
+		if item.want != "" && got != item.want {
+			return "", fmt.Errorf("patch: publish %s: %s: the node stored CID %s, the metadata says %s: %w", m.ID, item.kind, got, item.want, store.ErrNodeMismatch)
+		}
+		metaCID = got
+	}
+	if err := n.Announce(ctx, AnnounceDir, m.ID+".json", metaCID); err != nil {
+		return metaCID, fmt.Errorf("patch: publish %s: %w", m.ID, err)
+	}
+	return metaCID, nil
+}
+
+// cidVersion is the version of the CID c, 1 when it cannot be read.
+func cidVersion(c string) int {
+	if parsed, err := cid.Decode(c); err == nil {
+		return int(parsed.Version())
+	}
+	return 1
+}
+
+// Announced returns the metadata of every patch announced on the node, each fetched and checked
+// against its CID, in the order of their IDs. An announcement that does not check out (its
+// metadata is not JSON, or names another patch) is left out and described in bad, so that one
+// bad writer does not hide the others' patches; err is for a node that cannot be listed.
+func Announced(ctx context.Context, n *store.Node) (metas []Meta, bad []error, err error) {
+	entries, err := n.Announced(ctx, AnnounceDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("patch: announced: %w", err)
+	}
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name, ".json")
+		if !ok || !validID(id) {
+			continue
+		}
+		m, err := fetchMeta(ctx, n, id, e.CID)
+		if errors.Is(err, ErrMalformed) || errors.Is(err, store.ErrMismatch) {
+			bad = append(bad, err)
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		metas = append(metas, m)
+	}
+	return metas, bad, nil
+}
+
+// fetchMeta fetches the metadata announced for id under CID c.
+func fetchMeta(ctx context.Context, n *store.Node, id, c string) (Meta, error) {
+	data, err := n.Cat(ctx, c)
+	if err != nil {
+		return Meta{}, fmt.Errorf("patch: fetch metadata of %s: %w", id, err)
+	}
+	var m Meta
+	if err := json.Unmarshal(data, &m); err != nil {
+		return Meta{}, fmt.Errorf("patch: fetch metadata of %s: %s/%s.json (%s): %v: %w", id, AnnounceDir, id, c, err, ErrMalformed)
+	}
+	if m.ID != id {
+		return Meta{}, fmt.Errorf("patch: fetch metadata of %s: %s/%s.json names patch %q: %w", id, AnnounceDir, id, m.ID, ErrMalformed)
+	}
+	return m, nil
+}
+
+// Fetch finds the patch ref names — an ID, a unique ID prefix, or the CID of its forward patch —
+// among the patches announced on the node, fetches its forward and reverse patches by CID,
+// checks them against their CIDs and its ID, and saves them in d, so that Apply and Rollback
+// find them. Nothing is saved unless everything checks out.
+func (d Dir) Fetch(ctx context.Context, n *store.Node, ref string) (Meta, error) {
+	ref = strings.TrimSpace(ref)
+	var m Meta
+	if validID(ref) {
+		entries, err := n.Announced(ctx, AnnounceDir)
+		if err != nil {
+			return Meta{}, fmt.Errorf("patch: fetch %s: %w", ref, err)
+		}
+		for _, e := range entries {
+			if e.Name == ref+".json" {
+				if m, err = fetchMeta(ctx, n, ref, e.CID); err != nil {
+					return Meta{}, err
+				}
+			}
+		}
+	}
+	if m.ID == "" {
+		metas, _, err := Announced(ctx, n)
+		if err != nil {
+			return Meta{}, err
+		}
+		refCID, cidErr := cid.Decode(ref)
+		var matches []Meta
+		for _, a := range metas {
+			if cidErr == nil && sameCID(refCID, a.CID) || len(ref) >= minPrefix && strings.HasPrefix(a.ID, strings.ToLower(ref)) {
+				matches = append(matches, a)
+			}
+		}
+		switch len(matches) {
+		case 0:
+			return Meta{}, fmt.Errorf("patch: fetch %q: no patch announced on %s has this ID or CID (run `optimizer patches announced`): %w", ref, n, ErrNotFound)
+		case 1:
+			m = matches[0]
+		default:
+			return Meta{}, fmt.Errorf("patch: fetch %q: %d patches announced on %s match (give more of the ID): %w", ref, len(matches), n, ErrAmbiguous)
+		}
+	}
+	forward, err := n.Cat(ctx, m.CID)
+	if err != nil {
+		return Meta{}, fmt.Errorf("patch: fetch %s: forward patch: %w", m.ID, err)
+	}
+	reverse, err := n.Cat(ctx, m.ReverseCID)
+	if err != nil {
+		return Meta{}, fmt.Errorf("patch: fetch %s: reverse patch: %w", m.ID, err)
+	}
+	if got := ID(forward); got != m.ID {
+		return Meta{}, fmt.Errorf("patch: fetch %s: the forward patch %s has ID %s: %w", m.ID, m.CID, got, store.ErrMismatch)
+	}
+	// Save with the version of the announced CIDs, so the local files carry the same ones.
+	saved, err := Dir{Path: d.Path, CIDVersion: cidVersion(m.CID)}.Save(forward, reverse, m)
+	if err != nil {
+		return Meta{}, fmt.Errorf("patch: fetch %s: %w", m.ID, err)
+	}
+	return saved, nil
+}

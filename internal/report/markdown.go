@@ -1,0 +1,419 @@
+package report
+
+import (
+	"fmt"
+	"html"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/agentic-optimizer/optimizer/internal/validate"
+)
+
+// SummaryLimit is the largest job summary GitHub accepts for one step
+// (1 MiB); Markdown always stays under it.
+const SummaryLimit = 1 << 20
+
+// Caps that keep one task's part of the summary small, so that a run of any
+// size fits: what is cut stays in report.json.
+const (
+	maxCellRunes     = 160 // a description or a detail in a table cell
+	maxDetailRunes   = 600 // a level's detail, an error, a note
+	maxListItems     = 10  // findings per candidate, notes per task
+	maxCandidateRows = 50  // candidates in a task's table
+	maxCellItems     = 5   // patches or benchmarks in one overview cell
+	maxTaskBlock     = 48 << 10
+	reserve          = 2 << 10 // room kept for the closing note
+)
+
+// Markdown renders the report as a GitHub job summary: the totals, an
+// overview table with one row per task (method, verdict, the levels that
+// decided, accepted patches with their CIDs, pull request, benchmark
+// deltas), then each task's candidates in a collapsed section. The result
+// is shorter than limit bytes (SummaryLimit when limit <= 0): task
+// sections, and if need be overview rows, are left out with a note saying
+// how many, rather than letting GitHub refuse the whole summary.
+//
+// Every text that can come from a model, a pull request or the code under
+// test (descriptions, errors, findings, notes, paths) is escaped, so it
+// renders as text and cannot add links, images or HTML.
+func (r *Report) Markdown(limit int) string {
+	if limit <= 0 || limit > SummaryLimit {
+		limit = SummaryLimit
+	}
+	var b strings.Builder
+	r.mdHeader(&b)
+	budget := limit - 1 - reserve
+
+	withBench := r.hasBenchmarks()
+	head := "| task | method | verdict | decided by | accepted patches (CID) | PR |"
+	rule := "| --- | --- | --- | --- | --- | --- |"
+	if withBench {
+		head += " benchmarks |"
+		rule += " --- |"
+	}
+	rowsLeft := 0
+	if len(r.Tasks) > 0 && b.Len()+len(head)+len(rule)+2 < budget {
+		b.WriteString(head + "\n" + rule + "\n")
+		for i, t := range r.Tasks {
+			row := r.mdTaskRow(t, withBench)
+			if b.Len()+len(row)+1 > budget {
+				rowsLeft = len(r.Tasks) - i
+				break
+			}
+			b.WriteString(row + "\n")
+		}
+		b.WriteString("\n")
+	}
+
+	blocksLeft := 0
+	for _, t := range r.Tasks {
+		if len(t.Candidates) == 0 && t.Error == "" && len(t.Notes) == 0 {
+			continue // the overview row says everything
+		}
+		if budget-b.Len() < 256 {
+			blocksLeft++ // no section fits any more: do not render them
+			continue
+		}
+		block := mdTaskBlock(t)
+		if b.Len()+len(block) > budget {
+			blocksLeft++
+			continue // a smaller section further on may still fit
+		}
+		b.WriteString(block)
+	}
+	if rowsLeft > 0 || blocksLeft > 0 {
+		fmt.Fprintf(&b, "_The summary is limited to %d KiB: %d more tasks and %d task sections are in report.json._\n", limit>>10, rowsLeft, blocksLeft)
+	}
+	if b.Len() >= limit {
+		return "## optimizer\n\nThe summary does not fit in the space GitHub allows; report.json has it all.\n"
+	}
+	return b.String()
+}
+
+// FailedMarkdown is the job summary of a run that ended before it had a
+// report, e.g. on a configuration error.
+func FailedMarkdown(err string) string {
+	return "## optimizer: the run failed\n\n" + EscapeMarkdown(truncate(err, 4*maxDetailRunes)) + "\n"
+}
+
+func (r *Report) mdHeader(b *strings.Builder) {
+	fmt.Fprintf(b, "## optimizer: %d of %d candidates accepted in %d tasks\n\n", r.Stats.Accepted, r.Stats.Candidates, r.Stats.Tasks)
+	fmt.Fprintf(b, "Module %s at %s, objective %s, methods %s, %.1f s.\n",
+		code(r.Module), code(shortSHA(r.Base)), EscapeMarkdown(r.Objective), EscapeMarkdown(strings.Join(r.Methods, ", ")), float64(r.Stats.DurationMS)/1000)
+	if len(r.Stats.RejectedByLevel) > 0 {
+		fmt.Fprintf(b, "Rejections by level: %s.\n", EscapeMarkdown(levelCounts(r.Stats.RejectedByLevel, r.Levels)))
+	}
+	cc := r.ChangeControl
+	if cc.Mode != "" {
+		fmt.Fprintf(b, "Published as %s", code(cc.Mode))
+		if cc.FallbackReason != "" {
+			fmt.Fprintf(b, " (fallback: %s)", EscapeMarkdown(truncate(cc.FallbackReason, maxDetailRunes)))
+		}
+		b.WriteString(".\n")
+	}
+	if cc.PRURL != "" {
+		fmt.Fprintf(b, "Pull request: %s.\n", link(cc.PRURL, cc.PRURL))
+	}
+	if cc.IssueURL != "" {
+		fmt.Fprintf(b, "Issue: %s.\n", link(cc.IssueURL, cc.IssueURL))
+	}
+	for i, n := range r.Notes {
+		if i == maxListItems {
+			fmt.Fprintf(b, "\n> … %d more notes in report.json\n", len(r.Notes)-i)
+			break
+		}
+		fmt.Fprintf(b, "\n> %s\n", EscapeMarkdown(truncate(n, maxDetailRunes)))
+	}
+	b.WriteString("\n")
+}
+
+// mdTaskRow is the task's line of the overview table.
+func (r *Report) mdTaskRow(t Task, withBench bool) string {
+	accepted, rejected := 0, map[string]int{}
+	var patches, benches []string
+	for _, c := range t.Candidates {
+		switch v := c.Validation; {
+		case v == nil:
+		case v.Accepted:
+			accepted++
+			if c.Patch != nil {
+				patches = append(patches, code(c.Patch.ID)+" "+code(c.Patch.CID))
+			}
+			for _, bm := range v.Benchmarks {
+				benches = append(benches, benchText(bm))
+			}
+		default:
+			rejected[v.RejectedBy]++
+		}
+	}
+	verdict := EscapeMarkdown(t.Status)
+	if len(t.Candidates) > 0 {
+		verdict = fmt.Sprintf("%s, %d of %d", verdict, accepted, len(t.Candidates))
+	}
+	if t.Error != "" {
+		verdict += ": " + EscapeMarkdown(truncate(t.Error, maxCellRunes))
+	}
+	pr := ""
+	if t.PRURL != "" {
+		pr = link("PR", t.PRURL)
+	}
+	cells := []string{code(t.Target), EscapeMarkdown(t.Method), verdict, EscapeMarkdown(levelCounts(rejected, r.Levels)), cellList(patches), pr}
+	if withBench {
+		cells = append(cells, cellList(benches))
+	}
+	return "| " + strings.Join(cells, " | ") + " |"
+}
+
+// mdTaskBlock is the task's collapsed section: a table of its candidates,
+// then what the user may want to read (why candidates were rejected,
+// findings, notes).
+func mdTaskBlock(t Task) string {
+	var b strings.Builder
+	accepted := 0
+	for _, c := range t.Candidates {
+		if c.Validation != nil && c.Validation.Accepted {
+			accepted++
+		}
+	}
+	// The summary line is raw HTML: escape it as HTML, not as markdown.
+	fmt.Fprintf(&b, "<details><summary>%s: %s, %d of %d candidates accepted</summary>\n\n",
+		html.EscapeString(truncate(t.ID, maxCellRunes)), html.EscapeString(t.Status), accepted, len(t.Candidates))
+	if t.Error != "" {
+		fmt.Fprintf(&b, "Error: %s\n\n", EscapeMarkdown(truncate(t.Error, maxDetailRunes)))
+	}
+	if len(t.Candidates) > 0 {
+		b.WriteString("| candidate | change | verdict | decided by | patch | CID | benchmarks |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+		for i, c := range t.Candidates {
+			if i == maxCandidateRows {
+				fmt.Fprintf(&b, "| … | %d more candidates in report.json | | | | | |\n", len(t.Candidates)-i)
+				break
+			}
+			b.WriteString(mdCandidateRow(c) + "\n")
+		}
+		b.WriteString("\n")
+	}
+	var why []string
+	more := 0
+	for _, c := range t.Candidates {
+		if len(why) >= 4*maxListItems {
+			if c.Validation == nil || !c.Validation.Accepted {
+				more++
+			}
+			continue
+		}
+		why = append(why, candidateWhy(c)...)
+	}
+	for _, w := range why {
+		b.WriteString(w + "\n")
+	}
+	if more > 0 {
+		fmt.Fprintf(&b, "- … %d more candidates not accepted, in report.json\n", more)
+	}
+	if len(why) > 0 {
+		b.WriteString("\n")
+	}
+	for i, n := range t.Notes {
+		if i == maxListItems {
+			fmt.Fprintf(&b, "- … %d more notes in report.json\n", len(t.Notes)-i)
+			break
+		}
+		fmt.Fprintf(&b, "- Note: %s\n", EscapeMarkdown(truncate(n, maxDetailRunes)))
+	}
+	if len(t.Notes) > 0 {
+		b.WriteString("\n")
+	}
+	b.WriteString("</details>\n\n")
+	if b.Len() > maxTaskBlock {
+		return fmt.Sprintf("<details><summary>%s: %s</summary>\n\nThis task's details are too long for the summary; they are in report.json.\n\n</details>\n\n",
+			html.EscapeString(truncate(t.ID, maxCellRunes)), html.EscapeString(t.Status))
+	}
+	return b.String()
+}
+
+func mdCandidateRow(c Candidate) string {
+	verdict, decided, patch, cid := "error", "", "", ""
+	var benches []string
+	if v := c.Validation; v != nil {
+		if v.Accepted {
+			verdict, decided = "accepted", lastLevelRun(v)
+		} else {
+			verdict, decided = "rejected", v.RejectedBy
+		}
+		for _, bm := range v.Benchmarks {
+			benches = append(benches, benchText(bm))
+		}
+	}
+	if c.Patch != nil {
+		patch, cid = code(c.Patch.Path), code(c.Patch.CID)
+	}
+	cells := []string{code(c.ID), EscapeMarkdown(truncate(c.Description, maxCellRunes)), verdict, EscapeMarkdown(decided), patch, cid, cellList(benches)}
+	return "| " + strings.Join(cells, " | ") + " |"
+}
+
+// candidateWhy lists, for a candidate that was not accepted, why: the
+// deciding level's detail, its findings, or the error.
+func candidateWhy(c Candidate) []string {
+	v := c.Validation
+	switch {
+	case v == nil && c.Error != "":
+		return []string{fmt.Sprintf("- %s could not be validated: %s", code(c.ID), EscapeMarkdown(truncate(c.Error, maxDetailRunes)))}
+	case v == nil || v.Accepted:
+		return nil
+	}
+	detail := ""
+	if l := v.Level(v.RejectedBy); l != nil {
+		detail = l.Detail
+	}
+	out := []string{fmt.Sprintf("- %s rejected by %s: %s", code(c.ID), EscapeMarkdown(v.RejectedBy), EscapeMarkdown(truncate(detail, maxDetailRunes)))}
+	for i, f := range v.Findings {
+		if i == maxListItems {
+			out = append(out, fmt.Sprintf("  - … %d more findings in report.json", len(v.Findings)-i))
+			break
+		}
+		out = append(out, fmt.Sprintf("  - %s %s", code(fmt.Sprintf("%s:%d", f.File, f.Line)), EscapeMarkdown(truncate(f.Message, maxCellRunes))))
+	}
+	return out
+}
+
+// lastLevelRun names the last level that ran: for an accepted patch, the
+// level whose pass decided it.
+func lastLevelRun(v *validate.Report) string {
+	for i := len(v.Levels) - 1; i >= 0; i-- {
+		if v.Levels[i].Status == validate.Pass {
+			return v.Levels[i].Name
+		}
+	}
+	return ""
+}
+
+func (r *Report) hasBenchmarks() bool {
+	for _, t := range r.Tasks {
+		for _, c := range t.Candidates {
+			if c.Validation != nil && len(c.Validation.Benchmarks) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func benchText(bm validate.Benchmark) string {
+	s := fmt.Sprintf("%s %+.1f%% %s (p=%.3g)", bm.Name, bm.DeltaPct, bm.Unit, bm.P)
+	if !bm.Significant {
+		s += " n.s."
+	}
+	return EscapeMarkdown(truncate(s, maxCellRunes))
+}
+
+// levelCounts renders {"unit": 2, "types": 1} as "types 1, unit 2" in the
+// order the levels run.
+func levelCounts(counts map[string]int, order []string) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, l := range order {
+		if n := counts[l]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", l, n))
+			seen[l] = true
+		}
+	}
+	var rest []string
+	for l, n := range counts {
+		if !seen[l] && n > 0 {
+			rest = append(rest, fmt.Sprintf("%s %d", l, n))
+		}
+	}
+	slices.Sort(rest)
+	return strings.Join(append(parts, rest...), ", ")
+}
+
+func cellList(items []string) string {
+	if len(items) > maxCellItems {
+		items = append(items[:maxCellItems:maxCellItems], fmt.Sprintf("+%d more", len(items)-maxCellItems))
+	}
+	return strings.Join(items, "<br>")
+}
+
+func shortSHA(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+// EscapeMarkdown makes s safe to put in markdown as plain text, inside a
+// table cell or a list item: one line, no control or bidirectional
+// formatting characters, and every ASCII punctuation character
+// backslash-escaped, so that nothing in s can open a link, an image, an
+// HTML tag, emphasis or code, or end a table cell.
+func EscapeMarkdown(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		case unicode.IsControl(r) || isBidi(r) || r == utf8.RuneError:
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		if r < utf8.RuneSelf && strings.ContainsRune(asciiPunct, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+const asciiPunct = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+func isBidi(r rune) bool {
+	return r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// code renders s as a code span when it can be one safely (ids, CIDs,
+// package paths); anything else is escaped text.
+func code(s string) string {
+	if s == "" {
+		return ""
+	}
+	for _, r := range s {
+		if r == '`' || r == '|' || unicode.IsSpace(r) || unicode.IsControl(r) || isBidi(r) {
+			return EscapeMarkdown(s)
+		}
+	}
+	return "`" + truncate(s, maxCellRunes) + "`"
+}
+
+// link renders a markdown link to an http(s) URL; anything that is not a
+// plain URL is shown as escaped text instead.
+func link(text, raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		strings.ContainsAny(raw, " <>()[]`|\"'\\") || strings.IndexFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r > unicode.MaxASCII }) >= 0 {
+		return EscapeMarkdown(raw)
+	}
+	return "[" + EscapeMarkdown(text) + "](" + raw + ")"
+}
+
+// truncate shortens s to at most n runes, marking the cut with "…".
+func truncate(s string, n int) string {
+	i := 0
+	for runes := 0; i < len(s); runes++ {
+		if runes == n-1 {
+			if utf8.RuneCountInString(s[i:]) <= 1 {
+				return s
+			}
+			return s[:i] + "…"
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s
+}
