@@ -47,17 +47,11 @@ func fetchMissing(ctx context.Context, c *cli, name, repoDir string, dir patch.D
 	}
 	fmt.Fprintf(c.stderr, "optimizer %s: %s is not in %s; fetching it from the IPFS node at %s\n", name, ref, dir.Path, n)
 	m, err := dir.Fetch(ctx, n, ref)
-	switch {
-	case err == nil:
-		fmt.Fprintf(c.stderr, "optimizer %s: fetched %s (%s) and its reverse, verified against their CIDs\n", name, m.ID, m.CID)
-		return -1
-	case errors.Is(err, patch.ErrNotFound), errors.Is(err, patch.ErrAmbiguous):
-		fmt.Fprintf(c.stderr, "optimizer %s: %v\n", name, err)
-		return exitUsage
-	default:
-		fmt.Fprintf(c.stderr, "optimizer %s: %v\n", name, err)
-		return exitRejected
+	if err != nil {
+		return refuse(c, name, err)
 	}
+	fmt.Fprintf(c.stderr, "optimizer %s: fetched %s (%s) and its reverse, verified against their CIDs\n", name, m.ID, m.CID)
+	return -1
 }
 
 func verifyCmd(ctx context.Context, c *cli, args []string) int {

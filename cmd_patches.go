@@ -50,14 +50,8 @@ func applyOrRollback(ctx context.Context, c *cli, args []string, name, summary s
 		do = dir.Rollback
 	}
 	meta, err := do(ctx, repo.Root, fs.Arg(0))
-	switch {
-	case err == nil:
-	case errors.Is(err, patch.ErrNotFound), errors.Is(err, patch.ErrAmbiguous):
-		fmt.Fprintf(c.stderr, "optimizer %s: %v\n", name, err)
-		return exitUsage
-	default:
-		fmt.Fprintf(c.stderr, "optimizer %s: %v\n", name, err)
-		return exitRejected
+	if err != nil {
+		return refuse(c, name, err)
 	}
 	if name == "apply" {
 		fmt.Fprintf(c.stdout, "applied %s (%s) to %s\nundo with: optimizer rollback --out %s %s\n", meta.ID, meta.CID, repo.Root, *out, meta.ID)
@@ -65,6 +59,16 @@ func applyOrRollback(ctx context.Context, c *cli, args []string, name, summary s
 		fmt.Fprintf(c.stdout, "rolled back %s (%s) in %s\n", meta.ID, meta.CID, repo.Root)
 	}
 	return exitOK
+}
+
+// refuse prints why a patch command failed and returns its exit status:
+// 2 for a reference that names no patch, 1 for a patch that was refused.
+func refuse(c *cli, name string, err error) int {
+	fmt.Fprintf(c.stderr, "optimizer %s: %v\n", name, err)
+	if errors.Is(err, patch.ErrNotFound) || errors.Is(err, patch.ErrAmbiguous) {
+		return exitUsage
+	}
+	return exitRejected
 }
 
 func patchesCmd(ctx context.Context, c *cli, args []string) int {
