@@ -1,0 +1,365 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParse(t *testing.T) {
+	out := `goos: linux
+goarch: amd64
+pkg: example.com/p
+some log line from the benchmark
+BenchmarkA-2          	  500000	      2400 ns/op	  12.50 MB/s	      64 B/op	       2 allocs/op
+BenchmarkB/size=10-2  	 1000000	      1000 ns/op
+BenchmarkC            	 1000000	        10.5 ns/op	       0 B/op	       0 allocs/op
+PASS
+ok  	example.com/p	3.2s
+`
+	var s samples
+	if err := s.add(1, []byte(out), "cand"); err != nil {
+		t.Fatal(err)
+	}
+	got := map[key][]float64{}
+	for k, v := range s.vals {
+		if len(v[0]) != 0 {
+			t.Errorf("%v: base side got samples %v", k, v[0])
+		}
+		got[k] = v[1]
+	}
+	want := map[key][]float64{
+		{"BenchmarkA", "sec/op"}:         {2400e-9},
+		{"BenchmarkA", "B/op"}:           {64},
+		{"BenchmarkA", "allocs/op"}:      {2},
+		{"BenchmarkB/size=10", "sec/op"}: {1000e-9},
+		{"BenchmarkC", "sec/op"}:         {10.5e-9},
+		{"BenchmarkC", "B/op"}:           {0},
+		{"BenchmarkC", "allocs/op"}:      {0},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got rows %v, want %v", got, want)
+	}
+	for k, w := range want {
+		g := got[k]
+		if len(g) != 1 || math.Abs(g[0]-w[0]) > 1e-12*math.Max(1, w[0]) {
+			t.Errorf("%v = %v, want %v", k, g, w)
+		}
+	}
+}
+
+func TestHolm(t *testing.T) {
+	got := holm([]float64{0.01, 0.04, 0.03, 0.005})
+	want := []float64{0.03, 0.06, 0.06, 0.02}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-12 {
+			t.Fatalf("holm = %v, want %v", got, want)
+		}
+	}
+	if got := holm([]float64{0.5, 0.9}); got[0] != 1 || got[1] != 1 {
+		t.Errorf("holm caps at 1: got %v", got)
+	}
+	if got := holm(nil); len(got) != 0 {
+		t.Errorf("holm(nil) = %v", got)
+	}
+}
+
+func TestBenchPattern(t *testing.T) {
+	for _, tc := range []struct {
+		names []string
+		want  string
+		err   bool
+	}{
+		{[]string{"BenchmarkA", "BenchmarkB"}, "^(BenchmarkA|BenchmarkB)$", false},
+		{[]string{"BenchmarkA/size=1", "BenchmarkA", "BenchmarkX.y"}, `^(BenchmarkA|BenchmarkX\.y)$`, false},
+		{nil, "", true},
+		{[]string{"TestA"}, "", true},
+	} {
+		got, err := benchPattern(tc.names)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("benchPattern(%q) = %q, %v; want %q, error %v", tc.names, got, err, tc.want, tc.err)
+		}
+	}
+}
+
+func TestInterleavedExecutions(t *testing.T) {
+	f := newFake(1, nulls(2, 0.01)...)
+	opt := f.options()
+	opt.MaxSamples = 6
+	opt.BenchTime = "100x"
+	res, err := Compare(context.Background(), f.run, baseBin, candBin, []string{"BenchmarkNull00", "BenchmarkNull01"}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(f.calls, " "), "A B A B A B A B A B A B"; got != want {
+		t.Errorf("executions %q, want %q", got, want)
+	}
+	wantArgs := []string{"-test.run=^$", "-test.bench=^(BenchmarkNull00|BenchmarkNull01)$", "-test.benchmem", "-test.count=1", "-test.benchtime=100x"}
+	for i, a := range f.args {
+		if !slices.Equal(a, wantArgs) {
+			t.Fatalf("call %d args %q, want %q", i, a, wantArgs)
+		}
+	}
+	if res.Pairs != 6 || len(res.Rows) != 6 {
+		t.Fatalf("pairs %d rows %d, want 6 and 6 (2 benchmarks × 3 units)", res.Pairs, len(res.Rows))
+	}
+	for _, r := range res.Rows {
+		if r.N != [2]int{6, 6} {
+			t.Errorf("%s: n = %v, want 6+6", r, r.N)
+		}
+	}
+}
+
+func TestReplicationBatchStartsWithCandidate(t *testing.T) {
+	f := newFake(2, synthetic{name: "BenchmarkFast", ns: 1000, effect: -0.30, noise: 0.02, allocs: [2]int{1, 1}, bytesPerOp: [2]int{8, 8}})
+	d, err := Decide(context.Background(), f.run, baseBin, candBin, []string{"BenchmarkFast"}, f.options(), Criteria{Objective: Speed, MinImprovement: 10, MaxRegression: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Batches) != 2 {
+		t.Fatalf("batches %d, want 2", len(d.Batches))
+	}
+	n1 := 2 * d.Batches[0].Pairs
+	first, second := strings.Join(f.calls[:n1], ""), strings.Join(f.calls[n1:], "")
+	if first != strings.Repeat("AB", d.Batches[0].Pairs) || second != strings.Repeat("BA", d.Batches[1].Pairs) {
+		t.Errorf("executions %s | %s, want ABAB… | BABA…", first, second)
+	}
+}
+
+func TestDecide(t *testing.T) {
+	speed := Criteria{Objective: Speed, MinImprovement: 10, MaxRegression: 5}
+	quality := Criteria{Objective: Quality, MaxRegression: 5}
+	allocs := Criteria{Objective: Allocs, MaxRegression: 5}
+	bench := func(name string, effect, noise float64, allocs [2]int) synthetic {
+		return synthetic{name: name, ns: 2000, effect: effect, noise: noise, allocs: allocs, bytesPerOp: [2]int{16 * allocs[0], 16 * allocs[1]}}
+	}
+	for _, tc := range []struct {
+		name     string
+		crit     Criteria
+		bench    []synthetic
+		accept   bool
+		batches  int
+		win      string // benchmark expected among the replicated wins
+		regress  string // benchmark expected among the regressions
+		deltaMin float64
+		deltaMax float64
+	}{
+		{name: "true 0% is not faster", crit: speed, bench: []synthetic{bench("BenchmarkSame", 0, 0.05, [2]int{2, 2})}, batches: 1},
+		{name: "30% speedup is detected and replicated", crit: speed, bench: []synthetic{bench("BenchmarkFast", -0.30, 0.02, [2]int{2, 2})},
+			accept: true, batches: 2, win: "BenchmarkFast", deltaMin: -35, deltaMax: -25},
+		{name: "speedup below min improvement is no win", crit: speed, bench: []synthetic{bench("BenchmarkBitFaster", -0.04, 0.01, [2]int{2, 2})}, batches: 1},
+		{name: "a win with a slowdown elsewhere is rejected", crit: speed, bench: []synthetic{
+			bench("BenchmarkFast", -0.30, 0.02, [2]int{2, 2}), bench("BenchmarkSlow", 0.20, 0.02, [2]int{2, 2})},
+			batches: 1, regress: "BenchmarkSlow"},
+		{name: "quality: slowdown beyond max regression is rejected", crit: quality, bench: []synthetic{bench("BenchmarkSlow", 0.20, 0.02, [2]int{2, 2})},
+			batches: 1, regress: "BenchmarkSlow"},
+		{name: "quality: significant slowdown within max regression passes", crit: quality, bench: []synthetic{bench("BenchmarkSlightly", 0.03, 0.002, [2]int{2, 2})},
+			accept: true, batches: 1},
+		{name: "allocs: fewer allocations replicated", crit: allocs, bench: []synthetic{bench("BenchmarkLean", 0, 0.05, [2]int{3, 2})},
+			accept: true, batches: 2, win: "BenchmarkLean", deltaMin: -34, deltaMax: -33},
+		{name: "allocs: same allocations is no win", crit: allocs, bench: []synthetic{bench("BenchmarkSame", -0.30, 0.02, [2]int{3, 3})}, batches: 1},
+		{name: "allocs: fewer allocations but much slower is rejected", crit: allocs, bench: []synthetic{bench("BenchmarkLeanSlow", 0.30, 0.02, [2]int{3, 2})},
+			batches: 1, regress: "BenchmarkLeanSlow"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(42, tc.bench...)
+			d, err := Decide(context.Background(), f.run, baseBin, candBin, names(tc.bench), f.options(), tc.crit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Accept != tc.accept || len(d.Batches) != tc.batches {
+				t.Fatalf("accept %v after %d batches (%s), want %v after %d", d.Accept, len(d.Batches), d.Reason, tc.accept, tc.batches)
+			}
+			for _, b := range d.Batches {
+				for _, r := range b.Rows {
+					if r.N[0] < 6 || r.N[1] < 6 {
+						t.Errorf("%s: fewer than 6 samples a side", r)
+					}
+				}
+			}
+			if tc.win != "" {
+				last := d.Verdicts[len(d.Verdicts)-1]
+				found := false
+				for _, r := range common(d.Verdicts[0].Wins, last.Wins) {
+					if r.Name == tc.win {
+						found = true
+						if r.DeltaPct < tc.deltaMin || r.DeltaPct > tc.deltaMax {
+							t.Errorf("%s: delta outside [%g, %g]", r, tc.deltaMin, tc.deltaMax)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("%s is not a replicated win: %s", tc.win, d.Reason)
+				}
+			}
+			if tc.regress != "" {
+				v := d.Verdicts[0]
+				if len(v.Regressions) == 0 || v.Regressions[0].Name != tc.regress {
+					t.Errorf("regressions %v, want %s (%s)", v.Regressions, tc.regress, d.Reason)
+				}
+			}
+		})
+	}
+}
+
+// Across seeded runs, an unchanged candidate must never be accepted as
+// faster: neither for one benchmark nor, thanks to Holm and replication,
+// for twenty.
+func TestNullIsNeverFaster(t *testing.T) {
+	for _, n := range []int{1, 20} {
+		rawHits, significant := 0, 0
+		for seed := range uint64(10) {
+			bench := nulls(n, 0.05)
+			f := newFake(seed, bench...)
+			d, err := Decide(context.Background(), f.run, baseBin, candBin, names(bench), f.options(), Criteria{Objective: Speed, MinImprovement: 5, MaxRegression: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Accept {
+				t.Errorf("%d null rows, seed %d: accepted as faster: %s", n, seed, d.Reason)
+			}
+			for _, r := range d.Batches[0].Rows {
+				if r.Significant {
+					significant++
+					if r.Unit == "sec/op" && r.DeltaPct <= -5 {
+						t.Errorf("%d null rows, seed %d: false faster row %s", n, seed, r)
+					}
+				}
+				if r.Unit == "sec/op" && r.RawP < 0.05 {
+					rawHits++
+				}
+			}
+		}
+		t.Logf("%d null rows × 10 seeds: %d sec/op rows with uncorrected p < 0.05, %d rows significant after Holm", n, rawHits, significant)
+		if n == 20 && rawHits == 0 {
+			t.Errorf("20 null rows × 10 seeds gave no uncorrected p < 0.05: the test no longer exercises Holm")
+		}
+	}
+}
+
+func TestSampling(t *testing.T) {
+	noisy := nulls(5, 0.5) // medians wander by more than MinEffect: undecided
+	for _, tc := range []struct {
+		name  string
+		bench []synthetic
+		opt   func(*Options)
+		pairs int
+		stop  string
+	}{
+		// 10 s per execution: 6 pairs take 120 s; a 7th ends at 140 s ≤ 150 s;
+		// an 8th would end at 160 s.
+		{"budget stops sampling", noisy, func(o *Options) { o.Budget = 150 * time.Second }, 7, StopBudget},
+		{"minimum samples despite the budget", noisy, func(o *Options) { o.Budget = time.Second }, 6, StopBudget},
+		{"max samples", noisy, func(o *Options) { o.Budget = time.Hour; o.MaxSamples = 9 }, 9, StopMaxSamples},
+		{"a clear result stops at the minimum", []synthetic{{name: "BenchmarkFast", ns: 100, effect: -0.5, noise: 0.01}}, nil, 6, StopDecided},
+		{"MinSamples below 6 is raised to 6", []synthetic{{name: "BenchmarkFast", ns: 100, effect: -0.5, noise: 0.01}}, func(o *Options) { o.MinSamples = 3 }, 6, StopDecided},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(7, tc.bench...)
+			f.step = 10 * time.Second
+			opt := f.options()
+			if tc.opt != nil {
+				tc.opt(&opt)
+			}
+			res, err := Compare(context.Background(), f.run, baseBin, candBin, names(tc.bench), opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Pairs != tc.pairs || res.Stop != tc.stop || len(f.calls) != 2*tc.pairs {
+				t.Errorf("pairs %d (%d executions), stop %q; want %d, %q", res.Pairs, len(f.calls), res.Stop, tc.pairs, tc.stop)
+			}
+		})
+	}
+}
+
+func TestCompareErrors(t *testing.T) {
+	t.Run("failing binary", func(t *testing.T) {
+		f := newFake(1, nulls(1, 0.01)...)
+		f.exit = 1
+		_, err := Compare(context.Background(), f.run, baseBin, candBin, []string{"BenchmarkNull00"}, f.options())
+		if err == nil || !strings.Contains(err.Error(), "exit 1") || !strings.Contains(err.Error(), "FAIL") {
+			t.Errorf("err = %v, want exit 1 with the output", err)
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		f := newFake(1, nulls(1, 0.01)...)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := Compare(ctx, f.run, baseBin, candBin, []string{"BenchmarkNull00"}, f.options()); err == nil || len(f.calls) != 0 {
+			t.Errorf("err = %v after %d executions, want context error before any", err, len(f.calls))
+		}
+	})
+	t.Run("benchmark missing on one side", func(t *testing.T) {
+		bench := append(nulls(1, 0.01), synthetic{name: "BenchmarkGone", ns: 10, missingCand: true})
+		f := newFake(1, bench...)
+		res, err := Compare(context.Background(), f.run, baseBin, candBin, names(bench), f.options())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res.Rows {
+			if r.Name == "BenchmarkGone" {
+				t.Errorf("one-sided row reported: %s", r)
+			}
+		}
+		if len(res.Warnings) == 0 || !strings.Contains(res.Warnings[0], "BenchmarkGone") {
+			t.Errorf("warnings %q, want one about BenchmarkGone", res.Warnings)
+		}
+	})
+	t.Run("no results at all", func(t *testing.T) {
+		f := newFake(1)
+		if _, err := Compare(context.Background(), f.run, baseBin, candBin, []string{"BenchmarkNone"}, f.options()); err == nil {
+			t.Error("no error for a comparison without results")
+		}
+	})
+}
+
+func TestRowJSON(t *testing.T) {
+	r := Row{Name: "BenchmarkX", Unit: "sec/op", Base: 1.2e-6, Cand: 0.9e-6, DeltaPct: -25, P: 0.002, N: [2]int{10, 10}, Significant: true, RawP: 0.001, Samples: [2][]float64{{1}, {2}}}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"name":"BenchmarkX","unit":"sec/op","base":0.0000012,"candidate":9e-7,"delta_pct":-25,"p":0.002,"n":[10,10],"significant":true}`
+	if string(b) != want {
+		t.Errorf("json %s\nwant %s", b, want)
+	}
+	if d := deltaPct(0, 3); d != 100 {
+		t.Errorf("deltaPct(0, 3) = %v, want 100 (finite, JSON-safe)", d)
+	}
+}
+
+func TestCalibrateRaisesThresholds(t *testing.T) {
+	bench := nulls(3, 0.05)
+	f := newFake(3, bench...)
+	noise, res, err := Calibrate(context.Background(), f.run, baseBin, names(bench), f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(strings.Join(f.calls, ""), "B") {
+		t.Fatalf("calibration ran the candidate: %v", f.calls)
+	}
+	if len(noise) != len(res.Rows) || len(noise) != 9 {
+		t.Fatalf("noise %v for %d rows, want 9 entries", noise, len(res.Rows))
+	}
+	for _, r := range res.Rows {
+		if got := noise[r.Name+" "+r.Unit]; got != abs(r.DeltaPct) {
+			t.Errorf("%s: noise %v", r, got)
+		}
+	}
+
+	win := Row{Name: "BenchmarkX", Unit: "sec/op", DeltaPct: -12, P: 0.001, Significant: true}
+	slow := Row{Name: "BenchmarkY", Unit: "sec/op", DeltaPct: 12, P: 0.001, Significant: true}
+	rows := []Row{win, slow}
+	c := Criteria{Objective: Speed, MinImprovement: 10, MaxRegression: 5}
+	if v := Judge(rows, c); v.Accept || len(v.Wins) != 1 || len(v.Regressions) != 1 {
+		t.Fatalf("uncalibrated: %+v, want one win and one regression", v)
+	}
+	c.Noise = Noise{"BenchmarkX sec/op": 15, "BenchmarkY sec/op": 15}
+	if v := Judge(rows, c); v.Accept || len(v.Wins) != 0 || len(v.Regressions) != 0 {
+		t.Errorf("calibrated at 15%% noise: %+v, want neither win nor regression", v)
+	}
+}

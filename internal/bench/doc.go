@@ -1,0 +1,44 @@
+// Package bench decides, with statistics, whether a candidate's benchmarks
+// are faster, leaner or no worse than the base's.
+//
+// The design follows from how noisy benchmarks are on shared CI machines.
+// On a 2-core runner an A/A comparison — the same binary against itself —
+// has produced "−37.8 %, p = 0.026", and 12 of 217 rows of unchanged code
+// came out "significant" at p < 0.05. A single benchmark run per side, or
+// one test per row at α = 0.05, accepts noise as speedups. So:
+//
+//   - Both sides are compiled once ([Build], `go test -c`) and executed
+//     interleaved, A B A B …, one -test.count=1 execution at a time, so that
+//     drift on the machine (thermal state, neighbours, page cache) falls on
+//     both sides alike instead of on whichever ran second.
+//   - Each execution's output is parsed with golang.org/x/perf/benchfmt;
+//     every (benchmark, unit) pair collects one sample per execution for
+//     sec/op, B/op and allocs/op.
+//   - Rows are compared with golang.org/x/perf/benchmath under
+//     AssumeNothing: medians and the Mann-Whitney U test, which makes no
+//     normality assumption (benchmark timings are skewed and multi-modal).
+//   - At least [Options.MinSamples] (6) samples per side; more, up to
+//     [Options.MaxSamples], while a row shows a practically relevant change
+//     that is not yet significant, and only while [Options.Budget] allows.
+//   - The p-values of one unit's rows form a family and are Holm-adjusted,
+//     so the chance that any of k unchanged benchmarks looks significant
+//     stays at α rather than growing to 1−(1−α)^k.
+//   - "Significantly worse" means p < α and worse by more than the
+//     max-regression threshold: noise alone must not reject a good candidate.
+//   - A claimed win is only accepted once a second, independent interleaved
+//     batch, started with the other side, confirms it on the same row
+//     ([Decide]).
+//   - [Calibrate] measures the machine's own A/A noise per row (the base
+//     against itself); passed in [Criteria.Noise] it raises each row's
+//     thresholds to that noise.
+//   - allocs/op and B/op are nearly deterministic; the allocs objective
+//     accepts a lower median when every sample agrees (complete separation)
+//     or the difference is significant.
+//
+// Choosing the benchmarks is the caller's job: only those that execute the
+// changed lines (by coverage) should be passed, since every extra row is
+// another chance for noise and costs Holm power.
+//
+// Execution goes through a [Runner], a plain function, so the caller passes
+// its sandbox and the tests pass a fake that prints synthetic results.
+package bench

@@ -1,0 +1,177 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Objective is what a candidate claims to improve (SPEC §5).
+type Objective string
+
+const (
+	Speed   Objective = "speed"   // faster sec/op
+	Allocs  Objective = "allocs"  // fewer allocs/op or B/op
+	Quality Objective = "quality" // anything, as long as nothing got worse
+)
+
+// Criteria are the thresholds of one decision, in percent.
+type Criteria struct {
+	Objective Objective
+	// MinImprovement is the smallest sec/op gain a speed win must show.
+	MinImprovement float64
+	// MaxRegression: a row is "significantly worse" only when significant
+	// and worse by more than this — noise alone must not reject.
+	MaxRegression float64
+	// Noise, from Calibrate, raises both thresholds per row to the
+	// machine's own A/A noise. Nil means no calibration.
+	Noise Noise
+}
+
+// Verdict is the judgement of one batch.
+type Verdict struct {
+	Accept      bool   `json:"accept"`
+	Reason      string `json:"reason"`
+	Wins        []Row  `json:"wins,omitempty"`        // rows that carry the claimed win
+	Regressions []Row  `json:"regressions,omitempty"` // rows significantly worse beyond MaxRegression
+}
+
+// Judge applies c to the rows of one comparison.
+//
+//   - speed: some sec/op row significantly faster by ≥ MinImprovement, and
+//     no sec/op row significantly slower by more than MaxRegression;
+//   - allocs: some allocs/op or B/op row lower — its samples completely
+//     separated or the difference significant — and no row of any unit
+//     significantly worse by more than MaxRegression;
+//   - quality: no row of any unit significantly worse by more than
+//     MaxRegression.
+//
+// With Criteria.Noise, each row's thresholds are at least its A/A noise.
+func Judge(rows []Row, c Criteria) Verdict {
+	var v Verdict
+	worse := func(r Row) bool { return r.Significant && r.DeltaPct > c.Noise.floor(r, c.MaxRegression) }
+	switch c.Objective {
+	case Speed:
+		for _, r := range rows {
+			if r.Unit != "sec/op" {
+				continue
+			}
+			if r.Significant && -r.DeltaPct >= c.Noise.floor(r, c.MinImprovement) {
+				v.Wins = append(v.Wins, r)
+			}
+			if worse(r) {
+				v.Regressions = append(v.Regressions, r)
+			}
+		}
+	case Allocs:
+		for _, r := range rows {
+			if (r.Unit == "allocs/op" || r.Unit == "B/op") && r.Better() && (r.Separated() || r.Significant) {
+				v.Wins = append(v.Wins, r)
+			}
+			if worse(r) {
+				v.Regressions = append(v.Regressions, r)
+			}
+		}
+	case Quality:
+		for _, r := range rows {
+			if worse(r) {
+				v.Regressions = append(v.Regressions, r)
+			}
+		}
+	default:
+		v.Reason = fmt.Sprintf("unknown objective %q", c.Objective)
+		return v
+	}
+	switch {
+	case len(v.Regressions) > 0:
+		v.Reason = fmt.Sprintf("%s: significantly worse by more than %g%%: %s", c.Objective, c.MaxRegression, list(v.Regressions))
+	case c.Objective == Quality:
+		v.Accept = true
+		v.Reason = fmt.Sprintf("quality: nothing significantly worse by more than %g%%", c.MaxRegression)
+	case len(v.Wins) == 0:
+		v.Reason = fmt.Sprintf("%s: no significant improvement", c.Objective)
+		if c.Objective == Speed {
+			v.Reason += fmt.Sprintf(" of at least %g%%", c.MinImprovement)
+		}
+	default:
+		v.Accept = true
+		v.Reason = fmt.Sprintf("%s: %s", c.Objective, list(v.Wins))
+	}
+	return v
+}
+
+// Decision is the outcome of Decide: one batch, or two when the first
+// claimed a win.
+type Decision struct {
+	Accept   bool      `json:"accept"`
+	Reason   string    `json:"reason"`
+	Batches  []*Result `json:"batches"`
+	Verdicts []Verdict `json:"verdicts"`
+}
+
+// Rows are the rows to report: the last batch's.
+func (d *Decision) Rows() []Row {
+	if len(d.Batches) == 0 {
+		return nil
+	}
+	return d.Batches[len(d.Batches)-1].Rows
+}
+
+// Decide compares base and cand and judges the result by c. A claimed win
+// (speed, allocs) is accepted only if a second, independent interleaved
+// batch — started with the candidate, so that position effects cancel —
+// also wins, on at least one of the same rows, and shows no regression.
+func Decide(ctx context.Context, run Runner, base, cand Binary, benchmarks []string, opt Options, c Criteria) (*Decision, error) {
+	first, err := Compare(ctx, run, base, cand, benchmarks, opt)
+	if err != nil {
+		return nil, err
+	}
+	v1 := Judge(first.Rows, c)
+	d := &Decision{Batches: []*Result{first}, Verdicts: []Verdict{v1}, Accept: v1.Accept, Reason: v1.Reason}
+	if !v1.Accept || c.Objective == Quality {
+		return d, nil
+	}
+	opt.CandidateFirst = !opt.CandidateFirst
+	second, err := Compare(ctx, run, base, cand, benchmarks, opt)
+	if err != nil {
+		return nil, fmt.Errorf("bench: replication: %w", err)
+	}
+	v2 := Judge(second.Rows, c)
+	d.Batches = append(d.Batches, second)
+	d.Verdicts = append(d.Verdicts, v2)
+	confirmed := common(v1.Wins, v2.Wins)
+	switch {
+	case !v2.Accept:
+		d.Accept = false
+		d.Reason = fmt.Sprintf("win not replicated: first batch %s; second batch %s", v1.Reason, v2.Reason)
+	case len(confirmed) == 0:
+		d.Accept = false
+		d.Reason = fmt.Sprintf("win not replicated on the same benchmark: first %s; second %s", list(v1.Wins), list(v2.Wins))
+	default:
+		d.Reason = fmt.Sprintf("%s: replicated: %s", c.Objective, list(confirmed))
+	}
+	return d, nil
+}
+
+// common is the rows of b whose benchmark and unit also won in a.
+func common(a, b []Row) []Row {
+	won := map[key]bool{}
+	for _, r := range a {
+		won[key{r.Name, r.Unit}] = true
+	}
+	var out []Row
+	for _, r := range b {
+		if won[key{r.Name, r.Unit}] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func list(rows []Row) string {
+	s := make([]string, len(rows))
+	for i, r := range rows {
+		s[i] = r.String()
+	}
+	return strings.Join(s, ", ")
+}
