@@ -149,3 +149,13 @@ func run(ctx context.Context, dir string, stdin []byte, args ...string) (string,
 	}
 	return stdout.String(), nil
 }
+
+// CommonDir returns the absolute path of the repository's git directory:
+// the one its worktrees share, which holds its config.
+func (r *Repo) CommonDir(ctx context.Context) (string, error) {
+	out, err := r.Git(ctx, "rev-parse", "--path-format=absolute", "--git-common-dir")
+	if err != nil {
+		return "", fmt.Errorf("git: common dir of %s: %w", r.Root, err)
+	}
+	return strings.TrimSpace(out), nil
+}

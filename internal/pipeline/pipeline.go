@@ -5,6 +5,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -103,6 +104,10 @@ func Open(ctx context.Context, cfg *config.Config, repoDir string) (*Workspace, 
 	if err != nil {
 		return nil, err
 	}
+	if err := confine(ctx, runner, repo, cfg, abs); err != nil {
+		runner.Close()
+		return nil, err
+	}
 	ws := &Workspace{
 		Repo:      repo,
 		ModuleRel: filepath.ToSlash(rel),
@@ -117,6 +122,27 @@ func Open(ctx context.Context, cfg *config.Config, repoDir string) (*Workspace, 
 		ws.Manifest = m
 	}
 	return ws, nil
+}
+
+// confine tells the sandbox what its children must reach (the worktrees,
+// and the module cache when the module has requirements) and hides the
+// repository's git directory from them: its config may hold the token that
+// actions/checkout persisted.
+func confine(ctx context.Context, runner *sandbox.Runner, repo *gitx.Repo, cfg *config.Config, moduleDir string) error {
+	runner.Need(cfg.WorktreeBase)
+	if gomod, err := os.ReadFile(filepath.Join(moduleDir, "go.mod")); err != nil || bytes.Contains(gomod, []byte("require")) {
+		runner.Need(runner.GoEnv["GOMODCACHE"])
+	}
+	common, err := repo.CommonDir(ctx)
+	if err != nil {
+		return err
+	}
+	if base, err := filepath.Abs(cfg.WorktreeBase); err == nil {
+		if rel, err := filepath.Rel(common, base); err == nil && !strings.HasPrefix(rel, "..") {
+			return nil // the worktrees live inside it: children must reach them
+		}
+	}
+	return runner.Hide(common)
 }
 
 // Close removes every worktree and the sandbox's private directory.

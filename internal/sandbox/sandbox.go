@@ -3,9 +3,13 @@
 // TMPDIR, no module downloads, a timeout that kills the whole process group,
 // and capped output.
 //
-// This is the first cut: environment scrubbing, process-group timeouts and
-// output caps. Dropping to an unprivileged uid and a network namespace come
-// with the full sandbox; Isolation says truthfully what a Runner achieves.
+// When the optimizer runs as root (as GitHub runs Docker actions), children
+// run as an unprivileged uid with no supplementary groups, so that they
+// cannot read the optimizer's environment through /proc/<pid>/environ nor
+// root-only files, and the repository's git metadata (where actions/checkout
+// keeps its token) is made unreadable to them. Where the kernel allows it,
+// each child also gets a fresh network namespace with only loopback.
+// Isolation says truthfully what a Runner achieves.
 package sandbox
 
 import (
@@ -16,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,8 +30,13 @@ import (
 // Isolation records what a Runner achieved; it goes into every report.
 type Isolation struct {
 	EnvScrubbed bool   `json:"env_scrubbed"`
-	Network     string `json:"network"` // none | namespace | unavailable
-	UID         string `json:"uid"`
+	Network     string `json:"network"` // namespace | unavailable
+	UID         string `json:"uid"`     // the uid children run as
+	// GitMetadata is "hidden" when children cannot read the repository's
+	// .git directory (its config may hold a token), else "readable".
+	GitMetadata string `json:"git_metadata"`
+	// Notes say why something is unavailable.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Runner runs commands for validation.
@@ -39,7 +49,31 @@ type Runner struct {
 	MaxOutput int
 	// home is a private directory used as HOME and TMPDIR.
 	home string
+	// cred is the identity children run as; nil when they run as the
+	// optimizer's own uid (it is not root, or dropping was given up).
+	cred *syscall.Credential
+	// cache is the children's GOCACHE when cred is set: the optimizer's
+	// own build cache is not writable by them.
+	cache string
+	// netns is whether children get a fresh network namespace.
+	netns bool
+	// hidden are paths made unreadable to children, with the modes that
+	// Close restores.
+	hidden []hiddenPath
+	notes  []string
 }
+
+type hiddenPath struct {
+	path string
+	mode os.FileMode
+}
+
+// ChildUID and ChildGID are the identity children run as when the
+// optimizer is root: nobody and nogroup on Debian.
+const (
+	ChildUID = 65534
+	ChildGID = 65534
+)
 
 // Result is a finished command.
 type Result struct {
@@ -52,8 +86,9 @@ type Result struct {
 // ErrToolchain is wrapped when the go command cannot be found or queried.
 var ErrToolchain = errors.New("go toolchain unavailable")
 
-// New prepares a Runner: it asks the go command for its cache locations and
-// makes the private home directory (removed by Close).
+// New prepares a Runner: it asks the go command for its cache locations,
+// makes the private home directory (removed by Close) and finds out which
+// isolation the platform allows.
 func New(ctx context.Context) (*Runner, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
@@ -69,29 +104,74 @@ func New(ctx context.Context) (*Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: private home: %w", err)
 	}
-	return &Runner{GoEnv: env, MaxOutput: 1 << 20, home: home}, nil
+	r := &Runner{GoEnv: env, MaxOutput: 1 << 20, home: home}
+	if err := r.isolate(); err != nil {
+		os.RemoveAll(home)
+		return nil, err
+	}
+	return r, nil
 }
 
-// Close removes the private home directory.
-func (r *Runner) Close() error { return os.RemoveAll(r.home) }
+// Close restores the modes of the hidden paths and removes the private
+// home directory.
+func (r *Runner) Close() error {
+	var errs []error
+	for _, h := range r.hidden {
+		if err := os.Chmod(h.path, h.mode); err != nil {
+			errs = append(errs, fmt.Errorf("sandbox: restore mode of %s: %w", h.path, err))
+		}
+	}
+	r.hidden = nil
+	if err := os.RemoveAll(r.home); err != nil {
+		errs = append(errs, fmt.Errorf("sandbox: remove private home: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// TempDir makes a new directory, removed by Close, where children may write
+// what the optimizer reads back (test binaries, coverage profiles): a
+// directory of the optimizer's may not be writable by them.
+func (r *Runner) TempDir(pattern string) (string, error) {
+	dir, err := os.MkdirTemp(r.home, pattern)
+	if err != nil {
+		return "", fmt.Errorf("sandbox: temporary directory: %w", err)
+	}
+	if r.cred != nil {
+		if err := os.Lchown(dir, int(r.cred.Uid), int(r.cred.Gid)); err != nil {
+			return "", fmt.Errorf("sandbox: temporary directory: %w", err)
+		}
+	}
+	return dir, nil
+}
 
 // GOROOT is the toolchain's root directory.
 func (r *Runner) GOROOT() string { return r.GoEnv["GOROOT"] }
 
 // Isolation reports what this Runner achieves.
 func (r *Runner) Isolation() Isolation {
-	return Isolation{EnvScrubbed: true, Network: "unavailable", UID: strconv.Itoa(os.Getuid())}
+	iso := Isolation{EnvScrubbed: true, Network: "unavailable", UID: strconv.Itoa(os.Getuid()), GitMetadata: "readable", Notes: slices.Clone(r.notes)}
+	if r.netns {
+		iso.Network = "namespace"
+	}
+	if r.cred != nil {
+		iso.UID = strconv.Itoa(int(r.cred.Uid))
+		if len(r.hidden) > 0 {
+			iso.GitMetadata = "hidden"
+		}
+	}
+	return iso
 }
 
 // Env is the complete environment a child sees: nothing of the parent's but
 // PATH and the toolchain's cache locations. Tokens and API keys never pass.
+// VCS stamping is off: it runs git, and children cannot read git metadata.
 func (r *Runner) Env() []string {
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + r.home,
 		"TMPDIR=" + r.home,
 		"LANG=C.UTF-8",
-		"GOFLAGS=-mod=readonly",
+		"GOFLAGS=-mod=readonly -buildvcs=false",
 		"GOPROXY=off",
 		"GOSUMDB=off",
 		"GOTOOLCHAIN=local",
@@ -117,13 +197,27 @@ func (r *Runner) Run(ctx context.Context, dir string, timeout time.Duration, nam
 	cmd.Dir = dir
 	cmd.Env = r.Env()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if r.cred != nil {
+		cmd.SysProcAttr.Credential = r.cred
+		cmd.Env = append(cmd.Env, "GOCACHE="+r.cache) // the last value wins
+		// The child may write in the directory it runs in (tests write
+		// files beside them); the tree is given back afterwards, so that
+		// git, run by the optimizer, keeps trusting the worktree.
+		if err := chownTree(dir, int(r.cred.Uid), int(r.cred.Gid)); err != nil {
+			return nil, fmt.Errorf("sandbox: run %s in %s: %w", name, dir, err)
+		}
+		defer chownTree(dir, os.Getuid(), os.Getgid())
+	}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	stdout := &capped{max: r.MaxOutput}
 	stderr := &capped{max: r.MaxOutput}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	start := time.Now()
-	err := cmd.Run()
+	err := r.start(cmd)
+	if err == nil {
+		err = cmd.Wait()
+	}
 	res := &Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), Duration: time.Since(start)}
 	if ctx.Err() != nil {
 		res.TimedOut = true

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"context"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,13 +21,24 @@ func newRunner(t *testing.T) *Runner {
 	return r
 }
 
+// workDir returns a new empty directory that children can reach: the
+// parent that t.TempDir makes is private to root.
+func workDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Chmod(filepath.Dir(dir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func TestChildSeesNoSecrets(t *testing.T) {
 	t.Setenv("GITHUB_TOKEN", "ghp_secretsecretsecretsecretsecretsecret")
 	t.Setenv("OPTIMIZER_GITHUB_TOKEN", "secret2")
 	t.Setenv("OPENAI_API_KEY", "sk-secret3")
 	t.Setenv("ACTIONS_RUNTIME_TOKEN", "secret4")
 	r := newRunner(t)
-	res, err := r.Run(context.Background(), t.TempDir(), time.Minute, "env")
+	res, err := r.Run(context.Background(), workDir(t), time.Minute, "env")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,13 +48,18 @@ func TestChildSeesNoSecrets(t *testing.T) {
 			t.Errorf("child environment holds %q:\n%s", leak, env)
 		}
 	}
-	for _, want := range []string{"GOPROXY=off", "GOFLAGS=-mod=readonly", "HOME=" + r.home, "TMPDIR=" + r.home} {
+	for _, want := range []string{"GOPROXY=off", "GOFLAGS=-mod=readonly -buildvcs=false", "HOME=" + r.home, "TMPDIR=" + r.home} {
 		if !strings.Contains(env, want) {
 			t.Errorf("child environment lacks %q", want)
 		}
 	}
-	if iso := r.Isolation(); !iso.EnvScrubbed || iso.Network != "unavailable" {
-		t.Errorf("Isolation = %+v", iso)
+	iso := r.Isolation()
+	wantUID := strconv.Itoa(os.Getuid())
+	if os.Geteuid() == 0 {
+		wantUID = strconv.Itoa(ChildUID)
+	}
+	if !iso.EnvScrubbed || iso.UID != wantUID || iso.GitMetadata != "readable" {
+		t.Errorf("Isolation = %+v, want env_scrubbed, uid %s, git_metadata readable (nothing hidden yet)", iso, wantUID)
 	}
 }
 
@@ -63,7 +81,7 @@ func TestTrustedEnvDropsSecrets(t *testing.T) {
 
 func TestTimeoutKillsTheProcessGroup(t *testing.T) {
 	r := newRunner(t)
-	dir := t.TempDir()
+	dir := workDir(t)
 	// The shell starts a grandchild that would outlive a plain kill of
 	// the shell, and records its pid.
 	start := time.Now()
@@ -98,7 +116,7 @@ func TestTimeoutKillsTheProcessGroup(t *testing.T) {
 func TestOutputIsCapped(t *testing.T) {
 	r := newRunner(t)
 	r.MaxOutput = 100
-	res, err := r.Run(context.Background(), t.TempDir(), time.Minute, "sh", "-c", "yes | head -c 10000; echo err >&2; exit 3")
+	res, err := r.Run(context.Background(), workDir(t), time.Minute, "sh", "-c", "yes | head -c 10000; echo err >&2; exit 3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +133,7 @@ func TestOutputIsCapped(t *testing.T) {
 
 func TestMissingCommandIsAnError(t *testing.T) {
 	r := newRunner(t)
-	if _, err := r.Run(context.Background(), t.TempDir(), time.Minute, "no-such-command-here"); err == nil {
+	if _, err := r.Run(context.Background(), workDir(t), time.Minute, "no-such-command-here"); err == nil {
 		t.Fatal("running a missing command succeeded")
 	}
 }
