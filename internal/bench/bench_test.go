@@ -318,7 +318,7 @@ func TestCompareErrors(t *testing.T) {
 }
 
 func TestRowJSON(t *testing.T) {
-	r := Row{Name: "BenchmarkX", Unit: "sec/op", Base: 1.2e-6, Cand: 0.9e-6, DeltaPct: -25, P: 0.002, N: [2]int{10, 10}, Significant: true, RawP: 0.001, Samples: [2][]float64{{1}, {2}}}
+	r := Row{Name: "BenchmarkX", Unit: "sec/op", Base: 1.2e-6, Candidate: 0.9e-6, DeltaPct: -25, P: 0.002, N: [2]int{10, 10}, Significant: true, RawP: 0.001, Samples: [2][]float64{{1}, {2}}}
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)

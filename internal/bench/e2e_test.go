@@ -92,8 +92,8 @@ func BenchmarkOther(b *testing.B) {
 			t.Errorf("row %d = %s, want BenchmarkSum %s with n ≥ 6+6", i, r, unit)
 		}
 	}
-	if r := res.Rows[2]; r.Base != 1 || r.Cand != 1 {
-		t.Errorf("allocs/op %v → %v, want 1 → 1", r.Base, r.Cand)
+	if r := res.Rows[2]; r.Base != 1 || r.Candidate != 1 {
+		t.Errorf("allocs/op %v → %v, want 1 → 1", r.Base, r.Candidate)
 	}
 }
 

@@ -16,8 +16,8 @@ type Row struct {
 	Name        string  `json:"name"`
 	Unit        string  `json:"unit"`
 	Base        float64 `json:"base"`      // median
-	Cand        float64 `json:"candidate"` // median
-	DeltaPct    float64 `json:"delta_pct"` // (Cand−Base)/Base·100; lower is better for every unit here
+	Candidate   float64 `json:"candidate"` // median
+	DeltaPct    float64 `json:"delta_pct"` // (Candidate−Base)/Base·100; lower is better for every unit here
 	P           float64 `json:"p"`
 	N           [2]int  `json:"n"`
 	Significant bool    `json:"significant"`
@@ -30,7 +30,7 @@ type Row struct {
 
 // Better reports whether the candidate's median is lower (all units compared
 // here are lower-is-better).
-func (r Row) Better() bool { return r.Cand < r.Base }
+func (r Row) Better() bool { return r.Candidate < r.Base }
 
 // Separated reports whether every candidate sample is below every base
 // sample: for near-deterministic units (allocs/op, B/op) the strongest
@@ -64,7 +64,7 @@ func (s *samples) analyze(alpha float64) ([]Row, []string) {
 		c := benchmath.AssumeNothing.Compare(sb, sc)
 		rows = append(rows, Row{
 			Name: k.name, Unit: k.unit,
-			Base: base, Cand: cand, DeltaPct: deltaPct(base, cand),
+			Base: base, Candidate: cand, DeltaPct: deltaPct(base, cand),
 			RawP: c.P, N: [2]int{c.N1, c.N2},
 			Samples: [2][]float64{sb.Values, sc.Values},
 		})

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/bench"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
@@ -58,16 +59,7 @@ type Finding struct {
 
 // Benchmark compares one benchmark's metric before and after a patch, as
 // the performance level measures it: SPEC §4's "benchmarks" entries.
-type Benchmark struct {
-	Name        string  `json:"name"`
-	Unit        string  `json:"unit"` // sec/op, B/op, allocs/op
-	Base        float64 `json:"base"`
-	Candidate   float64 `json:"candidate"`
-	DeltaPct    float64 `json:"delta_pct"` // negative is less time or memory
-	P           float64 `json:"p"`         // Mann-Whitney U p-value
-	N           [2]int  `json:"n"`         // samples: base, candidate
-	Significant bool    `json:"significant"`
-}
+type Benchmark = bench.Row
 
 // Report is the verdict on one patch: the ValidationReport of SPEC §4.
 type Report struct {
