@@ -26,6 +26,7 @@ type Method interface {
 // Task is one unit of work: a package of the module to improve.
 type Task struct {
 	ID        string
+	Method    string // the name of the method the task is for
 	Package   *analysis.Package
 	Module    *analysis.Module
 	Objective string

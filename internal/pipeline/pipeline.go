@@ -229,12 +229,14 @@ func Run(ctx context.Context, cfg *config.Config, repoDir string, logf Logf) (*r
 		return nil, err
 	}
 	var tasks []*methods.Task
+	byName := map[string]methods.Method{}
 	for _, m := range ms {
+		byName[m.Name()] = m
 		for _, p := range targets {
 			if len(p.GoFiles)+len(p.TestFiles) == 0 {
 				continue
 			}
-			tasks = append(tasks, &methods.Task{ID: m.Name() + ":" + p.Pattern(), Package: p, Module: mod, Objective: cfg.Objective})
+			tasks = append(tasks, &methods.Task{ID: m.Name() + ":" + p.Pattern(), Method: m.Name(), Package: p, Module: mod, Objective: cfg.Objective})
 		}
 	}
 	logf("%d targets, %d tasks", len(targets), len(tasks))
@@ -267,7 +269,7 @@ func Run(ctx context.Context, cfg *config.Config, repoDir string, logf Logf) (*r
 				var agentLog Logf = func(format string, args ...any) {
 					logf("agent %d: %s: %s", a, t.ID, fmt.Sprintf(format, args...))
 				}
-				results[i], accepted[i] = runTask(ctx, cfg, ws, wt, ms, t, a, agentLog)
+				results[i], accepted[i] = runTask(ctx, cfg, ws, wt, byName[t.Method], t, a, agentLog)
 				mu.Lock()
 				done++
 				logf("[%d/%d] %s: %s", done, len(tasks), t.ID, results[i].Status)
@@ -287,7 +289,7 @@ feed:
 	wg.Wait()
 	for i, t := range tasks {
 		if results[i].ID == "" {
-			results[i] = report.Task{ID: t.ID, Target: t.Package.Pattern(), Method: methodOf(t), Status: report.StatusFailed, Error: "not run: " + cause(ctx, setupErr)}
+			results[i] = report.Task{ID: t.ID, Target: t.Package.Pattern(), Method: t.Method, Status: report.StatusFailed, Error: "not run: " + cause(ctx, setupErr)}
 		}
 	}
 	rep.Tasks = results
@@ -310,11 +312,6 @@ feed:
 		return rep, fmt.Errorf("run stopped early: %s; the report holds what finished", cause(ctx, nil))
 	}
 	return rep, nil
-}
-
-func methodOf(t *methods.Task) string {
-	name, _, _ := strings.Cut(t.ID, ":")
-	return name
 }
 
 func cause(ctx context.Context, setupErr error) string {
@@ -359,16 +356,9 @@ func selectTargets(ctx context.Context, cfg *config.Config, ws *Workspace, mod *
 
 // runTask runs one method on one task in the agent's worktree.
 // It returns the task's report and its accepted candidates.
-func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Worktree, ms []methods.Method, t *methods.Task, agent int, logf Logf) (report.Task, []*methods.Candidate) {
+func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Worktree, m methods.Method, t *methods.Task, agent int, logf Logf) (report.Task, []*methods.Candidate) {
 	start := time.Now()
-	name := methodOf(t)
-	out := report.Task{ID: t.ID, Target: t.Package.Pattern(), Method: name, Agent: agent, Candidates: []report.Candidate{}}
-	var m methods.Method
-	for _, mm := range ms {
-		if mm.Name() == name {
-			m = mm
-		}
-	}
+	out := report.Task{ID: t.ID, Target: t.Package.Pattern(), Method: t.Method, Agent: agent, Candidates: []report.Candidate{}}
 	pkgRel := filepath.ToSlash(filepath.Join(ws.ModuleRel, t.Package.RelDir))
 	v := ws.Validator(cfg, []string{pkgRel})
 	env := methods.Env{
@@ -428,7 +418,7 @@ func store(ctx context.Context, cfg *config.Config, ws *Workspace, rep *report.R
 				paths = append(paths, f.Path())
 			}
 			meta, err := dir.Save(c.Patch, c.Reverse, patch.Meta{
-				Task: t.ID, Target: t.Package.Pattern(), Method: methodOf(t), Analyzer: c.Analyzer,
+				Task: t.ID, Target: t.Package.Pattern(), Method: t.Method, Analyzer: c.Analyzer,
 				Parent: ws.Head, Files: paths, Validation: mustJSON(c.Validation),
 			})
 			if err != nil {
