@@ -38,6 +38,9 @@ type Config struct {
 	MinTestCoverage           float64           `json:"min_test_coverage"`           // percent
 	MinPerformanceImprovement float64           `json:"min_performance_improvement"` // percent
 	MaxRegression             float64           `json:"max_regression"`              // percent
+	MinCoverageGain           float64           `json:"min_coverage_gain"`           // percentage points
+	IntegrationTags           []string          `json:"integration_tags"`
+	IntegrationCommand        string            `json:"integration_command"`
 	CIDVersion                int               `json:"cid_version"`
 	ConfigFile                string            `json:"config_file"` // the file that was read, "" if none
 	Sources                   map[string]string `json:"sources"`     // key -> "flag", "input max-agents", "env OPTIMIZER_X", ".github/optimizer.yml:7" or "default"

@@ -64,6 +64,8 @@ func TestDefaults(t *testing.T) {
 		MinTestCoverage:           80,
 		MinPerformanceImprovement: 10,
 		MaxRegression:             5,
+		MinCoverageGain:           0.1,
+		IntegrationTags:           []string{},
 		CIDVersion:                1,
 	}
 	sources := c.Sources
@@ -149,6 +151,9 @@ var perKeyLayers = []layerValues{
 	{"min_test_coverage", func(c *Config) any { return c.MinTestCoverage }, [4]string{"70", "75%", "0", "100%"}, [4]string{"70", "75", "0", "100"}},
 	{"min_performance_improvement", func(c *Config) any { return c.MinPerformanceImprovement }, [4]string{"5", "2.5%", "1000", "20%"}, [4]string{"5", "2.5", "1000", "20"}},
 	{"max_regression", func(c *Config) any { return c.MaxRegression }, [4]string{"1", "0%", "7.5", "3%"}, [4]string{"1", "0", "7.5", "3"}},
+	{"min_coverage_gain", func(c *Config) any { return c.MinCoverageGain }, [4]string{"1", "0.5%", "2", "0"}, [4]string{"1", "0.5", "2", "0"}},
+	{"integration_tags", func(c *Config) any { return c.IntegrationTags }, [4]string{"[integration]", "e2e", "a,b", "slow"}, [4]string{"[integration]", "[e2e]", "[a b]", "[slow]"}},
+	{"integration_command", func(c *Config) any { return c.IntegrationCommand }, [4]string{"make check", "./run.sh", "go test -tags=e2e ./...", "true"}, [4]string{"make check", "./run.sh", "go test -tags=e2e ./...", "true"}},
 	{"cid_version", func(c *Config) any { return c.CIDVersion }, [4]string{"0", "1", "0", "1"}, [4]string{"0", "1", "0", "1"}},
 }
 

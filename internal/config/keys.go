@@ -196,6 +196,24 @@ var keyTable = [...]keySpec{
 		set: func(c *Config, s string) error { return setPercent(&c.MaxRegression, s, 1000) },
 	},
 	{
+		name: "min_coverage_gain", def: "0.1",
+		help: "percentage points of statement coverage that a patch adding or changing tests must add",
+		want: "a percentage 0..100", example: "1",
+		set: func(c *Config, s string) error { return setPercent(&c.MinCoverageGain, s, 100) },
+	},
+	{
+		name: "integration_tags",
+		help: "build tags under which the integration level runs the affected tests again, comma-separated",
+		want: "build tags of letters, digits, underscores and dots", example: "integration,e2e",
+		setList: setTags,
+	},
+	{
+		name: "integration_command",
+		help: "command the integration level runs in the module directory, in the sandbox (sh -c)",
+		want: "a shell command", example: "go test -tags=e2e ./e2e/...",
+		set: func(c *Config, s string) error { return setString(&c.IntegrationCommand, s, nil) },
+	},
+	{
 		name: "cid_version", def: "1",
 		help: "CID version of stored patches, 0 or 1 (as ipfs add --cid-version)",
 		want: "0 or 1", example: "1",

@@ -128,6 +128,22 @@ func setMethods(c *Config, items []string) error {
 	return nil
 }
 
+// setTags checks build tags as the go command's -tags flag accepts them.
+func setTags(c *Config, items []string) error {
+	for i, t := range items {
+		switch {
+		case t == "":
+			return badItem(i, "entry %d is empty", i+1)
+		case strings.ContainsFunc(t, func(r rune) bool {
+			return !(r == '_' || r == '.' || unicode.IsLetter(r) || unicode.IsDigit(r))
+		}):
+			return badItem(i, "build tag %q may hold only letters, digits, underscores and dots", t)
+		}
+	}
+	c.IntegrationTags = slices.Clone(items)
+	return nil
+}
+
 // setPaths keeps each path as written ("./pkg/..." and "pkg/..." mean
 // different things to the go command) after checking that it stays inside
 // the repository.

@@ -165,6 +165,12 @@ func (ws *Workspace) Validator(cfg *config.Config, allowed []string) *validate.V
 		ModuleDir: ws.ModuleRel,
 		Allowed:   allowed,
 		Timeout:   cfg.Timeout,
+
+		IntegrationTags:    cfg.IntegrationTags,
+		IntegrationCommand: cfg.IntegrationCommand,
+		MinImprovement:     cfg.MinPerformanceImprovement,
+		MaxRegression:      cfg.MaxRegression,
+		MinCoverageGain:    cfg.MinCoverageGain,
 	}
 }
 
@@ -175,9 +181,6 @@ func Run(ctx context.Context, cfg *config.Config, repoDir string, logf Logf) (*r
 	ms, err := LookupMethods(cfg.Methods)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Objective != "quality" {
-		return nil, fmt.Errorf("%w: objective %q needs the performance level, which this build does not have yet (use --objective quality)", ErrUsage, cfg.Objective)
 	}
 	if cfg.Control == "github" {
 		return nil, fmt.Errorf("%w: control %q is not available in this build (use --control patch or auto)", ErrUsage, cfg.Control)

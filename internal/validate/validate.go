@@ -105,6 +105,26 @@ type Validator struct {
 	Timeout time.Duration
 	// MaxPatchBytes bounds the size of a patch; 0 means 1 MiB.
 	MaxPatchBytes int
+
+	// IntegrationTags are build tags under which the integration level
+	// runs the affected packages' tests again; IntegrationCommand is a
+	// command it runs in the module directory (through the sandbox, with
+	// sh -c). Both empty skips the level.
+	IntegrationTags    []string
+	IntegrationCommand string
+
+	// MinImprovement is the smallest significant sec/op gain, in percent,
+	// that the speed objective accepts; MaxRegression the largest
+	// significant loss, in percent, tolerated in any benchmark.
+	MinImprovement float64
+	MaxRegression  float64
+	// Bench tunes the performance level's sampling; the zero value is
+	// usable.
+	Bench bench.Options
+
+	// MinCoverageGain is how many percentage points of statement coverage
+	// a patch that adds or changes tests must add.
+	MinCoverageGain float64
 }
 
 // level is one validation level: a name and the check it runs.
@@ -120,6 +140,9 @@ var levels = []level{
 	{"style", checkStyle},
 	{"types", checkTypes},
 	{"unit", checkUnit},
+	{"integration", checkIntegration},
+	{"performance", checkPerformance},
+	{"coverage", checkCoverage},
 }
 
 // Levels returns the names of the levels this build runs, in order.
@@ -152,8 +175,10 @@ type candidate struct {
 // could not be judged: it is malformed (wraps patch.ErrMalformed), it does
 // not apply (wraps gitx.ErrPatchDoesNotApply), or the toolchain failed.
 func (v *Validator) Validate(ctx context.Context, wt *gitx.Worktree, raw []byte) (rep *Report, err error) {
-	if v.Objective != "quality" {
-		return nil, fmt.Errorf("validate: %w: %q needs the performance level, which this build does not have yet (use --objective quality)", ErrObjective, v.Objective)
+	switch v.Objective {
+	case "speed", "allocs", "quality":
+	default:
+		return nil, fmt.Errorf("validate: %w: %q (want speed, allocs or quality)", ErrObjective, v.Objective)
 	}
 	files, err := patch.Parse(raw)
 	if errors.Is(err, patch.ErrUnsafePath) {
