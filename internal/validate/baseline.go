@@ -30,6 +30,7 @@ type Baseline struct {
 	wt    *gitx.Worktree
 	vet   map[string]map[string]int
 	tests map[string]baseTests
+	perf  perfCache // performance level: base test binaries and their A/A noise
 }
 
 type baseTests struct {

@@ -1,8 +1,444 @@
 package validate
 
-import "context"
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
 
-// checkPerformance: placeholder while the lead writes it.
+	"golang.org/x/tools/cover"
+
+	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/bench"
+)
+
+// checkPerformance runs the benchmarks that execute the changed lines,
+// base and candidate interleaved, and judges them by the objective
+// (package bench holds the statistics and the reasons for them).
+//
+// The benchmarks that judge a candidate are always the base's: the
+// candidate's binary is built from its non-test code and the base's test
+// files (go build -overlay), so a patch can neither edit a benchmark nor
+// add a test file whose init changes what the benchmarks see.
 func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
-	return Skip, "not written yet"
+	claim := c.v.Objective != "quality" // speed and allocs must show a win
+	nothing := func(why string) (Status, string) {
+		if claim {
+			return Fail, why + ": the " + c.v.Objective + " objective needs a benchmark that executes the changed code"
+		}
+		return Pass, why
+	}
+	changed := c.changedLines(false)
+	if len(changed) == 0 {
+		return nothing("the patch changes no non-test Go code, so there is nothing to measure")
+	}
+	if c.v.Baseline == nil {
+		if claim {
+			return Error, "the performance level needs the base worktree to compare with"
+		}
+		return Skip, "no base to compare with"
+	}
+	pkgs, err := c.affected(ctx)
+	if err != nil {
+		return Fail, err.Error()
+	}
+	var benchPkgs []*analysis.Package
+	for _, p := range pkgs {
+		if len(p.Benchmarks) > 0 {
+			benchPkgs = append(benchPkgs, p)
+		}
+	}
+	if len(benchPkgs) == 0 {
+		return nothing(fmt.Sprintf("no benchmarks in the %d affected packages", len(pkgs)))
+	}
+	tmp, err := c.v.Runner.TempDir("perf-")
+	if err != nil {
+		return Error, err.Error()
+	}
+	defer os.RemoveAll(tmp)
+	overlay, err := c.baseTestOverlay(ctx, benchPkgs, tmp)
+	if err != nil {
+		return Error, err.Error()
+	}
+
+	start := time.Now()
+	type target struct {
+		pkg        *analysis.Package
+		benchmarks []string
+	}
+	var targets []target
+	total := 0
+	for i, p := range benchPkgs {
+		total += len(p.Benchmarks)
+		sel, st, detail := c.selectBenchmarks(ctx, p, changed, overlay, filepath.Join(tmp, fmt.Sprintf("cov%d", i)))
+		if st != Pass {
+			return st, detail
+		}
+		if len(sel) > 0 {
+			targets = append(targets, target{p, sel})
+		}
+	}
+	if len(targets) == 0 {
+		return nothing(fmt.Sprintf("none of the %d benchmarks of the affected packages executes the changed lines", total))
+	}
+
+	run := benchRunner(c.v)
+	opt := c.v.Bench
+	if opt.Alpha == 0 {
+		opt.Alpha = 0.05
+	}
+	// Holm controls the error across one package's rows; across packages
+	// Bonferroni keeps the family-wise level where it was asked to be.
+	opt.Alpha /= float64(len(targets))
+	crit := bench.Criteria{Objective: bench.Objective(c.v.Objective), MinImprovement: c.v.MinImprovement, MaxRegression: c.v.MaxRegression}
+
+	var wins, losses, notes []string
+	selected, runs := 0, 0
+	for i, t := range targets {
+		selected += len(t.benchmarks)
+		base, err := c.v.Baseline.benchBinary(ctx, t.pkg.RelDir)
+		if err != nil {
+			return Error, err.Error()
+		}
+		out := filepath.Join(tmp, fmt.Sprintf("cand%d.test", i))
+		if st, detail := c.buildTestBinary(ctx, t.pkg.Dir, out, overlay); st != Pass {
+			if st == Fail && !claim {
+				notes = append(notes, t.pkg.Pattern()+": "+detail)
+				continue
+			}
+			return st, detail
+		}
+		cand := bench.Binary{Path: out, Dir: t.pkg.Dir}
+		d, err := measure(ctx, c.v.Baseline, run, base, cand, t.benchmarks, opt, crit)
+		if err != nil {
+			if ctx.Err() != nil {
+				return Error, ctx.Err().Error()
+			}
+			return Fail, err.Error()
+		}
+		for _, b := range d.Batches {
+			runs += 2 * b.Pairs
+		}
+		for _, r := range d.Rows() {
+			if len(targets) > 1 {
+				r.Name = t.pkg.Pattern() + " " + r.Name
+			}
+			c.report.Benchmarks = append(c.report.Benchmarks, r)
+		}
+		reason := d.Reason
+		if len(targets) > 1 {
+			reason = t.pkg.Pattern() + ": " + reason
+		}
+		v := d.Verdicts[len(d.Verdicts)-1]
+		switch {
+		case len(v.Regressions) > 0, !claim && !d.Accept:
+			losses = append(losses, reason)
+		case d.Accept && claim:
+			wins = append(wins, reason)
+		default:
+			notes = append(notes, reason)
+		}
+	}
+	summary := fmt.Sprintf("%d of %d benchmarks execute the changed lines; %d runs in %v", selected, total, runs, time.Since(start).Round(time.Second))
+	switch {
+	case len(losses) > 0:
+		return Fail, strings.Join(losses, "; ") + " (" + summary + ")"
+	case claim && len(wins) == 0:
+		return Fail, strings.Join(notes, "; ") + " (" + summary + ")"
+	}
+	return Pass, strings.Join(append(wins, notes...), "; ") + " (" + summary + ")"
+}
+
+// measuring serializes the measurements of all agents: benchmarks that
+// share two cores with other benchmarks measure each other.
+var measuring sync.Mutex
+
+// measure calibrates the base's noise (once per base binary) and decides.
+func measure(ctx context.Context, b *Baseline, run bench.Runner, base, cand bench.Binary, benchmarks []string, opt bench.Options, crit bench.Criteria) (*bench.Decision, error) {
+	measuring.Lock()
+	defer measuring.Unlock()
+	noise, err := b.noise(ctx, run, base, benchmarks, opt)
+	if err != nil {
+		return nil, err
+	}
+	crit.Noise = noise
+	return bench.Decide(ctx, run, base, cand, benchmarks, opt, crit)
+}
+
+// changedLines returns, per repository-relative Go file the patch leaves
+// in place, the lines of the new file that the patch added — or, for a
+// hunk that only deletes, the lines on either side of the cut. With
+// tests false, _test.go files are left out.
+func (c *candidate) changedLines(tests bool) map[string][]int {
+	out := map[string][]int{}
+	for _, f := range c.files {
+		if f.NewPath == "" || !strings.HasSuffix(f.NewPath, ".go") || !tests && strings.HasSuffix(f.NewPath, "_test.go") {
+			continue
+		}
+		var lines []int
+		for _, h := range f.Hunks {
+			for _, l := range h.Added {
+				lines = append(lines, l.N)
+			}
+			if len(h.Added) == 0 && len(h.Removed) > 0 {
+				cut := h.NewStart + h.Removed[0].N - h.OldStart
+				lines = append(lines, cut-1, cut)
+			}
+		}
+		if len(lines) > 0 {
+			out[f.NewPath] = lines
+		}
+	}
+	return out
+}
+
+// baseTestOverlay writes a go build -overlay file that puts the base's
+// _test.go files in place of the candidate's in the given packages: it
+// maps each changed or added test file to its base content, or to nothing
+// when the base did not have it. It returns "" when the patch touches no
+// test file there.
+func (c *candidate) baseTestOverlay(ctx context.Context, pkgs []*analysis.Package, tmp string) (string, error) {
+	replace := map[string]string{}
+	for i, f := range c.files {
+		for _, p := range []string{f.OldPath, f.NewPath} {
+			if !strings.HasSuffix(p, "_test.go") {
+				continue
+			}
+			abs := c.abs(p)
+			if !slices.ContainsFunc(pkgs, func(pkg *analysis.Package) bool { return pkg.Dir == filepath.Dir(abs) }) {
+				continue
+			}
+			if _, done := replace[abs]; done {
+				continue
+			}
+			src, err := c.wt.Git(ctx, "show", c.wt.Commit+":"+p)
+			if err != nil {
+				replace[abs] = "" // new in the candidate: deleted for the benchmarks
+				continue
+			}
+			keep := filepath.Join(tmp, fmt.Sprintf("base%d_%s", i, path.Base(p)))
+			if err := os.WriteFile(keep, []byte(src), 0o644); err != nil {
+				return "", fmt.Errorf("performance: %w", err)
+			}
+			replace[abs] = keep
+		}
+	}
+	if len(replace) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(map[string]any{"Replace": replace})
+	if err != nil {
+		return "", fmt.Errorf("performance: %w", err)
+	}
+	file := filepath.Join(tmp, "overlay.json")
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		return "", fmt.Errorf("performance: %w", err)
+	}
+	return file, nil
+}
+
+// selectBenchmarks runs each benchmark of p once (b.N = 1) in a binary
+// instrumented for coverage of the changed packages and keeps those whose
+// coverage profile shows a changed line executed. Every other benchmark
+// is noise that would cost Holm power, and a chance of a false verdict.
+func (c *candidate) selectBenchmarks(ctx context.Context, p *analysis.Package, changed map[string][]int, overlay, prefix string) ([]string, Status, string) {
+	var coverPkgs []string
+	for _, pkg := range c.mod.Packages {
+		for file := range changed {
+			if pkg.Dir == filepath.Dir(c.abs(file)) && !slices.Contains(coverPkgs, pkg.ImportPath) {
+				coverPkgs = append(coverPkgs, pkg.ImportPath)
+			}
+		}
+	}
+	bin := prefix + ".test"
+	if st, detail := c.buildTestBinary(ctx, p.Dir, bin, overlay, "-cover", "-covermode=set", "-coverpkg="+strings.Join(coverPkgs, ",")); st != Pass {
+		if st == Fail && c.v.Objective == "quality" {
+			return nil, Pass, "" // the base's benchmarks do not build against the candidate: nothing comparable
+		}
+		return nil, st, detail
+	}
+	var sel []string
+	for i, name := range p.Benchmarks {
+		profile := fmt.Sprintf("%s-%d.out", prefix, i)
+		res, err := c.v.Runner.Run(ctx, p.Dir, c.timeout(), bin,
+			"-test.run=^$", "-test.bench=^"+regexp.QuoteMeta(name)+"$", "-test.benchtime=1x", "-test.coverprofile="+profile)
+		if err != nil {
+			return nil, Error, err.Error()
+		}
+		if res.TimedOut || res.ExitCode != 0 {
+			if c.v.Objective == "quality" {
+				continue // a benchmark that fails here is the unit level's business
+			}
+			return nil, Fail, fmt.Sprintf("%s fails on the candidate: %s", name, trimOutput(res.Stdout, res.Stderr))
+		}
+		hit, err := c.executes(profile, changed)
+		if err != nil {
+			return nil, Error, err.Error()
+		}
+		if hit {
+			sel = append(sel, name)
+		}
+	}
+	return sel, Pass, ""
+}
+
+// executes reports whether a coverage profile shows any changed line run.
+func (c *candidate) executes(profile string, changed map[string][]int) (bool, error) {
+	profs, err := cover.ParseProfiles(profile)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil // the benchmark does not exist in the base's test files
+	}
+	if err != nil {
+		return false, fmt.Errorf("performance: coverage profile: %w", err)
+	}
+	for _, prof := range profs {
+		file := c.repoFile(prof.FileName)
+		lines := changed[file]
+		if len(lines) == 0 {
+			continue
+		}
+		for _, b := range prof.Blocks {
+			if b.Count == 0 {
+				continue
+			}
+			for _, l := range lines {
+				if l >= b.StartLine && l <= b.EndLine {
+					return true, nil
+				}
+			}
+		}
+	}
+	return false, nil
+}
+
+// repoFile turns a coverage profile's file name (import path/file.go) into
+// a repository-relative path.
+func (c *candidate) repoFile(name string) string {
+	dir, file := path.Split(name)
+	dir = strings.TrimSuffix(dir, "/")
+	for _, p := range c.mod.Packages {
+		if p.ImportPath == dir {
+			return c.rel(filepath.Join(p.Dir, file))
+		}
+	}
+	return ""
+}
+
+// buildTestBinary compiles the tests of the package in dir with go test -c.
+func (c *candidate) buildTestBinary(ctx context.Context, dir, out, overlay string, flags ...string) (Status, string) {
+	args := append([]string{"test", "-c", "-o", out}, flags...)
+	if overlay != "" {
+		args = append(args, "-overlay="+overlay)
+	}
+	res, err := c.v.Runner.Run(ctx, dir, c.timeout(), "go", args...)
+	if err != nil {
+		return Error, err.Error()
+	}
+	if res.TimedOut {
+		return Fail, fmt.Sprintf("go test -c did not finish within %v", c.timeout())
+	}
+	if res.ExitCode != 0 {
+		return Fail, "the base's benchmarks do not build against the candidate: " + trimOutput(res.Stderr, res.Stdout)
+	}
+	return Pass, ""
+}
+
+func (c *candidate) timeout() time.Duration {
+	if c.v.Timeout > 0 {
+		return c.v.Timeout
+	}
+	return 10 * time.Minute
+}
+
+// benchRunner runs bench's commands through the validator's sandbox.
+func benchRunner(v *Validator) bench.Runner {
+	return func(ctx context.Context, dir string, timeout time.Duration, name string, args ...string) ([]byte, []byte, int, error) {
+		res, err := v.Runner.Run(ctx, dir, timeout, name, args...)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		exit := res.ExitCode
+		if res.TimedOut && exit == 0 {
+			exit = -1
+		}
+		return res.Stdout, res.Stderr, exit, nil
+	}
+}
+
+// perfCache holds what the performance level computes once per base:
+// the base's test binaries and the machine's A/A noise for them.
+type perfCache struct {
+	mu       sync.Mutex
+	dir      string
+	binaries map[string]bench.Binary // by package directory relative to the module
+	noise    map[string]bench.Noise  // by binary path and benchmark list
+}
+
+// benchBinary returns the base's test binary for the package in relDir
+// (relative to the module), building it on first use.
+func (b *Baseline) benchBinary(ctx context.Context, relDir string) (bench.Binary, error) {
+	b.mu.Lock()
+	modDir, err := b.dir(ctx)
+	b.mu.Unlock()
+	if err != nil {
+		return bench.Binary{}, err
+	}
+	pc := &b.perf
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if bin, ok := pc.binaries[relDir]; ok {
+		return bin, nil
+	}
+	if pc.dir == "" {
+		if pc.dir, err = b.Runner.TempDir("base-bench-"); err != nil {
+			return bench.Binary{}, err
+		}
+		pc.binaries = map[string]bench.Binary{}
+		pc.noise = map[string]bench.Noise{}
+	}
+	sum := sha256.Sum256([]byte(relDir))
+	out := filepath.Join(pc.dir, hex.EncodeToString(sum[:8])+".test")
+	pkgDir := filepath.Join(modDir, filepath.FromSlash(relDir))
+	run := func(ctx context.Context, dir string, timeout time.Duration, name string, args ...string) ([]byte, []byte, int, error) {
+		res, err := b.Runner.Run(ctx, dir, b.timeout(), name, args...)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		return res.Stdout, res.Stderr, res.ExitCode, nil
+	}
+	path, err := bench.Build(ctx, run, pkgDir, out)
+	if err != nil {
+		return bench.Binary{}, fmt.Errorf("performance: the base's benchmarks: %w", err)
+	}
+	bin := bench.Binary{Path: path, Dir: pkgDir}
+	pc.binaries[relDir] = bin
+	return bin, nil
+}
+
+// noise returns the A/A noise of the base binary for these benchmarks,
+// measured once and then reused for every candidate.
+func (b *Baseline) noise(ctx context.Context, run bench.Runner, base bench.Binary, benchmarks []string, opt bench.Options) (bench.Noise, error) {
+	key := base.Path + " " + strings.Join(benchmarks, ",")
+	pc := &b.perf
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if n, ok := pc.noise[key]; ok {
+		return n, nil
+	}
+	n, _, err := bench.Calibrate(ctx, run, base, benchmarks, opt)
+	if err != nil {
+		return nil, fmt.Errorf("performance: calibrating the base: %w", err)
+	}
+	pc.noise[key] = n
+	return n, nil
 }

@@ -59,9 +59,6 @@ func checkPolicy(ctx context.Context, c *candidate) (Status, string) {
 		if f.NewMode == "120000" || f.OldMode == "120000" {
 			problems = append(problems, f.Path()+": symbolic links are not accepted")
 		}
-		if c.v.Objective != "quality" && strings.HasSuffix(f.Path(), "_test.go") {
-			problems = append(problems, f.Path()+": a patch judged by the tests and benchmarks may not change them")
-		}
 		for _, h := range f.Hunks {
 			for _, l := range h.Added {
 				for _, re := range secretPatterns {
@@ -93,6 +90,7 @@ func checkPolicy(ctx context.Context, c *candidate) (Status, string) {
 			}
 		}
 	}
+	problems = append(problems, c.integrityProblems(ctx)...)
 	if len(problems) > 0 {
 		return Fail, strings.Join(problems, "; ")
 	}
