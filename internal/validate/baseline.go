@@ -3,6 +3,7 @@ package validate
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,8 +18,9 @@ import (
 // Baseline answers "does this fail without the patch too?" from a worktree
 // that stays at the base commit, so that a level blames a candidate only
 // for what it broke: real repositories have vet findings and failing tests
-// of their own. Answers are computed once per package set and shared by
-// all agents.
+// of their own. It also holds the base's coverage, against which the
+// coverage level compares. Answers are computed once per package set and
+// shared by all agents.
 type Baseline struct {
 	Worktrees *gitx.Worktrees
 	Commit    string
@@ -26,16 +28,20 @@ type Baseline struct {
 	ModuleDir string // relative to the repository root
 	Timeout   time.Duration
 
-	mu    sync.Mutex
-	wt    *gitx.Worktree
-	vet   map[string]map[string]int
-	tests map[string]baseTests
-	perf  perfCache // performance level: base test binaries and their A/A noise
-}
+	mu     sync.Mutex
+	wt     *gitx.Worktree
+	vet    map[string]map[string]int
+	tests  map[string]*testRun       // by testSpec.key
+	reruns map[string]map[string]int // by testSpec.key: failures per package.Test
 
-type baseTests struct {
-	failed    []string // package.Test
-	buildErrs []string // packages that did not build or failed outside a test
+	// raceMu guards the answer to "does -race work here?", asked once:
+	// it does not hold up behind mu, which long test runs hold.
+	raceMu   sync.Mutex
+	raceDone bool
+	raceOK   bool
+	raceWhy  string
+
+	perf perfCache // performance level: base test binaries and their A/A noise
 }
 
 // dir returns the module directory in the base worktree, creating the
@@ -76,30 +82,100 @@ func (b *Baseline) Vet(ctx context.Context, patterns []string) (map[string]int, 
 	return f, nil
 }
 
-// Tests returns the tests that fail on the base, and the packages that
-// fail there outside any test.
-func (b *Baseline) Tests(ctx context.Context, patterns []string) (failed, buildErrs []string, err error) {
+// testRun runs spec on the base, once per spec: the tests that fail there,
+// the packages that do not build, and, when the spec covers, the base's
+// coverage profile. Patterns the base lacks (packages the patch adds) are
+// left out.
+func (b *Baseline) testRun(ctx context.Context, spec testSpec) (*testRun, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	key := strings.Join(patterns, " ")
-	if t, ok := b.tests[key]; ok {
-		return t.failed, t.buildErrs, nil
+	key := spec.key()
+	if r, ok := b.tests[key]; ok {
+		return r, nil
 	}
 	dir, err := b.dir(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	args := append([]string{"test", "-json", "-count=1", "-timeout", b.timeout().String()}, patterns...)
-	res, err := b.Runner.Run(ctx, dir, b.timeout()+30*time.Second, "go", args...)
-	if err != nil {
-		return nil, nil, err
+	spec.patterns = slices.DeleteFunc(slices.Clone(spec.patterns), func(p string) bool {
+		fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p)))
+		return err != nil || !fi.IsDir()
+	})
+	run := &testRun{}
+	if len(spec.patterns) > 0 {
+		profile := ""
+		if spec.cover {
+			tmp, err := b.Runner.TempDir("base-cover-")
+			if err != nil {
+				return nil, err
+			}
+			profile = filepath.Join(tmp, "cover.out")
+		}
+		run, err = runGoTest(ctx, b.Runner, dir, b.timeout(), spec, profile)
+		if err != nil {
+			return nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err() // an interrupted run is no answer to keep
+		}
 	}
-	_, failed, buildErrs = parseTestEvents(res.Stdout)
 	if b.tests == nil {
-		b.tests = map[string]baseTests{}
+		b.tests = map[string]*testRun{}
 	}
-	b.tests[key] = baseTests{failed: failed, buildErrs: buildErrs}
-	return failed, buildErrs, nil
+	b.tests[key] = run
+	return run, nil
+}
+
+// rerun runs the named top-level tests of pkg twice on the base, in two
+// processes, and
+// returns how often each test (subtests too) failed: whether a test that
+// is flaky on the candidate is flaky on the base as well.
+func (b *Baseline) rerun(ctx context.Context, spec testSpec, pkg string, tests []string) (map[string]int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	spec = spec.rerun(pkg, tests)
+	key := spec.key()
+	if f, ok := b.reruns[key]; ok {
+		return f, nil
+	}
+	dir, err := b.dir(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fails := map[string]int{}
+	for range 2 { // two processes, as on the candidate
+		run, err := runGoTest(ctx, b.Runner, dir, b.timeout(), spec, "")
+		if err != nil {
+			return nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		for _, r := range run.results {
+			if r.Status == "fail" {
+				fails[r.Package+"."+r.Test]++
+			}
+		}
+	}
+	if b.reruns == nil {
+		b.reruns = map[string]map[string]int{}
+	}
+	b.reruns[key] = fails
+	return fails, nil
+}
+
+// race reports whether -race works where runner runs, asking once.
+func (b *Baseline) race(ctx context.Context, runner *sandbox.Runner, dir string) (bool, string, error) {
+	b.raceMu.Lock()
+	defer b.raceMu.Unlock()
+	if !b.raceDone {
+		ok, why, err := detectRace(ctx, runner, dir)
+		if err != nil {
+			return false, "", err
+		}
+		b.raceDone, b.raceOK, b.raceWhy = true, ok, why
+	}
+	return b.raceOK, b.raceWhy, nil
 }
 
 func (b *Baseline) timeout() time.Duration {

@@ -1,8 +1,282 @@
 package validate
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"strings"
 
-// checkCoverage is owned by the unit/coverage helper (placeholder while it is written).
+	"golang.org/x/tools/cover"
+
+	"github.com/agentic-optimizer/optimizer/internal/patch"
+)
+
+// checkCoverage compares the statement coverage of the affected packages
+// before and after the patch, from the profiles the unit level's runs
+// wrote. Coverage must not drop, in this sense: every statement covered
+// on the base, on a line the patch left alone, is still covered. (The
+// percentage alone would punish a refactor that deletes covered
+// statements.) A patch that adds or changes tests must also raise the
+// percentage by Validator.MinCoverageGain points.
 func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
-	return Skip, "not written yet"
+	pkgs, err := c.affected(ctx)
+	if err != nil {
+		return Fail, err.Error()
+	}
+	if len(pkgs) == 0 {
+		return Skip, "no Go package affected"
+	}
+	tests := false
+	for _, p := range pkgs {
+		tests = tests || len(p.TestFiles) > 0
+	}
+	switch {
+	case !tests:
+		return Skip, "no tests in the affected packages"
+	case c.cover == "":
+		return Skip, "the unit level wrote no coverage profile"
+	case c.v.Baseline == nil:
+		return Skip, "no base to compare with"
+	}
+	spec, err := c.testSpec(ctx, patternsOf(pkgs), nil)
+	if err != nil {
+		return Error, err.Error()
+	}
+	spec.cover = true
+	base, err := c.v.Baseline.testRun(ctx, spec) // cached by the unit level
+	if err != nil {
+		return Error, "base: " + err.Error()
+	}
+	if base.profile == "" {
+		return Skip, "the base's tests wrote no coverage profile"
+	}
+	baseProf, err := cover.ParseProfiles(base.profile)
+	if err != nil {
+		return Error, "base: " + err.Error()
+	}
+	candProf, err := cover.ParseProfiles(c.cover)
+	if err != nil {
+		return Error, err.Error()
+	}
+	basePct, _ := percent(baseProf)
+	candPct, nPkgs := percent(candProf)
+	figures := fmt.Sprintf("coverage %.1f%% → %.1f%% of statements in %d packages", basePct, candPct, nPkgs)
+
+	lost, err := c.lostCoverage(ctx, baseProf, candProf)
+	if err != nil {
+		return Error, err.Error()
+	}
+	if len(lost) > 0 {
+		var where []string
+		for i, f := range lost {
+			c.report.Findings = append(c.report.Findings, f)
+			if i < 5 {
+				where = append(where, fmt.Sprintf("%s:%d", f.File, f.Line))
+			}
+		}
+		more := ""
+		if len(lost) > 5 {
+			more = fmt.Sprintf(" and %d more", len(lost)-5)
+		}
+		return Fail, fmt.Sprintf("%s; covered on the base but not after the patch: %s%s", figures, strings.Join(where, ", "), more)
+	}
+	if c.changesTests() && c.v.MinCoverageGain > 0 && candPct-basePct < c.v.MinCoverageGain {
+		return Fail, fmt.Sprintf("%s; the patch changes tests, so coverage must rise by at least %.1f points, but it rose by %.1f", figures, c.v.MinCoverageGain, candPct-basePct)
+	}
+	return Pass, figures + "; no covered statement lost"
+}
+
+// changesTests reports whether the patch adds or changes a test file.
+func (c *candidate) changesTests() bool {
+	for _, f := range c.files {
+		if strings.HasSuffix(f.NewPath, "_test.go") {
+			return true
+		}
+	}
+	return false
+}
+
+// percent is the statement coverage of profiles, in percent, and the
+// number of packages they cover.
+func percent(profiles []*cover.Profile) (float64, int) {
+	var covered, total int
+	dirs := map[string]bool{}
+	for _, p := range profiles {
+		dirs[path.Dir(p.FileName)] = true
+		for _, b := range p.Blocks {
+			total += b.NumStmt
+			if b.Count > 0 {
+				covered += b.NumStmt
+			}
+		}
+	}
+	if total == 0 {
+		return 0, len(dirs)
+	}
+	return 100 * float64(covered) / float64(total), len(dirs)
+}
+
+// lostCoverage returns, as findings at their lines in the patched tree,
+// the blocks covered on the base, on lines the patch did not touch, that
+// are not covered after it. A block is found again through its first
+// statement line, moved by the hunks above it.
+func (c *candidate) lostCoverage(ctx context.Context, base, cand []*cover.Profile) ([]Finding, error) {
+	after := map[string][]cover.ProfileBlock{}
+	for _, p := range cand {
+		after[c.profileFile(p.FileName)] = p.Blocks
+	}
+	changed := map[string]patch.File{}
+	for _, f := range c.files {
+		if f.OldPath != "" {
+			changed[f.OldPath] = f
+		}
+	}
+	var lost []Finding
+	seen := map[Finding]bool{}
+	for _, p := range base {
+		rel := c.profileFile(p.FileName)
+		newRel, move := rel, func(line int) (int, bool) { return line, true }
+		var src []byte
+		var err error
+		if f, ok := changed[rel]; ok {
+			if f.NewPath == "" {
+				continue // deleted: nothing of it can be covered
+			}
+			newRel, move = f.NewPath, lineMover(f.Hunks)
+			var s string
+			s, err = c.wt.Git(ctx, "show", c.wt.Commit+":"+rel)
+			src = []byte(s)
+		} else {
+			src, err = os.ReadFile(c.abs(rel)) // the same as on the base
+		}
+		if err != nil {
+			return nil, fmt.Errorf("coverage: source of %s: %w", rel, err)
+		}
+		lines := strings.Split(string(src), "\n")
+		for _, b := range p.Blocks {
+			if b.Count == 0 || b.NumStmt == 0 {
+				continue
+			}
+			line, col, ok := firstStatement(lines, b, move)
+			if !ok {
+				continue // the patch touched it
+			}
+			if covered(after[newRel], line, col) {
+				continue
+			}
+			f := Finding{File: newRel, Line: line, Message: "covered on the base, not covered after the patch"}
+			if !seen[f] {
+				seen[f] = true
+				lost = append(lost, f)
+			}
+		}
+	}
+	return lost, nil
+}
+
+// profileFile turns a profile's file name (import path/file.go) into a
+// repository-relative path.
+func (c *candidate) profileFile(name string) string {
+	if rel, ok := strings.CutPrefix(name, c.mod.Path+"/"); ok {
+		return path.Join(c.v.ModuleDir, rel)
+	}
+	return name
+}
+
+// firstStatement returns where the first statement line of block b (in
+// the base's source lines) is in the patched file: its line, moved by
+// move, and its column. Lines that hold only braces or comments are not
+// statement lines. ok is false when the patch removed or changed one of
+// the block's statement lines, or the block has none.
+func firstStatement(lines []string, b cover.ProfileBlock, move func(int) (int, bool)) (line, col int, ok bool) {
+	for l := b.StartLine; l <= b.EndLine && l <= len(lines); l++ {
+		text, offset := lines[l-1], 0
+		if l == b.EndLine {
+			text = text[:min(max(b.EndCol-1, 0), len(text))]
+		}
+		if l == b.StartLine {
+			offset = min(max(b.StartCol-1, 0), len(text))
+			text = text[offset:]
+		}
+		trimmed := strings.TrimLeft(text, " \t{}")
+		if trimmed == "" || strings.HasPrefix(trimmed, "//") || strings.TrimRight(trimmed, " \t{}") == "" {
+			continue
+		}
+		n, kept := move(l)
+		if !kept {
+			return 0, 0, false
+		}
+		if line == 0 {
+			line, col = n, offset+len(text)-len(trimmed)+1
+		}
+	}
+	return line, col, line != 0
+}
+
+// covered reports whether the block of blocks that holds line:col ran.
+func covered(blocks []cover.ProfileBlock, line, col int) bool {
+	for _, b := range blocks {
+		startsBefore := b.StartLine < line || b.StartLine == line && b.StartCol <= col
+		endsAfter := b.EndLine > line || b.EndLine == line && b.EndCol > col
+		if startsBefore && endsAfter && b.Count > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// lineMover maps a line of the old file to its line in the new one
+// through the hunks; ok is false for a line the hunks remove.
+func lineMover(hunks []patch.Hunk) func(old int) (int, bool) {
+	return func(old int) (int, bool) {
+		delta := 0
+		for _, h := range hunks {
+			if h.OldLines == 0 { // a pure insertion after line OldStart
+				if old <= h.OldStart {
+					return old + delta, true
+				}
+				delta += h.NewLines
+				continue
+			}
+			if old < h.OldStart {
+				return old + delta, true
+			}
+			if old >= h.OldStart+h.OldLines {
+				delta += h.NewLines - h.OldLines
+				continue
+			}
+			// Inside the hunk: the k-th kept old line is the k-th new
+			// line that the hunk does not add.
+			k := 0
+			for l := h.OldStart; l < old; l++ {
+				if !hasLine(h.Removed, l) {
+					k++
+				}
+			}
+			if hasLine(h.Removed, old) {
+				return 0, false
+			}
+			for n := h.NewStart; n < h.NewStart+h.NewLines; n++ {
+				if hasLine(h.Added, n) {
+					continue
+				}
+				if k == 0 {
+					return n, true
+				}
+				k--
+			}
+			return 0, false // a malformed hunk: treat the line as touched
+		}
+		return old + delta, true
+	}
+}
+
+func hasLine(lines []patch.Line, n int) bool {
+	for _, l := range lines {
+		if l.N == n {
+			return true
+		}
+	}
+	return false
 }

@@ -155,15 +155,18 @@ func (c *candidate) allowed(p string) bool {
 // newImports returns the imports of f's new content that its old content
 // did not have.
 func (c *candidate) newImports(ctx context.Context, f patch.File) ([]string, error) {
-	now, err := importsOf(c.abs(f.NewPath), nil)
+	src, err := os.ReadFile(c.abs(f.NewPath))
+	if err != nil {
+		return nil, err
+	}
+	now, err := importsOf(f.NewPath, src)
 	if err != nil {
 		return nil, err
 	}
 	var before []string
 	if f.OldPath != "" {
-		src, err := c.wt.Git(ctx, "show", c.wt.Commit+":"+f.OldPath)
-		if err == nil {
-			before, _ = importsOf(f.OldPath, []byte(src))
+		if was, err := c.wt.Git(ctx, "show", c.wt.Commit+":"+f.OldPath); err == nil {
+			before, _ = importsOf(f.OldPath, []byte(was))
 		}
 	}
 	var added []string
@@ -175,6 +178,9 @@ func (c *candidate) newImports(ctx context.Context, f patch.File) ([]string, err
 	return added, nil
 }
 
+// importsOf lists the imports of a Go source file. src must not be nil:
+// parser.ParseFile would read a nil []byte as an empty file, not as "read
+// the file from disk".
 func importsOf(name string, src []byte) ([]string, error) {
 	f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly)
 	if err != nil {

@@ -1,15 +1,445 @@
 package validate
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 )
+
+// checkUnit runs the tests of the affected packages, with -race where the
+// toolchain supports it, and collects their coverage in the same run for
+// the coverage level.
+func checkUnit(ctx context.Context, c *candidate) (Status, string) {
+	pkgs, err := c.affected(ctx)
+	if err != nil {
+		return Fail, err.Error()
+	}
+	if len(pkgs) == 0 {
+		return Pass, "no Go package affected"
+	}
+	spec, err := c.testSpec(ctx, patternsOf(pkgs), nil)
+	if err != nil {
+		return Error, err.Error()
+	}
+	spec.cover = true
+	st, detail, run := c.judgeTests(ctx, spec)
+	if run != nil {
+		c.report.Tests = run.results
+		c.cover = run.profile
+	}
+	if st == Pass {
+		detail = fmt.Sprintf("%d tests passed in %d packages%s%s", run.passed(), len(pkgs), spec.withRace(), detail)
+	}
+	return st, detail + spec.raceNote()
+}
+
+// testSpec is how the unit and integration levels run the tests of
+// patterns, with tags as given: with -race when the toolchain supports it.
+func (c *candidate) testSpec(ctx context.Context, patterns, tags []string) (testSpec, error) {
+	race, why, err := c.race(ctx)
+	if err != nil {
+		return testSpec{}, err
+	}
+	return testSpec{patterns: patterns, tags: tags, race: race, noRace: why}, nil
+}
+
+// race reports whether -race works in the runner's environment. The
+// answer is kept in the Baseline, which lives as long as the runner.
+func (c *candidate) race(ctx context.Context) (bool, string, error) {
+	if c.v.Baseline != nil {
+		return c.v.Baseline.race(ctx, c.v.Runner, c.modDir)
+	}
+	return detectRace(ctx, c.v.Runner, c.modDir)
+}
+
+// judgeTests runs spec on the candidate and, at the same time, on the base,
+// and fails for the tests that fail on the candidate only. A failed test is
+// rerun twice to tell a flaky failure from a steady one; either rejects
+// the candidate, unless the test fails (or is flaky) on the base too. On a
+// pass the detail holds only notes, each starting with "; ".
+func (c *candidate) judgeTests(ctx context.Context, spec testSpec) (Status, string, *testRun) {
+	timeout := commandTimeout(c.v.Timeout)
+	profile := ""
+	if spec.cover {
+		dir, err := c.v.Runner.TempDir("cover-")
+		if err != nil {
+			return Error, err.Error(), nil
+		}
+		profile = filepath.Join(dir, "cover.out")
+	}
+	// The base run is independent of the candidate's: running both at
+	// once costs about one run's wall time where there are cores to spare.
+	var base *testRun
+	var baseErr error
+	baseDone := make(chan struct{})
+	if c.v.Baseline != nil {
+		go func() {
+			defer close(baseDone)
+			base, baseErr = c.v.Baseline.testRun(ctx, spec)
+		}()
+	} else {
+		close(baseDone)
+		base = &testRun{}
+	}
+	run, err := runGoTest(ctx, c.v.Runner, c.modDir, timeout, spec, profile)
+	<-baseDone
+	if err != nil {
+		return Error, err.Error(), nil
+	}
+	if baseErr != nil {
+		return Error, "base: " + baseErr.Error(), run
+	}
+	if run.exitCode != 0 && len(run.failed) == 0 && len(run.buildErrs) == 0 {
+		return Fail, "go test failed: " + trimOutput(run.stderr), run
+	}
+
+	failed, _ := without(run.failed, base.failed)
+	buildErrs, nPkgs := without(run.buildErrs, base.buildErrs)
+	notes := preexisting(len(leaves(run.failed))-len(leaves(failed)), "tests") + preexisting(nPkgs, "packages")
+	if err := c.rerun(ctx, spec, run, failed); err != nil {
+		return Error, err.Error(), run
+	}
+	// A flaky failure is not held against the patch when the base is
+	// flaky there too: the patch did not make it so.
+	var blamed []string
+	for _, name := range failed {
+		if r := run.result(name); r != nil && r.Flaky && c.v.Baseline != nil {
+			baseFails, err := c.v.Baseline.rerun(ctx, spec, r.Package, []string{topLevel(r.Test)})
+			if err != nil {
+				return Error, "base: " + err.Error(), run
+			}
+			if baseFails[name] > 0 {
+				if slices.Contains(leaves(failed), name) {
+					notes += fmt.Sprintf("; %s is flaky on the base too (failed %d of %d runs here) and is not held against the patch", name, r.Failures, r.Runs)
+				}
+				continue
+			}
+		}
+		blamed = append(blamed, name)
+	}
+
+	var problems []string
+	if len(buildErrs) > 0 {
+		problems = append(problems, "build failed: "+strings.Join(buildErrs, "; "))
+	}
+	if len(blamed) > 0 {
+		var descs []string
+		for _, name := range leaves(blamed) {
+			descs = append(descs, c.describeFailure(run, name))
+		}
+		problems = append(problems, fmt.Sprintf("%d tests failed: %s", len(descs), strings.Join(descs, "; ")))
+	}
+	if len(problems) > 0 {
+		return Fail, strings.Join(problems, "; ") + notes, run
+	}
+	return Pass, notes, run
+}
+
+// rerun runs the failed tests (by top-level name, per package) twice more
+// and records in run's results how many of the three runs failed. A test
+// that hung is not rerun: each rerun could cost the whole timeout.
+func (c *candidate) rerun(ctx context.Context, spec testSpec, run *testRun, failed []string) error {
+	byPkg := map[string][]string{}
+	var pkgs []string
+	for _, name := range failed {
+		r := run.result(name)
+		if r == nil || run.hung[name] != "" {
+			continue
+		}
+		if _, ok := byPkg[r.Package]; !ok {
+			pkgs = append(pkgs, r.Package)
+		}
+		if top := topLevel(r.Test); !slices.Contains(byPkg[r.Package], top) {
+			byPkg[r.Package] = append(byPkg[r.Package], top)
+		}
+	}
+	for _, pkg := range pkgs {
+		// Two processes, not -count=2: the race detector reports a race
+		// once per process, which would make a steady race look flaky.
+		var again testRun
+		for range 2 {
+			one, err := runGoTest(ctx, c.v.Runner, c.modDir, commandTimeout(c.v.Timeout), spec.rerun(pkg, byPkg[pkg]), "")
+			if err != nil {
+				return err
+			}
+			again.results = append(again.results, one.results...)
+			if again.output == nil {
+				again.output = map[string]*strings.Builder{}
+			}
+			for name, out := range one.output {
+				if again.output[name] == nil {
+					again.output[name] = out
+				}
+			}
+		}
+		for i := range run.results {
+			r := &run.results[i]
+			name := r.Package + "." + r.Test
+			if r.Package != pkg || r.Status != "fail" || !slices.Contains(failed, name) {
+				continue
+			}
+			r.Runs, r.Failures = 1, 1
+			for _, x := range again.results {
+				if x.Package == r.Package && x.Test == r.Test && x.Status != "skip" {
+					r.Runs++
+					if x.Status == "fail" {
+						r.Failures++
+					}
+				}
+			}
+			r.Flaky = r.Failures < r.Runs
+			if again.output[name] != nil && run.races[name] == nil {
+				run.races[name] = raceReport(again.output[name].String())
+			}
+		}
+	}
+	return nil
+}
+
+// describeFailure says why a test failed, as precisely as the output tells.
+func (c *candidate) describeFailure(run *testRun, name string) string {
+	if d := run.hung[name]; d != "" {
+		return name + " hung: " + d
+	}
+	var b strings.Builder
+	b.WriteString(name)
+	if races := run.races[name]; len(races) > 0 {
+		b.WriteString(": data race: ")
+		for i, a := range races {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			// The first frame in the repository says most; a race in a
+			// map shows the runtime's frame first.
+			f := a.frames[0]
+			for _, g := range a.frames {
+				if rel := c.rel(g.file); !strings.HasPrefix(rel, "../") && !filepath.IsAbs(rel) {
+					f = g
+					break
+				}
+			}
+			file := c.rel(f.file)
+			if strings.HasPrefix(file, "../") || filepath.IsAbs(file) {
+				file = filepath.Base(f.file)
+			} else {
+				c.report.Findings = append(c.report.Findings, Finding{File: file, Line: f.line, Message: name + ": data race: " + a.what + " in " + f.fn})
+			}
+			fmt.Fprintf(&b, "%s at %s:%d in %s", a.what, file, f.line, f.fn)
+		}
+	} else if out := run.output[name]; out != nil {
+		if msg := firstMessage(out.String()); msg != "" {
+			b.WriteString(": " + msg)
+		}
+	}
+	if r := run.result(name); r != nil && r.Runs > 1 {
+		if r.Flaky {
+			fmt.Fprintf(&b, " (flaky: failed %d of %d runs)", r.Failures, r.Runs)
+		} else {
+			fmt.Fprintf(&b, " (failed %d of %d runs)", r.Failures, r.Runs)
+		}
+	}
+	return b.String()
+}
+
+// testMessage matches what t.Error and t.Fatal print: file:line: message.
+var testMessage = regexp.MustCompile(`^\s+(\S+\.go:\d+: .*)$`)
+
+// firstMessage returns the first t.Error-style line or panic of a test's
+// output.
+func firstMessage(out string) string {
+	for _, line := range strings.Split(out, "\n") {
+		if m := testMessage.FindStringSubmatch(line); m != nil {
+			return m[1]
+		}
+		if strings.HasPrefix(line, "panic: ") {
+			return line
+		}
+	}
+	return ""
+}
+
+// commandTimeout is Validator.Timeout with its default.
+func commandTimeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 10 * time.Minute
+	}
+	return d
+}
+
+// testTimeout is go test's own -timeout for a command bounded by limit:
+// shorter, so that a hanging test ends in go test's panic that names it,
+// with the rest (half of a short limit, a minute of a long one) left for
+// building the test binaries.
+func testTimeout(limit time.Duration) time.Duration {
+	return limit - min(limit/2, time.Minute)
+}
+
+// nonEmpty returns path when it names a non-empty file, else "".
+func nonEmpty(path string) string {
+	if path == "" {
+		return ""
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		return ""
+	}
+	return path
+}
+
+// testSpec is one way of running go test. The base and the candidate run
+// the same spec, so that their results compare.
+type testSpec struct {
+	patterns []string
+	tags     []string
+	race     bool
+	noRace   string // why race is off, when it is
+	cover    bool   // write a coverage profile of patterns
+	run      string // -run regexp; "" runs every test
+	count    int    // -count; 0 means 1
+}
+
+// key identifies the spec's results in the Baseline's cache.
+func (s testSpec) key() string {
+	return fmt.Sprintf("%q %q race=%v cover=%v run=%q count=%d", s.patterns, s.tags, s.race, s.cover, s.run, s.count)
+}
+
+// args are go test's arguments for the spec, with profile as the
+// coverage profile when the spec covers.
+func (s testSpec) args(timeout time.Duration, profile string) []string {
+	count := max(s.count, 1)
+	args := []string{"test", "-json", fmt.Sprintf("-count=%d", count), "-timeout", testTimeout(timeout).String()}
+	if s.race {
+		args = append(args, "-race")
+	}
+	if len(s.tags) > 0 {
+		args = append(args, "-tags="+strings.Join(s.tags, ","))
+	}
+	if s.run != "" {
+		args = append(args, "-run", s.run)
+	}
+	if s.cover && profile != "" {
+		args = append(args, "-coverprofile="+profile, "-coverpkg="+strings.Join(s.patterns, ","))
+	}
+	return append(args, s.patterns...)
+}
+
+// rerun is the spec that runs the named top-level tests of one package
+// once more, without coverage.
+func (s testSpec) rerun(pkg string, tests []string) testSpec {
+	quoted := make([]string, len(tests))
+	for i, t := range tests {
+		quoted[i] = regexp.QuoteMeta(t)
+	}
+	slices.Sort(quoted)
+	return testSpec{
+		patterns: []string{pkg}, tags: s.tags, race: s.race,
+		run: "^(" + strings.Join(quoted, "|") + ")$",
+	}
+}
+
+// withRace and raceNote say, in a level's detail, whether the race
+// detector ran, and why not.
+func (s testSpec) withRace() string {
+	if s.race {
+		return " with -race"
+	}
+	return ""
+}
+
+func (s testSpec) raceNote() string {
+	if s.race {
+		return ""
+	}
+	return "; -race unavailable: " + s.noRace
+}
+
+// runGoTest runs spec in dir through runner and reads what it showed.
+func runGoTest(ctx context.Context, runner *sandbox.Runner, dir string, timeout time.Duration, spec testSpec, profile string) (*testRun, error) {
+	res, err := runner.Run(ctx, dir, timeout, "go", spec.args(timeout, profile)...)
+	if err != nil {
+		return nil, err
+	}
+	run := parseTestEvents(res.Stdout)
+	run.exitCode, run.stderr = res.ExitCode, res.Stderr
+	if res.TimedOut {
+		run.killed(timeout)
+	}
+	run.profile = nonEmpty(profile)
+	return run, nil
+}
+
+// testRun is what one go test command showed.
+type testRun struct {
+	results   []TestResult
+	failed    []string // package.Test of each failed test, subtests too; sorted
+	buildErrs []string // packages that did not build or failed outside a test
+	// output is each test's output, by package.Test.
+	output map[string]*strings.Builder
+	// hung says, by package.Test, how long a test ran before go test's
+	// timeout (or the sandbox's) stopped it.
+	hung map[string]string
+	// races are the first data race reported in a failed test's output.
+	races map[string][]raceAccess
+	// running are the tests that started and never ended.
+	running []TestResult
+
+	profile  string // coverage profile; "" when none was written
+	exitCode int
+	stderr   []byte
+}
+
+func (r *testRun) result(name string) *TestResult {
+	for i := range r.results {
+		if x := &r.results[i]; x.Package+"."+x.Test == name {
+			return x
+		}
+	}
+	return nil
+}
+
+func (r *testRun) passed() int {
+	n := 0
+	for _, x := range r.results {
+		if x.Status == "pass" {
+			n++
+		}
+	}
+	return n
+}
+
+// hang records that a test was stopped while it ran.
+func (r *testRun) hang(pkg, test, why string) {
+	name := pkg + "." + test
+	if r.hung[name] != "" {
+		return
+	}
+	r.hung[name] = why
+	r.results = append(r.results, TestResult{Package: pkg, Test: test, Status: "fail"})
+	r.failed = append(r.failed, name)
+	r.running = slices.DeleteFunc(r.running, func(x TestResult) bool { return x.Package == pkg && x.Test == test })
+}
+
+// killed marks the tests still running when the command was killed; with
+// none running, the command itself failed (it was building, say).
+func (r *testRun) killed(limit time.Duration) {
+	if len(r.running) == 0 {
+		r.buildErrs = append(r.buildErrs, fmt.Sprintf("go test did not finish within %v", limit))
+	}
+	for _, x := range slices.Clone(r.running) {
+		r.hang(x.Package, x.Test, fmt.Sprintf("did not finish within %v (the go command was killed)", limit))
+	}
+	slices.Sort(r.failed)
+}
 
 // testEvent is one line of `go test -json` (cmd/test2json), including the
 // build events the go command adds.
@@ -22,97 +452,96 @@ type testEvent struct {
 	Output     string
 }
 
-// checkUnit runs the tests of the affected packages.
-func checkUnit(ctx context.Context, c *candidate) (Status, string) {
-	pkgs, err := c.affected(ctx)
-	if err != nil {
-		return Fail, err.Error()
+// timeoutPanic follows the panic with which a test binary ends when
+// go test's -timeout expires:
+//
+//	panic: test timed out after 2s
+//		running tests:
+//			TestHang (2s)
+type timeoutPanic struct {
+	after   string
+	listing bool
+	done    bool
+	tests   []string
+}
+
+func (p *timeoutPanic) line(s string) {
+	switch {
+	case p.done:
+	case strings.TrimSpace(s) == "running tests:":
+		p.listing = true
+	case p.listing && strings.HasPrefix(s, "\t\t"):
+		name, _, _ := strings.Cut(strings.TrimSpace(s), " ")
+		p.tests = append(p.tests, name)
+	case p.listing:
+		p.done = true
 	}
-	if len(pkgs) == 0 {
-		return Pass, "no Go package affected"
-	}
-	timeout := c.v.Timeout
-	if timeout <= 0 {
-		timeout = 10 * time.Minute
-	}
-	// go test's own -timeout ends a hanging test with a panic that names
-	// it; the sandbox's deadline, a little later, is the backstop.
-	args := append([]string{"test", "-json", "-count=1", "-timeout", timeout.String()}, patternsOf(pkgs)...)
-	res, err := c.v.Runner.Run(ctx, c.modDir, timeout+30*time.Second, "go", args...)
-	if err != nil {
-		return Error, err.Error()
-	}
-	results, failed, buildErrs := parseTestEvents(res.Stdout)
-	c.report.Tests = results
-	if res.TimedOut {
-		return Fail, fmt.Sprintf("tests did not finish within %v", timeout)
-	}
-	pre := ""
-	if (len(failed) > 0 || len(buildErrs) > 0) && c.v.Baseline != nil {
-		baseFailed, baseBuild, err := c.v.Baseline.Tests(ctx, patternsOf(pkgs))
-		if err != nil {
-			return Error, err.Error()
-		}
-		var nTests, nPkgs int
-		failed, nTests = without(failed, baseFailed)
-		buildErrs, nPkgs = without(buildErrs, baseBuild)
-		pre = preexisting(nTests, "tests") + preexisting(nPkgs, "packages")
-	}
-	var problems []string
-	if len(buildErrs) > 0 {
-		problems = append(problems, "build failed: "+strings.Join(buildErrs, "; "))
-	}
-	if len(failed) > 0 {
-		problems = append(problems, fmt.Sprintf("%d tests failed: %s", len(failed), strings.Join(failed, ", ")))
-	}
-	if res.ExitCode != 0 && len(problems) == 0 && pre == "" {
-		problems = append(problems, "go test failed: "+trimOutput(res.Stderr, res.Stdout))
-	}
-	if len(problems) > 0 {
-		return Fail, strings.Join(problems, "; ") + pre
-	}
-	passed := 0
-	for _, r := range results {
-		if r.Status == "pass" {
-			passed++
-		}
-	}
-	return Pass, fmt.Sprintf("%d tests passed in %d packages%s", passed, len(pkgs), pre)
 }
 
 // parseTestEvents reads go test -json output: the result of every test,
-// the failed tests by name (package.Test), and the packages that did not
-// build, with the compiler's first message.
-func parseTestEvents(out []byte) (results []TestResult, failed, buildErrs []string) {
+// the failed tests by name (package.Test), the packages that did not
+// build, with the compiler's first message, the tests that hung and the
+// data races.
+func parseTestEvents(out []byte) *testRun {
+	run := &testRun{output: map[string]*strings.Builder{}, hung: map[string]string{}, races: map[string][]raceAccess{}}
 	buildOutput := map[string]*strings.Builder{}
 	pkgOutput := map[string]*strings.Builder{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
+	timeouts := map[string]*timeoutPanic{}
+	for _, line := range bytes.Split(out, []byte("\n")) {
 		var e testEvent
-		if json.Unmarshal(sc.Bytes(), &e) != nil {
+		if json.Unmarshal(line, &e) != nil {
 			continue
 		}
+		name := e.Package + "." + e.Test
 		switch {
 		case e.Action == "build-output":
 			appendTo(buildOutput, e.ImportPath, e.Output)
 		case e.Action == "build-fail":
-			buildErrs = append(buildErrs, e.ImportPath+": "+firstLines(buildOutput[e.ImportPath], 3))
-		case e.Test == "" && e.Action == "output":
-			appendTo(pkgOutput, e.Package, e.Output)
-		case e.Test == "" && e.Action == "fail" && !hasTests(results, e.Package):
-			// A package that failed with no failing test: a panic in
-			// init or TestMain, or a build failure reported as output.
-			buildErrs = append(buildErrs, e.Package+": "+firstLines(pkgOutput[e.Package], 3))
+			run.buildErrs = append(run.buildErrs, e.ImportPath+": "+firstLines(buildOutput[e.ImportPath], 3))
+		case e.Action == "output":
+			if e.Test != "" {
+				appendTo(run.output, name, e.Output)
+			} else {
+				appendTo(pkgOutput, e.Package, e.Output)
+			}
+			if after, ok := strings.CutPrefix(e.Output, "panic: test timed out after "); ok {
+				timeouts[e.Package] = &timeoutPanic{after: strings.TrimSpace(after)}
+			} else if p := timeouts[e.Package]; p != nil {
+				p.line(e.Output)
+			}
+		case e.Test == "" && e.Action == "fail":
+			if p := timeouts[e.Package]; p != nil && len(p.tests) > 0 {
+				for _, t := range p.tests {
+					run.hang(e.Package, t, "did not finish within "+p.after)
+				}
+			} else if !hasFailedTest(run.results, e.Package) {
+				// A package that failed with no failing test: a panic in
+				// init or TestMain, or a build failure reported as output.
+				run.buildErrs = append(run.buildErrs, e.Package+": "+firstLines(pkgOutput[e.Package], 3))
+			}
+		case e.Test != "" && e.Action == "run":
+			run.running = append(run.running, TestResult{Package: e.Package, Test: e.Test})
 		case e.Test != "" && (e.Action == "pass" || e.Action == "fail" || e.Action == "skip"):
-			results = append(results, TestResult{Package: e.Package, Test: e.Test, Status: e.Action, ElapsedMS: e.Elapsed * 1000})
+			run.results = append(run.results, TestResult{Package: e.Package, Test: e.Test, Status: e.Action, ElapsedMS: e.Elapsed * 1000})
+			run.running = slices.DeleteFunc(run.running, func(x TestResult) bool { return x.Package == e.Package && x.Test == e.Test })
 			if e.Action == "fail" {
-				failed = append(failed, e.Package+"."+e.Test)
+				run.failed = append(run.failed, name)
+				if out := run.output[name]; out != nil {
+					if races := raceReport(out.String()); len(races) > 0 {
+						run.races[name] = races
+					}
+				}
 			}
 		}
 	}
-	sort.Strings(failed)
-	return results, failed, buildErrs
+	// Keep the output of failed tests only: the Baseline caches runs.
+	for name := range run.output {
+		if !slices.Contains(run.failed, name) {
+			delete(run.output, name)
+		}
+	}
+	slices.Sort(run.failed)
+	return run
 }
 
 func appendTo(m map[string]*strings.Builder, key, s string) {
@@ -122,7 +551,7 @@ func appendTo(m map[string]*strings.Builder, key, s string) {
 	m[key].WriteString(s)
 }
 
-func hasTests(results []TestResult, pkg string) bool {
+func hasFailedTest(results []TestResult, pkg string) bool {
 	for _, r := range results {
 		if r.Package == pkg && r.Status == "fail" {
 			return true
@@ -149,4 +578,126 @@ func firstLines(b *strings.Builder, n int) string {
 		return "(no output)"
 	}
 	return strings.Join(keep, " | ")
+}
+
+// leaves drops from a sorted list of failed tests those that failed only
+// because a subtest did: TestX when TestX/case is in the list.
+func leaves(failed []string) []string {
+	var out []string
+	for _, name := range failed {
+		parent := false
+		for _, other := range failed {
+			if strings.HasPrefix(other, name+"/") {
+				parent = true
+				break
+			}
+		}
+		if !parent {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// topLevel is the top-level test of a (sub)test name.
+func topLevel(test string) string {
+	top, _, _ := strings.Cut(test, "/")
+	return top
+}
+
+// raceAccess is one side of a data race: what it did, and the stack
+// that did it, innermost first.
+type raceAccess struct {
+	what   string // "read", "previous write", …
+	frames []raceFrame
+}
+
+type raceFrame struct {
+	fn, file string
+	line     int
+}
+
+// raceLocation matches a stack frame's location line in a race report.
+var raceLocation = regexp.MustCompile(`^\s+(\S+\.go):(\d+)(?: \+0x[0-9a-f]+)?$`)
+
+// raceReport returns the accesses of the first data race in a test's
+// output:
+//
+//	WARNING: DATA RACE
+//	Read at 0x00c0000941d8 by goroutine 10:
+//	  example.com/m/a.TestRace.func1()
+//	      /tmp/m/a/a_test.go:18 +0x33
+func raceReport(out string) []raceAccess {
+	lines := strings.Split(out, "\n")
+	start := slices.IndexFunc(lines, func(s string) bool { return strings.TrimSpace(s) == "WARNING: DATA RACE" })
+	if start < 0 {
+		return nil
+	}
+	var accesses []raceAccess
+	fn := ""
+	for _, l := range lines[start+1:] {
+		t := strings.TrimSpace(l)
+		if t == "==================" || strings.HasPrefix(t, "Goroutine ") {
+			break
+		}
+		if what, _, ok := strings.Cut(t, " at 0x"); ok && !strings.HasPrefix(l, " ") {
+			accesses = append(accesses, raceAccess{what: strings.ToLower(what)})
+			continue
+		}
+		if len(accesses) == 0 {
+			continue
+		}
+		a := &accesses[len(accesses)-1]
+		if m := raceLocation.FindStringSubmatch(l); m != nil {
+			n, _ := strconv.Atoi(m[2])
+			a.frames = append(a.frames, raceFrame{fn: fn, file: m[1], line: n})
+		} else if t != "" {
+			fn = t
+		}
+	}
+	return slices.DeleteFunc(accesses, func(a raceAccess) bool { return len(a.frames) == 0 })
+}
+
+// detectRace reports whether -race works in the runner's environment: cgo
+// on, a C compiler found, and a platform the race detector supports. When
+// it does not, why says what is missing.
+func detectRace(ctx context.Context, runner *sandbox.Runner, dir string) (ok bool, why string, err error) {
+	res, err := runner.Run(ctx, dir, time.Minute, "go", "env", "-json", "CGO_ENABLED", "CC", "GOOS", "GOARCH")
+	if err != nil {
+		return false, "", err
+	}
+	if res.ExitCode != 0 || res.TimedOut {
+		return false, "go env failed: " + trimOutput(res.Stderr), nil
+	}
+	var env struct{ CGO_ENABLED, CC, GOOS, GOARCH string }
+	if err := json.Unmarshal(res.Stdout, &env); err != nil {
+		return false, "", fmt.Errorf("go env: %w", err)
+	}
+	if !racePlatform(env.GOOS, env.GOARCH) {
+		return false, fmt.Sprintf("no race detector for %s/%s", env.GOOS, env.GOARCH), nil
+	}
+	if env.CGO_ENABLED != "1" {
+		return false, "cgo disabled", nil
+	}
+	cc := strings.Fields(env.CC)
+	if len(cc) == 0 {
+		return false, "no C compiler configured", nil
+	}
+	if _, err := exec.LookPath(cc[0]); err != nil {
+		return false, fmt.Sprintf("C compiler %s not found", cc[0]), nil
+	}
+	return true, "", nil
+}
+
+// racePlatform mirrors the toolchain's internal/platform.RaceDetectorSupported.
+func racePlatform(goos, goarch string) bool {
+	switch goos {
+	case "linux":
+		return slices.Contains([]string{"amd64", "arm64", "loong64", "ppc64le", "riscv64", "s390x"}, goarch)
+	case "darwin":
+		return goarch == "amd64" || goarch == "arm64"
+	case "freebsd", "netbsd", "windows":
+		return goarch == "amd64"
+	}
+	return false
 }

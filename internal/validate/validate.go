@@ -47,6 +47,11 @@ type TestResult struct {
 	Test      string  `json:"test"`
 	Status    string  `json:"status"` // pass | fail | skip
 	ElapsedMS float64 `json:"elapsed_ms"`
+	// Runs and Failures count the executions of a test that failed and
+	// was rerun; Flaky is set when it passed in one of them.
+	Runs     int  `json:"runs,omitempty"`
+	Failures int  `json:"failures,omitempty"`
+	Flaky    bool `json:"flaky,omitempty"`
 }
 
 // Finding is a problem a level found at a line of the patched tree:
@@ -167,6 +172,7 @@ type candidate struct {
 	applied bool
 	mod     *analysis.Module
 	report  *Report
+	cover   string // coverage profile of the unit run
 }
 
 // Validate applies raw to wt, which must be clean at the commit the patch

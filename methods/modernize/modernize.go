@@ -157,6 +157,10 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 		if err != nil || c.Accepted() {
 			continue
 		}
+		if rep.RejectedBy == "performance" && len(regressions(rep)) == 0 {
+			// No win to show: no part of the set can show one either.
+			continue
+		}
 		// When the rejection points at lines, the fixes on those lines
 		// are the suspects: try the others together, and the suspects
 		// apart. Otherwise split blindly.
@@ -178,6 +182,18 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 		}
 	}
 	return res, nil
+}
+
+// regressions are the benchmark rows a rejection holds against the patch:
+// significantly worse.
+func regressions(rep *validate.Report) []validate.Benchmark {
+	var out []validate.Benchmark
+	for _, b := range rep.Benchmarks {
+		if b.Significant && !b.Better() {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // without returns fixes less those in drop.

@@ -218,3 +218,39 @@ func setupRepo(t *testing.T, files map[string]string) (*gitx.Worktree, *modanaly
 	}
 	return wt, mod
 }
+
+// A set of fixes that shows no speed-up is not split: no part of it can
+// show one. A set that made a benchmark slower is, to find the slow fix.
+func TestOptimizeDoesNotSplitWhatShowsNoWin(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		rows  []validate.Benchmark
+		tries int
+	}{
+		{"no win", []validate.Benchmark{{Name: "BenchmarkA", Unit: "sec/op", DeltaPct: -1, P: 0.8}}, 1},
+		{"a regression", []validate.Benchmark{{Name: "BenchmarkA", Unit: "sec/op", Base: 1, Candidate: 2, DeltaPct: 100, P: 0.002, Significant: true}}, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wt, mod := setupRepo(t, map[string]string{
+				"go.mod": "module example.com/m\n\ngo 1.22\n",
+				"p/a.go": "package p\n\nvar A = []string{\"old\", \"old\"}\n",
+				"p/b.go": "package p\n\nvar B = \"old\"\n",
+			})
+			tries := 0
+			env := methods.Env{
+				Worktree: wt, ModuleDir: wt.Dir, Logf: t.Logf,
+				Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
+					tries++
+					return &validate.Report{RejectedBy: "performance", Benchmarks: tc.rows}, nil
+				},
+			}
+			m := &Method{Analyzers: []*analysis.Analyzer{rewriteAnalyzer}, MaxValidations: 20}
+			if _, err := m.Optimize(context.Background(), &methods.Task{ID: "t", Package: mod.Packages[0], Module: mod}, env); err != nil {
+				t.Fatal(err)
+			}
+			if tries != tc.tries {
+				t.Errorf("%d validations, want %d", tries, tc.tries)
+			}
+		})
+	}
+}

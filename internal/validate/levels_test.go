@@ -1,0 +1,437 @@
+package validate_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/config"
+	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
+	"github.com/agentic-optimizer/optimizer/internal/pipeline"
+	"github.com/agentic-optimizer/optimizer/internal/validate"
+)
+
+// levelsModule has one small package per behaviour of the unit,
+// integration and coverage levels, so that one workspace (one sandbox, one
+// base worktree, one cache of base runs) serves every case: a patch
+// touches one package, and only that package's tests run.
+var levelsModule = map[string]string{
+	"go.mod": "module example.com/levels\n\ngo 1.22\n",
+
+	"counter/counter.go": `// Package counter counts safely.
+package counter
+
+import "sync"
+
+// Counter is safe for concurrent use.
+type Counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+// Inc adds one.
+func (c *Counter) Inc() {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+}
+
+// N returns the count.
+func (c *Counter) N() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+`,
+	"counter/counter_test.go": `package counter
+
+import (
+	"sync"
+	"testing"
+)
+
+func TestConcurrentInc(t *testing.T) {
+	var c Counter
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				c.Inc()
+			}
+		}()
+	}
+	wg.Wait()
+	if c.N() == 0 {
+		t.Fatal("nothing counted")
+	}
+}
+`,
+
+	"answer/answer.go": `// Package answer answers.
+package answer
+
+// Answer returns the answer.
+func Answer() int { return 42 }
+`,
+	"answer/answer_test.go": `package answer
+
+import "testing"
+
+func TestAnswer(t *testing.T) {
+	if got := Answer(); got != 42 {
+		t.Fatalf("Answer() = %d, want 42", got)
+	}
+}
+`,
+
+	"broken/broken.go": `// Package broken has a test that fails before any patch.
+package broken
+
+// One returns one.
+func One() int { return 1 }
+`,
+	"broken/broken_test.go": `package broken
+
+import "testing"
+
+func TestOne(t *testing.T) {
+	if One() != 1 {
+		t.Fatal("One")
+	}
+}
+
+func TestAlwaysBroken(t *testing.T) {
+	t.Fatal("broken before the patch")
+}
+`,
+
+	"integ/integ.go": `// Package integ doubles.
+package integ
+
+// Double returns 2x.
+func Double(x int) int { return x * 2 }
+`,
+	"integ/integ_test.go": `package integ
+
+import "testing"
+
+func TestDouble(t *testing.T) {
+	if Double(2) != 4 {
+		t.Fatal("Double(2)")
+	}
+}
+`,
+	"integ/negative_test.go": `//go:build integration
+
+package integ
+
+import "testing"
+
+func TestDoubleNegative(t *testing.T) {
+	if got := Double(-3); got != -6 {
+		t.Fatalf("Double(-3) = %d, want -6", got)
+	}
+}
+`,
+
+	"cov/cov.go": covBase,
+	"cov/cov_test.go": `package cov
+
+import "testing"
+
+func TestContains(t *testing.T) {
+	if !Contains([]int{1, 2}, 2) || Contains([]int{1}, 3) {
+		t.Fatal("Contains")
+	}
+}
+
+func TestAbs(t *testing.T) {
+	for _, c := range [][2]int{{0, 0}, {-2, 2}, {3, 3}} {
+		if got := Abs(c[0]); got != c[1] {
+			t.Errorf("Abs(%d) = %d, want %d", c[0], got, c[1])
+		}
+	}
+}
+`,
+}
+
+const covBase = `// Package cov is measured by the coverage level.
+package cov
+
+// Contains reports whether xs holds x.
+func Contains(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Abs returns the absolute value of x.
+func Abs(x int) int {
+	if x == 0 {
+		return 0
+	}
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// Clamp limits x to 10.
+func Clamp(x int) int {
+	if x > 10 {
+		return 10
+	}
+	return x
+}
+`
+
+// TestLevels validates candidates through the production path
+// (pipeline.Open: the sandbox, worktrees, the Baseline) and checks the
+// verdict and the words of the unit, integration and coverage levels.
+func TestLevels(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and tests a module")
+	}
+	repo := gittest.NewRepo(t, levelsModule)
+	ws, cfg := openWorkspace(t, repo)
+	covered := func(from, to string) map[string]string {
+		return map[string]string{"cov/cov.go": strings.Replace(covBase, from, to, 1)}
+	}
+	tests := []struct {
+		name      string
+		files     map[string]string
+		configure func(*validate.Validator)
+		// rejectedBy is "" for an accepted patch.
+		rejectedBy string
+		// want maps a level to the words its detail must hold.
+		want map[string][]string
+		// wantTest names a test that Report.Tests must show failed.
+		wantTest string
+		// race is set when the case needs the race detector.
+		race bool
+	}{
+		{
+			name:       "a data race fails unit",
+			files:      map[string]string{"counter/counter.go": strings.Replace(levelsModule["counter/counter.go"], "\tc.mu.Lock()\n\tc.n++\n\tc.mu.Unlock()", "\tc.n++", 1)},
+			rejectedBy: "unit",
+			want:       map[string][]string{"unit": {"example.com/levels/counter.TestConcurrentInc: data race:", "counter/counter.go:"}},
+			wantTest:   "TestConcurrentInc",
+			race:       true,
+		},
+		{
+			// The marker lives in the sandbox's TMPDIR, which every command
+			// of one Runner shares: the first run fails, the reruns pass.
+			name: "a flaky test is labeled and still rejects",
+			files: map[string]string{"answer/answer.go": `// Package answer answers.
+package answer
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// Answer returns the answer, except the first time.
+func Answer() int {
+	marker := filepath.Join(os.TempDir(), "answer-was-asked")
+	if _, err := os.Stat(marker); err != nil {
+		os.WriteFile(marker, nil, 0o644)
+		return 41
+	}
+	return 42
+}
+`},
+			rejectedBy: "unit",
+			want:       map[string][]string{"unit": {"TestAnswer: answer_test.go:7: Answer() = 41, want 42 (flaky: failed 1 of 3 runs)"}},
+			wantTest:   "TestAnswer",
+		},
+		{
+			name:  "a test that fails on the base is not blamed",
+			files: map[string]string{"broken/broken.go": strings.Replace(levelsModule["broken/broken.go"], "return 1", "return 2 - 1", 1)},
+			want: map[string][]string{
+				"unit":        {"1 tests passed in 1 packages", "1 tests fail on the base too"},
+				"integration": {"not configured (set integration_tags or integration_command)"},
+			},
+		},
+		{
+			name:       "a hang fails naming the test within the timeout",
+			files:      map[string]string{"answer/answer.go": strings.Replace(levelsModule["answer/answer.go"], "func Answer() int { return 42 }", "func Answer() int { select {} }", 1)},
+			configure:  func(v *validate.Validator) { v.Timeout = 8 * time.Second },
+			rejectedBy: "unit",
+			want:       map[string][]string{"unit": {"example.com/levels/answer.TestAnswer hung: did not finish within "}},
+			wantTest:   "TestAnswer",
+		},
+		{
+			name:  "integration tags and command: passing",
+			files: map[string]string{"integ/integ.go": strings.Replace(levelsModule["integ/integ.go"], "x * 2", "x + x", 1)},
+			configure: func(v *validate.Validator) {
+				v.IntegrationTags = []string{"integration"}
+				v.IntegrationCommand = "grep -q 'x + x' integ/integ.go"
+			},
+			want: map[string][]string{"integration": {
+				"go test -tags=integration: 2 tests passed in 1 packages",
+				`integration command "grep -q 'x + x' integ/integ.go" passed`,
+			}},
+		},
+		{
+			name:       "integration tags: a failure unit tests miss",
+			files:      map[string]string{"integ/integ.go": strings.Replace(levelsModule["integ/integ.go"], "return x * 2", "return max(x, 0) * 2", 1)},
+			configure:  func(v *validate.Validator) { v.IntegrationTags = []string{"integration"} },
+			rejectedBy: "integration",
+			want:       map[string][]string{"integration": {"TestDoubleNegative: negative_test.go:9: Double(-3) = 0, want -6 (failed 3 of 3 runs)"}, "unit": {"1 tests passed"}},
+		},
+		{
+			name:  "integration command: failing",
+			files: map[string]string{"integ/integ.go": strings.Replace(levelsModule["integ/integ.go"], "x * 2", "x + x", 1)},
+			configure: func(v *validate.Validator) {
+				v.IntegrationCommand = "echo checking; echo the doubling is wrong >&2; exit 3"
+			},
+			rejectedBy: "integration",
+			want:       map[string][]string{"integration": {"exited with status 3", "checking", "the doubling is wrong"}},
+		},
+		{
+			name: "coverage: a refactor that deletes covered statements passes",
+			files: map[string]string{"cov/cov.go": strings.Replace(strings.Replace(covBase,
+				"\tfor _, v := range xs {\n\t\tif v == x {\n\t\t\treturn true\n\t\t}\n\t}\n\treturn false\n", "\treturn slices.Contains(xs, x)\n", 1),
+				"package cov\n", "package cov\n\nimport \"slices\"\n", 1)},
+			want: map[string][]string{"coverage": {"coverage 75.0% → 66.7% of statements in 1 packages; no covered statement lost"}},
+		},
+		{
+			// The new variable moves the lost line down by two: the level
+			// must name it where it is after the patch.
+			name:       "coverage: a covered branch made unreachable fails",
+			files:      covered("// Abs returns the absolute value of x.\nfunc Abs(x int) int {\n\tif x == 0 {", "var fastZero = false\n\n// Abs returns the absolute value of x.\nfunc Abs(x int) int {\n\tif fastZero && x == 0 {"),
+			rejectedBy: "coverage",
+			want:       map[string][]string{"coverage": {"covered on the base but not after the patch: cov/cov.go:19"}},
+		},
+		{
+			name: "coverage: a test that covers more passes",
+			files: map[string]string{"cov/clamp_test.go": `package cov
+
+import "testing"
+
+func TestClamp(t *testing.T) {
+	if Clamp(20) != 10 || Clamp(5) != 5 {
+		t.Fatal("Clamp")
+	}
+}
+`},
+			configure: func(v *validate.Validator) { v.MinCoverageGain = 1 },
+			want:      map[string][]string{"coverage": {"coverage 75.0% → 100.0% of statements in 1 packages; no covered statement lost"}},
+		},
+		{
+			name: "coverage: a test that covers nothing new fails",
+			files: map[string]string{"cov/again_test.go": `package cov
+
+import "testing"
+
+func TestAbsAgain(t *testing.T) {
+	if Abs(-7) != 7 {
+		t.Fatal("Abs")
+	}
+}
+`},
+			configure:  func(v *validate.Validator) { v.MinCoverageGain = 1 },
+			rejectedBy: "coverage",
+			want:       map[string][]string{"coverage": {"75.0% → 75.0%", "the patch changes tests, so coverage must rise by at least 1.0 points, but it rose by 0.0"}},
+		},
+	}
+	// The patches are made up front: making one writes in repo.
+	raws := make([]string, len(tests))
+	for i, tc := range tests {
+		raws[i] = diffOf(t, repo, tc.files)
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			wt, err := ws.Worktrees.Add(ctx, fmt.Sprint(i), ws.Head)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := ws.Validator(cfg, nil)
+			if tc.configure != nil {
+				tc.configure(v)
+			}
+			start := time.Now()
+			rep, err := v.Validate(ctx, wt, []byte(raws[i]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Timeout < time.Minute && time.Since(start) > 4*v.Timeout {
+				t.Errorf("validation took %v with a timeout of %v per command", time.Since(start), v.Timeout)
+			}
+			if l := rep.Level("unit"); tc.race && l != nil && strings.Contains(l.Detail, "-race unavailable") {
+				t.Skip(l.Detail)
+			}
+			if rep.RejectedBy != tc.rejectedBy || rep.Accepted != (tc.rejectedBy == "") {
+				t.Errorf("accepted = %v, rejected by %q; want rejected by %q", rep.Accepted, rep.RejectedBy, tc.rejectedBy)
+			}
+			for name, words := range tc.want {
+				l := rep.Level(name)
+				if l == nil {
+					t.Fatalf("no level %s in %+v", name, rep.Levels)
+				}
+				for _, w := range words {
+					if !strings.Contains(l.Detail, w) {
+						t.Errorf("%s detail = %q, want it to hold %q", name, l.Detail, w)
+					}
+				}
+			}
+			if tc.wantTest != "" {
+				found := false
+				for _, r := range rep.Tests {
+					found = found || r.Test == tc.wantTest && r.Status == "fail"
+				}
+				if !found {
+					t.Errorf("Report.Tests = %+v, want %s failed", rep.Tests, tc.wantTest)
+				}
+			}
+			for _, l := range rep.Levels {
+				t.Logf("%-12s %-5s %5dms %s", l.Name, l.Status, l.DurationMS, l.Detail)
+			}
+		})
+	}
+}
+
+// openWorkspace opens the production workspace on repo, with worktrees
+// where the sandbox's unprivileged children can reach them.
+func openWorkspace(t *testing.T, repo string) (*pipeline.Workspace, *config.Config) {
+	t.Helper()
+	ctx := context.Background()
+	base := t.TempDir()
+	if err := os.Chmod(filepath.Dir(base), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(repo, config.Flags{"objective": "quality", "worktree_base": filepath.Join(base, "wt")}, os.Getenv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := pipeline.Open(ctx, cfg, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close(ctx) })
+	return ws, cfg
+}
+
+// diffOf returns the patch that writes files over repo's HEAD, and leaves
+// repo as it was.
+func diffOf(t *testing.T, repo string, files map[string]string) string {
+	t.Helper()
+	gittest.WriteFiles(t, repo, files)
+	gittest.Git(t, repo, "add", "-A")
+	raw := gittest.Git(t, repo, "diff", "--cached")
+	gittest.Git(t, repo, "reset", "-q", "--hard")
+	gittest.Git(t, repo, "clean", "-qfd")
+	return raw
+}
