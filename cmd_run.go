@@ -48,7 +48,7 @@ func configFor(c *cli, fs *flagSet, repo, configFile string) (*config.Config, er
 
 func runCmd(ctx context.Context, c *cli, args []string) int {
 	act, c := startAction(c) // nil outside GitHub Actions
-	fs := newFlagSet("run", "optimizer run [--repo DIR] [--method M[,M…]] [--paths PKG_OR_FILE…] [--base REF] [--objective quality] [--control auto|patch] [--out DIR] [--max-agents N] [--timeout DUR] [--dry-run] [--json]",
+	fs := newFlagSet("run", "optimizer run [--repo DIR] [--method M[,M…]] [--paths PKG_OR_FILE…] [--base REF] [--objective speed|allocs|quality] [--control auto|patch] [--out DIR] [--max-agents N] [--timeout DUR] [--dry-run] [--json]",
 		"Run optimizes a Go module: it makes candidate changes with the chosen methods, validates each one in\n"+
 			"its own git worktree, and writes the accepted ones as patches with reverse patches and CIDs to the\n"+
 			"output directory. It never edits your files; `optimizer apply ID` does.\n\nMethods:\n"+methodList(), c.stderr)
