@@ -44,7 +44,7 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 		return Error, err.Error()
 	}
 	spec.cover = true
-	base, err := c.v.Baseline.testRun(ctx, spec) // cached by the unit level
+	base, err := c.v.Baseline.testRun(ctx, spec.forBase()) // cached by the unit level
 	if err != nil {
 		return Error, "base: " + err.Error()
 	}

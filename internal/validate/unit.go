@@ -86,7 +86,7 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec) (Status, stri
 	if c.v.Baseline != nil {
 		go func() {
 			defer close(baseDone)
-			base, baseErr = c.v.Baseline.testRun(ctx, spec)
+			base, baseErr = c.v.Baseline.testRun(ctx, spec.forBase())
 		}()
 	} else {
 		close(baseDone)
@@ -105,6 +105,16 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec) (Status, stri
 	}
 
 	failed, _ := without(run.failed, base.failed)
+	if len(failed) > 0 && spec.race && c.v.Baseline != nil {
+		// Only now is it worth running the base with -race: does it
+		// fail there the same way?
+		raced, err := c.v.Baseline.testRun(ctx, spec)
+		if err != nil {
+			return Error, "base: " + err.Error(), run
+		}
+		base = &testRun{failed: append(slices.Clone(base.failed), raced.failed...), buildErrs: append(slices.Clone(base.buildErrs), raced.buildErrs...)}
+		failed, _ = without(run.failed, base.failed)
+	}
 	buildErrs, nPkgs := without(run.buildErrs, base.buildErrs)
 	notes := preexisting(len(leaves(run.failed))-len(leaves(failed)), "tests") + preexisting(nPkgs, "packages")
 	if err := c.rerun(ctx, spec, run, failed); err != nil {
@@ -331,6 +341,15 @@ func (s testSpec) args(timeout time.Duration, profile string) []string {
 		args = append(args, "-coverprofile="+profile, "-coverpkg="+strings.Join(s.patterns, ","))
 	}
 	return append(args, s.patterns...)
+}
+
+// forBase is the spec of the base run that every candidate needs: its
+// coverage and its failing tests. It runs without -race, which doubles
+// the cost of a run; the base is run with -race only when a candidate
+// fails, to learn whether it fails there too.
+func (s testSpec) forBase() testSpec {
+	s.race = false
+	return s
 }
 
 // rerun is the spec that runs the named top-level tests of one package

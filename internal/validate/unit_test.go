@@ -113,7 +113,7 @@ func TestSpecArgs(t *testing.T) {
 	}
 	r := s.rerun("example.com/m/a", []string{"TestB", "TestA.x"})
 	got = strings.Join(r.args(20*time.Minute, ""), " ")
-	want = `test -json -count=2 -timeout 19m0s -race -tags=x,y -run ^(TestA\.x|TestB)$ example.com/m/a`
+	want = `test -json -count=1 -timeout 19m0s -race -tags=x,y -run ^(TestA\.x|TestB)$ example.com/m/a`
 	if got != want {
 		t.Errorf("rerun args = %q\nwant         %q", got, want)
 	}
