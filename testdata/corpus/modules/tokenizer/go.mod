@@ -1,0 +1,3 @@
+module example.com/tokenizer
+
+go 1.22
