@@ -52,6 +52,36 @@ ok  	example.com/p	3.2s
 	}
 }
 
+// With -test.count > 1 an execution prints several results per benchmark;
+// they make one sample: the fastest time, the median allocations.
+func TestParseCount(t *testing.T) {
+	out := `BenchmarkA-2   100   3000 ns/op   64 B/op   2 allocs/op
+BenchmarkA-2   100   2000 ns/op   96 B/op   3 allocs/op
+BenchmarkA-2   100   9000 ns/op   64 B/op   2 allocs/op
+BenchmarkB-2   100     50 ns/op
+PASS
+`
+	var s samples
+	if err := s.add(0, []byte(out), "base"); err != nil {
+		t.Fatal(err)
+	}
+	want := map[key]float64{
+		{"BenchmarkA", "sec/op"}:    2000e-9,
+		{"BenchmarkA", "B/op"}:      64,
+		{"BenchmarkA", "allocs/op"}: 2,
+		{"BenchmarkB", "sec/op"}:    50e-9,
+	}
+	if len(s.vals) != len(want) {
+		t.Fatalf("rows %d, want %d", len(s.vals), len(want))
+	}
+	for k, w := range want {
+		g := s.vals[k][0]
+		if len(g) != 1 || math.Abs(g[0]-w) > 1e-12*math.Max(1, w) {
+			t.Errorf("%v = %v, want one sample %v", k, g, w)
+		}
+	}
+}
+
 func TestHolm(t *testing.T) {
 	got := holm([]float64{0.01, 0.04, 0.03, 0.005})
 	want := []float64{0.03, 0.06, 0.06, 0.02}
@@ -98,7 +128,7 @@ func TestInterleavedExecutions(t *testing.T) {
 	if got, want := strings.Join(f.calls, " "), "A B A B A B A B A B A B"; got != want {
 		t.Errorf("executions %q, want %q", got, want)
 	}
-	wantArgs := []string{"-test.run=^$", "-test.bench=^(BenchmarkNull00|BenchmarkNull01)$", "-test.benchmem", "-test.count=1", "-test.benchtime=100x"}
+	wantArgs := []string{"-test.run=^$", "-test.bench=^(BenchmarkNull00|BenchmarkNull01)$", "-test.benchmem", "-test.count=10", "-test.benchtime=100x"}
 	for i, a := range f.args {
 		if !slices.Equal(a, wantArgs) {
 			t.Fatalf("call %d args %q, want %q", i, a, wantArgs)
@@ -155,8 +185,8 @@ func TestDecide(t *testing.T) {
 		{name: "a win with a slowdown elsewhere is rejected", crit: speed, bench: []synthetic{
 			bench("BenchmarkFast", -0.30, 0.02, [2]int{2, 2}), bench("BenchmarkSlow", 0.20, 0.02, [2]int{2, 2})},
 			batches: 1, regress: "BenchmarkSlow"},
-		{name: "quality: slowdown beyond max regression is rejected", crit: quality, bench: []synthetic{bench("BenchmarkSlow", 0.20, 0.02, [2]int{2, 2})},
-			batches: 1, regress: "BenchmarkSlow"},
+		{name: "quality: slowdown beyond max regression is rejected once replicated", crit: quality, bench: []synthetic{bench("BenchmarkSlow", 0.20, 0.02, [2]int{2, 2})},
+			batches: 2, regress: "BenchmarkSlow"},
 		{name: "quality: significant slowdown within max regression passes", crit: quality, bench: []synthetic{bench("BenchmarkSlightly", 0.03, 0.002, [2]int{2, 2})},
 			accept: true, batches: 1},
 		{name: "allocs: fewer allocations replicated", crit: allocs, bench: []synthetic{bench("BenchmarkLean", 0, 0.05, [2]int{3, 2})},
@@ -361,5 +391,41 @@ func TestCalibrateRaisesThresholds(t *testing.T) {
 	c.Noise = Noise{"BenchmarkX sec/op": 15, "BenchmarkY sec/op": 15}
 	if v := Judge(rows, c); v.Accept || len(v.Wins) != 0 || len(v.Regressions) != 0 {
 		t.Errorf("calibrated at 15%% noise: %+v, want neither win nor regression", v)
+	}
+}
+
+// A quality candidate is not rejected for a regression that a second
+// batch does not show again: one batch of a noisy machine can look
+// significantly worse by chance.
+func TestDecideQualityReplicatesRegressions(t *testing.T) {
+	slow := Row{Name: "BenchmarkX", Unit: "sec/op", Base: 1, Candidate: 1.3, DeltaPct: 30, P: 0.002, N: [2]int{6, 6}, Significant: true}
+	same := Row{Name: "BenchmarkX", Unit: "sec/op", Base: 1, Candidate: 1.01, DeltaPct: 1, P: 0.8, N: [2]int{6, 6}}
+	crit := Criteria{Objective: Quality, MaxRegression: 5}
+	for _, tc := range []struct {
+		name   string
+		second Row
+		accept bool
+	}{
+		{"not replicated", same, true},
+		{"replicated", slow, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := decide(func(replication bool) (*Result, error) {
+				if replication {
+					return &Result{Rows: []Row{tc.second}, Pairs: 6}, nil
+				}
+				return &Result{Rows: []Row{slow}, Pairs: 6}, nil
+			}, crit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Accept != tc.accept || len(d.Batches) != 2 {
+				t.Fatalf("accept %v after %d batches (%s), want %v after 2", d.Accept, len(d.Batches), d.Reason, tc.accept)
+			}
+			last := d.Verdicts[len(d.Verdicts)-1]
+			if got := len(last.Regressions) > 0; got == tc.accept {
+				t.Errorf("last verdict's regressions %v with accept %v", last.Regressions, d.Accept)
+			}
+		})
 	}
 }

@@ -8,12 +8,19 @@
 // one test per row at α = 0.05, accepts noise as speedups. So:
 //
 //   - Both sides are compiled once ([Build], `go test -c`) and executed
-//     interleaved, A B A B …, one -test.count=1 execution at a time, so that
-//     drift on the machine (thermal state, neighbours, page cache) falls on
-//     both sides alike instead of on whichever ran second.
+//     interleaved, A B A B …, one execution at a time, so that drift on the
+//     machine (thermal state, neighbours, page cache) falls on both sides
+//     alike instead of on whichever ran second.
+//   - An execution runs each benchmark [Options.Count] (10) times for a
+//     short [Options.BenchTime] (2ms) and keeps the fastest time as its
+//     sample. Neighbours only ever add time, and a run that fits in one
+//     scheduler time slice often escapes them: on a 2-core machine at load
+//     average 5–13, one 20ms run per execution spread a benchmark's
+//     samples by ~50 % (standard deviation of the log), the fastest of ten
+//     2ms runs by ~3–10 %.
 //   - Each execution's output is parsed with golang.org/x/perf/benchfmt;
 //     every (benchmark, unit) pair collects one sample per execution for
-//     sec/op, B/op and allocs/op.
+//     sec/op (the fastest run), B/op and allocs/op (the median run).
 //   - Rows are compared with golang.org/x/perf/benchmath under
 //     AssumeNothing: medians and the Mann-Whitney U test, which makes no
 //     normality assumption (benchmark timings are skewed and multi-modal).

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -54,8 +55,14 @@ func Build(ctx context.Context, run Runner, pkgDir, out string) (string, error) 
 
 // Options control one interleaved comparison. The zero value is usable.
 type Options struct {
-	// BenchTime is passed as -test.benchtime ("100ms", "1000x"); default "100ms".
+	// BenchTime is passed as -test.benchtime ("2ms", "1000x"); default
+	// "2ms": short enough that a run often fits in one scheduler time
+	// slice and escapes the neighbours' noise.
 	BenchTime string
+	// Count is passed as -test.count: runs of each benchmark per
+	// execution, whose fastest time is that execution's sample (see
+	// reduce); default 10.
+	Count int
 	// MinSamples per side; default (and floor) 6.
 	MinSamples int
 	// MaxSamples per side; default 20.
@@ -80,7 +87,10 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.BenchTime == "" {
-		o.BenchTime = "100ms"
+		o.BenchTime = "2ms"
+	}
+	if o.Count < 1 {
+		o.Count = 10
 	}
 	if o.MinSamples < 6 {
 		o.MinSamples = 6
@@ -125,10 +135,10 @@ type Result struct {
 	Warnings []string      `json:"warnings,omitempty"`
 }
 
-// Compare executes base and cand alternately, one -test.count=1 execution
-// of the named benchmarks at a time, until at least MinSamples per side are
-// in and the comparison is decided, MaxSamples is reached or the budget is
-// spent. Names are top-level benchmark functions; sub-benchmarks of a named
+// Compare executes base and cand alternately, one execution of the named
+// benchmarks at a time (each benchmark run Options.Count times), until at
+// least MinSamples per side are in and the comparison is decided,
+// MaxSamples is reached or the budget is spent. Names are top-level benchmark functions; sub-benchmarks of a named
 // function become rows of their own.
 func Compare(ctx context.Context, run Runner, base, cand Binary, benchmarks []string, opt Options) (*Result, error) {
 	opt = opt.withDefaults()
@@ -140,7 +150,7 @@ func Compare(ctx context.Context, run Runner, base, cand Binary, benchmarks []st
 		"-test.run=^$",
 		"-test.bench=" + pattern,
 		"-test.benchmem",
-		"-test.count=1",
+		"-test.count=" + strconv.Itoa(opt.Count),
 		"-test.benchtime=" + opt.BenchTime,
 	}
 	sides := [2]Binary{base, cand}

@@ -122,17 +122,37 @@ func (d *Decision) Rows() []Row {
 // batch — started with the candidate, so that position effects cancel —
 // also wins, on at least one of the same rows, and shows no regression.
 func Decide(ctx context.Context, run Runner, base, cand Binary, benchmarks []string, opt Options, c Criteria) (*Decision, error) {
-	first, err := Compare(ctx, run, base, cand, benchmarks, opt)
+	return decide(func(replication bool) (*Result, error) {
+		o := opt
+		if replication {
+			o.CandidateFirst = !o.CandidateFirst
+		}
+		return Compare(ctx, run, base, cand, benchmarks, o)
+	}, c)
+}
+
+// batchFunc runs one interleaved batch: the first, or the replication.
+type batchFunc func(replication bool) (*Result, error)
+
+// decide is Decide over any source of batches, so that the quality
+// harness can judge the same batches by several criteria.
+func decide(batch batchFunc, c Criteria) (*Decision, error) {
+	first, err := batch(false)
 	if err != nil {
 		return nil, err
 	}
 	v1 := Judge(first.Rows, c)
 	d := &Decision{Batches: []*Result{first}, Verdicts: []Verdict{v1}, Accept: v1.Accept, Reason: v1.Reason}
-	if !v1.Accept || c.Objective == Quality {
+	if c.Objective == Quality {
+		if v1.Accept {
+			return d, nil
+		}
+		return replicateRegression(batch, c, d)
+	}
+	if !v1.Accept {
 		return d, nil
 	}
-	opt.CandidateFirst = !opt.CandidateFirst
-	second, err := Compare(ctx, run, base, cand, benchmarks, opt)
+	second, err := batch(true)
 	if err != nil {
 		return nil, fmt.Errorf("bench: replication: %w", err)
 	}
@@ -150,6 +170,30 @@ func Decide(ctx context.Context, run Runner, base, cand Binary, benchmarks []str
 	default:
 		d.Reason = fmt.Sprintf("%s: replicated: %s", c.Objective, list(confirmed))
 	}
+	return d, nil
+}
+
+// replicateRegression holds a regression against a quality candidate
+// only when a second, independent batch shows it again on the same row:
+// noise alone must not reject a good candidate, and one batch of a noisy
+// machine can look significantly worse (p < α happens α of the time).
+func replicateRegression(batch batchFunc, c Criteria, d *Decision) (*Decision, error) {
+	v1 := d.Verdicts[0]
+	second, err := batch(true)
+	if err != nil {
+		return nil, fmt.Errorf("bench: replication: %w", err)
+	}
+	v2 := Judge(second.Rows, c)
+	d.Batches = append(d.Batches, second)
+	d.Verdicts = append(d.Verdicts, v2)
+	if confirmed := common(v1.Regressions, v2.Regressions); len(confirmed) > 0 {
+		d.Reason = fmt.Sprintf("%s: significantly worse by more than %g%% in two batches: %s", c.Objective, c.MaxRegression, list(confirmed))
+		d.Verdicts[1].Regressions = confirmed
+		return d, nil
+	}
+	d.Accept = true
+	d.Verdicts[1].Regressions = nil
+	d.Reason = fmt.Sprintf("%s: nothing significantly worse in two batches (the first batch's %s was not replicated)", c.Objective, list(v1.Regressions))
 	return d, nil
 }
 

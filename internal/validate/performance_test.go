@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentic-optimizer/optimizer/internal/bench"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
 	"github.com/agentic-optimizer/optimizer/internal/pipeline"
@@ -207,9 +206,7 @@ func validateFiles(t *testing.T, repo, objective string, files map[string]string
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := ws.Validator(cfg, nil)
-	v.Bench = bench.Options{BenchTime: "20ms"}
-	rep, err := v.Validate(ctx, wt, []byte(raw))
+	rep, err := ws.Validator(cfg, nil).Validate(ctx, wt, []byte(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
