@@ -262,9 +262,10 @@ func Answer() int {
 			},
 		},
 		{
-			name:       "a hang fails naming the test within the timeout",
-			files:      map[string]string{"answer/answer.go": strings.Replace(levelsModule["answer/answer.go"], "func Answer() int { return 42 }", "func Answer() int { select {} }", 1)},
-			configure:  func(v *validate.Validator) { v.Timeout = 8 * time.Second },
+			name:  "a hang fails naming the test within the timeout",
+			files: map[string]string{"answer/answer.go": strings.Replace(levelsModule["answer/answer.go"], "func Answer() int { return 42 }", "func Answer() int { select {} }", 1)},
+			// go test -timeout 20s; the rest leaves room for a -race build on a loaded machine.
+			configure:  func(v *validate.Validator) { v.Timeout = 40 * time.Second },
 			rejectedBy: "unit",
 			want:       map[string][]string{"unit": {"example.com/levels/answer.TestAnswer hung: did not finish within "}},
 			wantTest:   "TestAnswer",

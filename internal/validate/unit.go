@@ -452,7 +452,7 @@ func (r *testRun) hang(pkg, test, why string) {
 // none running, the command itself failed (it was building, say).
 func (r *testRun) killed(limit time.Duration) {
 	if len(r.running) == 0 {
-		r.buildErrs = append(r.buildErrs, fmt.Sprintf("go test did not finish within %v", limit))
+		r.buildErrs = append(r.buildErrs, fmt.Sprintf("go test did not finish within %v, before any test started (raise --timeout if the build is slow)", limit))
 	}
 	for _, x := range slices.Clone(r.running) {
 		r.hang(x.Package, x.Test, fmt.Sprintf("did not finish within %v (the go command was killed)", limit))
