@@ -342,7 +342,7 @@ func TestAbsAgain(t *testing.T) {
 `},
 			configure:  func(v *validate.Validator) { v.MinCoverageGain = 1 },
 			rejectedBy: "coverage",
-			want:       map[string][]string{"coverage": {"75.0% → 75.0%", "the patch changes tests, so coverage must rise by at least 1.0 points, but it rose by 0.0"}},
+			want:       map[string][]string{"coverage": {"75.0% → 75.0%", "the patch adds tests, so coverage must rise by at least 1.0 points, but it rose by 0.0"}},
 		},
 	}
 	// The patches are made up front: making one writes in repo.

@@ -128,7 +128,7 @@ type Validator struct {
 	Bench bench.Options
 
 	// MinCoverageGain is how many percentage points of statement coverage
-	// a patch that adds or changes tests must add.
+	// a patch that adds tests (a test file or a Test, Fuzz or Example function) must add.
 	MinCoverageGain float64
 }
 
