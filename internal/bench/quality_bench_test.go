@@ -201,7 +201,7 @@ func BenchmarkQuality(b *testing.B) {
 					}
 					cell.record(d, sc.target)
 					if wrong := d.Accept != (sc.target != ""); wrong || testing.Verbose() {
-						notes = append(notes, fmt.Sprintf("trial %d %s %s %s: accept=%v, %d runs: %s", trial, samplingNames[o], sc.name, cr.name, d.Accept, executions(d), d.Reason))
+						notes = append(notes, fmt.Sprintf("trial %d %s %s %s: accept=%v, %d runs (%s): %s", trial, samplingNames[o], sc.name, cr.name, d.Accept, executions(d), stops(d), d.Reason))
 					}
 				}
 				if sc.target != "" {
@@ -295,6 +295,16 @@ func executions(d *Decision) int {
 		n += 2 * r.Pairs
 	}
 	return n
+}
+
+// stops says how many pairs each batch of a decision took and why it
+// stopped sampling.
+func stops(d *Decision) string {
+	var s []string
+	for _, r := range d.Batches {
+		s = append(s, fmt.Sprintf("%d pairs, %s", r.Pairs, r.Stop))
+	}
+	return strings.Join(s, "; ")
 }
 
 // writeQualityModule writes a module without dependencies whose package
