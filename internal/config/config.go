@@ -35,6 +35,10 @@ type Config struct {
 	LLMProvider               string            `json:"llm_provider"`
 	LLMFallback               string            `json:"llm_fallback"`
 	LLMBaseURL                string            `json:"llm_base_url"`
+	LLMBudgetTokens           int               `json:"llm_budget_tokens"`
+	LLMBudgetUSD              float64           `json:"llm_budget_usd"`
+	LLMPrices                 map[string]Price  `json:"llm_prices,omitempty"` // by model name as written
+	LLMTimeout                time.Duration     `json:"llm_timeout"`
 	MinTestCoverage           float64           `json:"min_test_coverage"`           // percent
 	MinPerformanceImprovement float64           `json:"min_performance_improvement"` // percent
 	MaxRegression             float64           `json:"max_regression"`              // percent
@@ -44,6 +48,12 @@ type Config struct {
 	CIDVersion                int               `json:"cid_version"`
 	ConfigFile                string            `json:"config_file"` // the file that was read, "" if none
 	Sources                   map[string]string `json:"sources"`     // key -> "flag", "input max-agents", "env OPTIMIZER_X", ".github/optimizer.yml:7" or "default"
+}
+
+// Price is what a model costs, in dollars per million tokens.
+type Price struct {
+	Prompt     float64 `json:"prompt_per_mtok"`
+	Completion float64 `json:"completion_per_mtok"`
 }
 
 // Flags holds the flags the user actually set on the command line: key = the

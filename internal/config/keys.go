@@ -178,6 +178,30 @@ var keyTable = [...]keySpec{
 		set: func(c *Config, s string) error { return setString(&c.LLMBaseURL, s, checkHTTPURL) },
 	},
 	{
+		name: "llm_budget_tokens", def: "500000",
+		help: "most prompt and completion tokens the run may spend on models; 0 for no limit",
+		want: "an integer 0..1000000000", example: "200000",
+		set: func(c *Config, s string) error { return setInt(&c.LLMBudgetTokens, s, 0, 1_000_000_000) },
+	},
+	{
+		name: "llm_budget_usd", def: "0",
+		help: "most dollars the run may spend on models (needs llm_prices); 0 for no limit",
+		want: "an amount of dollars >= 0", example: "2.50",
+		set: func(c *Config, s string) error { return setDollars(&c.LLMBudgetUSD, s) },
+	},
+	{
+		name: "llm_prices",
+		help: "model prices in dollars per million prompt/completion tokens, comma-separated model=prompt/completion",
+		want: "model=prompt/completion items such as gpt-4.1=2/8", example: "gpt-4.1=2/8,anthropic:claude-sonnet-4-5=3/15",
+		setList: setPrices,
+	},
+	{
+		name: "llm_timeout", def: "3m",
+		help: "timeout of one model request, a Go duration",
+		want: "a duration > 0 such as 90s or 5m", example: "90s",
+		set: func(c *Config, s string) error { return setTimeout(&c.LLMTimeout, s) },
+	},
+	{
 		name: "min_test_coverage", def: "80",
 		help: "minimum test coverage of changed code, percent",
 		want: "a percentage 0..100", example: "75%",

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"math"
 	"net"
 	"net/url"
@@ -107,6 +108,47 @@ func setSeconds(dst *time.Duration, s string) error {
 		return badValue("%q is negative", s)
 	}
 	*dst = d
+	return nil
+}
+
+// setDollars accepts "2.5" and "$2.50".
+func setDollars(dst *float64, s string) error {
+	f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(s, "$")), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return badValue("%q is not an amount of dollars", s)
+	}
+	if f < 0 {
+		return badValue("%q is negative", s)
+	}
+	*dst = f
+	return nil
+}
+
+// setPrices reads model=prompt/completion items, prices in dollars per
+// million tokens.
+func setPrices(c *Config, items []string) error {
+	prices := map[string]Price{}
+	for i, item := range items {
+		model, pair, ok := strings.Cut(item, "=")
+		model = strings.TrimSpace(model)
+		if !ok || model == "" {
+			return &valueError{what: fmt.Sprintf("%q is not model=prompt/completion", item), item: i}
+		}
+		if err := checkModel(model); err != nil {
+			return err
+		}
+		in, out, ok := strings.Cut(pair, "/")
+		p, err1 := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(in), "$")), 64)
+		q, err2 := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(out), "$")), 64)
+		if !ok || err1 != nil || err2 != nil || p < 0 || q < 0 || math.IsNaN(p+q) || math.IsInf(p+q, 0) {
+			return &valueError{what: fmt.Sprintf("%q: the price must be two amounts >= 0 in dollars per million tokens, prompt/completion", item), item: i}
+		}
+		if _, dup := prices[model]; dup {
+			return &valueError{what: fmt.Sprintf("%q is priced twice", model), item: i}
+		}
+		prices[model] = Price{Prompt: p, Completion: q}
+	}
+	c.LLMPrices = prices
 	return nil
 }
 

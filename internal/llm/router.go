@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -27,7 +28,20 @@ type Router struct {
 	jitter        func() float64
 
 	ledger ledger
+
+	// downMu guards down: when each provider that failed as a whole (its
+	// retries used up, or a credential or model it will never accept) may
+	// be tried again. Until then requests go straight to the next one, so
+	// a dead primary costs its retries once, not on every request.
+	downMu sync.Mutex
+	down   map[string]time.Time
 }
+
+// Cooldowns of a provider that failed as a whole.
+const (
+	downTransient = 2 * time.Minute       // servers failing, timeouts, rate limits past their retries
+	downPermanent = 1000 * 24 * time.Hour // rejected credential, unknown model: the run will not fix them
+)
 
 var _ Provider = (*Router)(nil)
 
@@ -108,7 +122,10 @@ func (r *Router) Usage() Summary { return r.ledger.summary(r.Models()) }
 // after the server's Retry-After when it gives one; a server asking for
 // longer than MaxRetryAfter is given up on. A refusal, an empty answer, a
 // rejected credential, an unknown model or a bad request is not retried:
-// the next provider is tried.
+// the next provider is tried. A provider that failed as a whole is set
+// aside — for two minutes after server failures, for the rest of the run
+// after a rejected credential or an unknown model — and later requests go
+// straight to the next one; when every provider is set aside, all are tried.
 //
 // When no provider answers, the error is an *ExhaustedError with each
 // provider's last error. When the budget cannot pay for a request the error
@@ -119,14 +136,16 @@ func (r *Router) Complete(ctx context.Context, req Request) (*Response, error) {
 		return nil, err
 	}
 	var errs []error
-	for i, p := range r.providers {
-		if i > 0 {
+	for i, p := range r.usable() {
+		if i > 0 && len(errs) > 0 {
 			r.logf("llm: %v; falling back to %s", errs[len(errs)-1], p.Name())
 		}
 		resp, err := r.try(ctx, p, req)
 		if err == nil {
+			r.markDown(p, nil)
 			return resp, nil
 		}
+		r.markDown(p, err)
 		errs = append(errs, err)
 		if ctx.Err() != nil || errors.Is(err, ErrBudget) {
 			if len(errs) == 1 {
@@ -136,6 +155,62 @@ func (r *Router) Complete(ctx context.Context, req Request) (*Response, error) {
 		}
 	}
 	return nil, &ExhaustedError{Errs: errs}
+}
+
+// usable returns the providers to try, in order: those not cooling down
+// after a failure, or, when every one is, all of them — a request is never
+// refused without being tried.
+func (r *Router) usable() []Provider {
+	r.downMu.Lock()
+	defer r.downMu.Unlock()
+	now := r.now()
+	var out []Provider
+	for _, p := range r.providers {
+		if until, ok := r.down[p.Name()]; !ok || !now.Before(until) {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return r.providers
+	}
+	return out
+}
+
+// markDown records how a provider's turn ended: an answer clears it; a
+// failure of the provider as a whole (not of this one prompt, as a
+// refusal or an empty answer is, nor the caller's cancellation or the
+// budget) sets it aside for a while.
+func (r *Router) markDown(p Provider, err error) {
+	r.downMu.Lock()
+	defer r.downMu.Unlock()
+	if err == nil {
+		delete(r.down, p.Name())
+		return
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return
+	}
+	var d time.Duration
+	switch e.Kind {
+	case KindAuth, KindNotFound:
+		d = downPermanent
+	case KindServer, KindTimeout, KindNetwork, KindRateLimit, KindBadResponse:
+		d = downTransient
+	default:
+		return
+	}
+	if r.down == nil {
+		r.down = map[string]time.Time{}
+	}
+	r.down[p.Name()] = r.now().Add(d)
+	if len(r.providers) > 1 {
+		how := "for the rest of the run"
+		if d == downTransient {
+			how = "for " + d.String()
+		}
+		r.logf("llm: %s is set aside %s after: %v", p.Name(), how, err)
+	}
 }
 
 // try makes up to 1+maxRetries attempts at one provider, and records them.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/llm/llmtest"
@@ -289,5 +290,57 @@ func TestConcurrent(t *testing.T) {
 	}
 	if sum != agents {
 		t.Errorf("per-task requests add up to %d, want %d", sum, agents)
+	}
+}
+
+// TestFailingPrimaryIsSetAside: a primary that failed as a whole is not
+// asked again until its cooldown ends, so a dead server costs its retries
+// once per cooldown rather than on every request.
+func TestFailingPrimaryIsSetAside(t *testing.T) {
+	primary := llmtest.NewOpenAI(t, llmtest.Always(llmtest.Status(500)))
+	fallback := llmtest.NewAnthropic(t, llmtest.Reply("one"), llmtest.Reply("two"), llmtest.Reply("three"))
+	cfg, env := twoModels(primary, fallback)
+	now := testNow
+	h := &harness{}
+	cfg.Sleep, cfg.Logf, cfg.Jitter = h.sleep, h.logf, func() float64 { return 0.5 }
+	cfg.Now = func() time.Time { return now }
+	r, err := llm.New(cfg, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []struct {
+		text    string
+		primary int // requests the primary has had after this call
+	}{{"one", 4}, {"two", 4}, {"three", 8}} {
+		if i == 2 {
+			now = now.Add(3 * time.Minute) // past the cooldown: the primary is tried again
+		}
+		resp, err := r.Complete(context.Background(), ask("t", "hi"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Text != want.text {
+			t.Errorf("call %d answered %q, want %q", i+1, resp.Text, want.text)
+		}
+		if n := len(primary.Requests()); n != want.primary {
+			t.Errorf("after call %d the primary had %d requests, want %d", i+1, n, want.primary)
+		}
+	}
+	if !strings.Contains(h.Logs(), "openai:gpt-4.1 is set aside for 2m0s") {
+		t.Errorf("the log does not say the primary was set aside:\n%s", h.Logs())
+	}
+}
+
+// TestOnlyProviderIsRetriedEvenWhenDown: with every provider cooling down,
+// requests still go out rather than fail untried.
+func TestOnlyProviderIsRetriedEvenWhenDown(t *testing.T) {
+	srv := llmtest.NewOpenAI(t, llmtest.Status(401), llmtest.Reply("back"))
+	r, _ := newRouter(t, llm.Config{Primary: "openai:gpt-4.1", BaseURL: srv.URL}, map[string]string{"OPENAI_API_KEY": "sk-test-key"})
+	if _, err := r.Complete(context.Background(), ask("t", "hi")); err == nil {
+		t.Fatal("the first call succeeded against a 401")
+	}
+	resp, err := r.Complete(context.Background(), ask("t", "again"))
+	if err != nil || resp.Text != "back" {
+		t.Fatalf("second call = %v, %v; want the server asked again", resp, err)
 	}
 }
