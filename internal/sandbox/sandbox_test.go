@@ -63,6 +63,27 @@ func TestChildSeesNoSecrets(t *testing.T) {
 	}
 }
 
+// TestChildRaceOptions checks that children see the sandbox's GORACE and
+// not the optimizer's: exitcode=0 would let a race pass, and the default
+// atexit_sleep_ms=1000 costs a second per -race test binary.
+func TestChildRaceOptions(t *testing.T) {
+	t.Setenv("GORACE", "exitcode=0 atexit_sleep_ms=5000")
+	r := newRunner(t)
+	res, err := r.Run(context.Background(), workDir(t), time.Minute, "env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, kv := range strings.Split(string(res.Stdout), "\n") {
+		if strings.HasPrefix(kv, "GORACE=") {
+			got = append(got, kv)
+		}
+	}
+	if len(got) != 1 || got[0] != "GORACE="+RaceOptions || !strings.Contains(RaceOptions, "atexit_sleep_ms=") {
+		t.Errorf("child's GORACE = %q, want exactly GORACE=%s, which sets atexit_sleep_ms", got, RaceOptions)
+	}
+}
+
 func TestTrustedEnvDropsSecrets(t *testing.T) {
 	t.Setenv("GITHUB_TOKEN", "x")
 	t.Setenv("ANTHROPIC_API_KEY", "x")

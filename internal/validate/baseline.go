@@ -165,11 +165,11 @@ func (b *Baseline) rerun(ctx context.Context, spec testSpec, pkg string, tests [
 }
 
 // race reports whether -race works where runner runs, asking once.
-func (b *Baseline) race(ctx context.Context, runner *sandbox.Runner, dir string) (bool, string, error) {
+func (b *Baseline) race(ctx context.Context, runner *sandbox.Runner) (bool, string, error) {
 	b.raceMu.Lock()
 	defer b.raceMu.Unlock()
 	if !b.raceDone {
-		ok, why, err := detectRace(ctx, runner, dir)
+		ok, why, err := detectRace(ctx, runner)
 		if err != nil {
 			return false, "", err
 		}
@@ -185,8 +185,9 @@ func (b *Baseline) timeout() time.Duration {
 	return 10 * time.Minute
 }
 
-// vetPos matches a positioned diagnostic: file, line, message.
-var vetPos = regexp.MustCompile(`^(.+?\.go):(\d+)(?::\d+)?: (.*)$`)
+// vetPos matches a positioned diagnostic: file, line, message. go vet
+// prefixes a type error with "vet: ".
+var vetPos = regexp.MustCompile(`^(?:vet: )?(.+?\.go):(\d+)(?::\d+)?: (.*)$`)
 
 // vetFindings turns go vet's output into counted keys without line and
 // column, so that a finding the base has too still matches after the

@@ -40,19 +40,10 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	case c.v.Baseline == nil:
 		return Skip, "no base to compare with"
 	}
-	spec, err := c.testSpec(ctx, patternsOf(pkgs), nil)
-	if err != nil {
-		return Error, err.Error()
-	}
-	spec.cover = true
-	base, err := c.v.Baseline.testRun(ctx, spec.forBase()) // cached by the unit level
-	if err != nil {
-		return Error, "base: " + err.Error()
-	}
-	if base.profile == "" {
+	if c.baseCover == "" {
 		return Skip, "the base's tests wrote no coverage profile"
 	}
-	baseProf, err := cover.ParseProfiles(base.profile)
+	baseProf, err := cover.ParseProfiles(c.baseCover)
 	if err != nil {
 		return Error, "base: " + err.Error()
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -216,6 +217,8 @@ func TestLevels(t *testing.T) {
 		want map[string][]string
 		// wantTest names a test that Report.Tests must show failed.
 		wantTest string
+		// wantFinding is a file:line that Report.Findings must hold.
+		wantFinding string
 		// race is set when the case needs the race detector.
 		race bool
 	}{
@@ -271,6 +274,15 @@ func Answer() int {
 			wantTest:   "TestAnswer",
 		},
 		{
+			// go vet type-checks; only the compiler knows that a function
+			// needs a body: the unit level's build says so, at its line.
+			name:        "a function without a body fails unit at its line",
+			files:       map[string]string{"answer/answer.go": strings.Replace(levelsModule["answer/answer.go"], "func Answer() int { return 42 }", "func Answer() int", 1)},
+			rejectedBy:  "unit",
+			want:        map[string][]string{"types": {"type-check and vet pass"}, "unit": {"build failed: ", "missing function body"}},
+			wantFinding: "answer/answer.go:5",
+		},
+		{
 			name:  "integration tags and command: passing",
 			files: map[string]string{"integ/integ.go": strings.Replace(levelsModule["integ/integ.go"], "x * 2", "x + x", 1)},
 			configure: func(v *validate.Validator) {
@@ -312,6 +324,46 @@ func Answer() int {
 			files:      covered("// Abs returns the absolute value of x.\nfunc Abs(x int) int {\n\tif x == 0 {", "var fastZero = false\n\n// Abs returns the absolute value of x.\nfunc Abs(x int) int {\n\tif fastZero && x == 0 {"),
 			rejectedBy: "coverage",
 			want:       map[string][]string{"coverage": {"covered on the base but not after the patch: cov/cov.go:19"}},
+		},
+		{
+			// Methods that add tests ask for Repeat runs in a row: a test
+			// that fails on its third run characterizes nothing.
+			name: "repeat: a new test failing one run in five fails unit",
+			files: map[string]string{"cov/third_test.go": `package cov
+
+import "testing"
+
+var runs int
+
+func TestThirdRunFails(t *testing.T) {
+	runs++
+	if runs%5 == 3 {
+		t.Fatal("third run")
+	}
+	if Clamp(20) != 10 {
+		t.Fatal("Clamp")
+	}
+}
+`},
+			configure:  func(v *validate.Validator) { v.Repeat = 5 },
+			rejectedBy: "unit",
+			want:       map[string][]string{"unit": {"TestThirdRunFails", "third run"}},
+		},
+		{
+			name: "a new benchmark runs once in unit: one that panics fails",
+			files: map[string]string{"cov/bench_test.go": `package cov
+
+import "testing"
+
+func BenchmarkClamp(b *testing.B) {
+	var xs []int
+	for range b.N {
+		_ = Clamp(xs[3])
+	}
+}
+`},
+			rejectedBy: "unit",
+			want:       map[string][]string{"unit": {"BenchmarkClamp", "index out of range"}},
 		},
 		{
 			name: "coverage: a test that covers more passes",
@@ -397,10 +449,90 @@ func TestAbsAgain(t *testing.T) {
 					t.Errorf("Report.Tests = %+v, want %s failed", rep.Tests, tc.wantTest)
 				}
 			}
+			if tc.wantFinding != "" && !slices.ContainsFunc(rep.Findings, func(f validate.Finding) bool { return fmt.Sprintf("%s:%d", f.File, f.Line) == tc.wantFinding }) {
+				t.Errorf("Report.Findings = %+v, want one at %s", rep.Findings, tc.wantFinding)
+			}
 			for _, l := range rep.Levels {
 				t.Logf("%-12s %-5s %5dms %s", l.Name, l.Status, l.DurationMS, l.Detail)
 			}
 		})
+	}
+}
+
+// TestCachedBasePassIsCheckedAgain validates one patch in two workspaces,
+// as two optimizer runs would. The first leaves the base's pass in go's
+// test cache. Then the package's TestMain starts failing for a reason
+// outside the module (which go's cache does not see), on the base as on
+// the candidate: the second validation must not blame the patch on the
+// strength of the cached pass, but run the base again and find the
+// failure there too. (A failure outside any test is not one that the
+// base's -race run, made when a test fails, would look into.)
+func TestCachedBasePassIsCheckedAgain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and tests a module")
+	}
+	outside := t.TempDir()
+	if err := os.Chmod(filepath.Dir(outside), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rain := filepath.Join(outside, "rain")
+	repo := gittest.NewRepo(t, map[string]string{
+		"go.mod":             "module example.com/weather\n\ngo 1.22\n",
+		"weather/weather.go": "// Package weather forecasts.\npackage weather\n\n// Sunny reports whether it is sunny.\nfunc Sunny() bool { return true }\n",
+		"weather/weather_test.go": fmt.Sprintf(`package weather
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	if _, err := os.Stat(%q); err == nil {
+		fmt.Println("it rains")
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+func TestSunny(t *testing.T) {
+	if !Sunny() {
+		t.Fatal("Sunny() = false")
+	}
+}
+`, rain),
+	})
+	raw := diffOf(t, repo, map[string]string{"weather/weather.go": "// Package weather forecasts.\npackage weather\n\n// Sunny reports whether it is sunny.\nfunc Sunny() bool { return !false }\n"})
+	validateIn := func(ws *pipeline.Workspace, cfg *config.Config) *validate.Report {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		wt, err := ws.Worktrees.Add(ctx, "cached", ws.Head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := ws.Validator(cfg, nil).Validate(ctx, wt, []byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range rep.Levels {
+			t.Logf("%-12s %-5s %5dms %s", l.Name, l.Status, l.DurationMS, l.Detail)
+		}
+		return rep
+	}
+	if rep := validateIn(openWorkspace(t, repo)); !rep.Accepted {
+		t.Fatalf("before the rain: rejected by %s, want accepted", rep.RejectedBy)
+	}
+	if err := os.WriteFile(rain, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := validateIn(openWorkspace(t, repo))
+	unit := rep.Level("unit")
+	if unit == nil || unit.Status != validate.Pass || !strings.Contains(unit.Detail, "1 packages fail on the base too") {
+		t.Errorf("unit = %+v; want a pass that finds the package failing on the base too", unit)
+	}
+	if !rep.Accepted {
+		t.Errorf("rejected by %s, want accepted: the failure is the base's", rep.RejectedBy)
 	}
 }
 

@@ -1,8 +1,12 @@
 package validate
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -25,15 +29,31 @@ func checkTypes(ctx context.Context, c *candidate) (Status, string) {
 		return Pass, "no Go package affected"
 	}
 	patterns := patternsOf(pkgs)
-	if st, detail := c.goStep(ctx, "build", append([]string{"build"}, patterns...)); st != Pass {
-		return st, detail
+	c.startBase(patterns)
+	// go vet type-checks every package with its tests, and go test
+	// compiles them in the unit level: go build adds only the link of a
+	// main package. It runs for all of them when vet finds a type error,
+	// to report every error the compiler sees (see vet).
+	var mains []string
+	for _, p := range pkgs {
+		if p.Name == "main" {
+			mains = append(mains, p.Pattern())
+		}
+	}
+	if len(mains) > 0 {
+		if st, detail := c.goStep(ctx, "build", append([]string{"build", "-trimpath"}, mains...)); st != Pass {
+			return st, detail
+		}
 	}
 	vetNote, st, detail := c.vet(ctx, patterns)
 	if st != Pass {
 		return st, detail
 	}
 	if c.v.Manifest == nil {
-		return Pass, fmt.Sprintf("build and vet pass for %d packages%s; standard-library API versions not checked (no API manifest in this toolchain)", len(pkgs), vetNote)
+		return Pass, fmt.Sprintf("type-check and vet pass for %d packages%s; standard-library API versions not checked (no API manifest in this toolchain)", len(pkgs), vetNote)
+	}
+	if !c.mayUseStdAPI() {
+		return Pass, fmt.Sprintf("type-check and vet pass for %d packages%s; no changed line names standard-library API", len(pkgs), vetNote)
 	}
 	uses, err := c.newerAPI(ctx)
 	if err != nil {
@@ -42,7 +62,7 @@ func checkTypes(ctx context.Context, c *candidate) (Status, string) {
 	if len(uses) > 0 {
 		return Fail, strings.Join(uses, "; ")
 	}
-	return Pass, fmt.Sprintf("build and vet pass for %d packages%s; no standard-library API newer than go %s", len(pkgs), vetNote, c.mod.GoVersion)
+	return Pass, fmt.Sprintf("type-check and vet pass for %d packages%s; no standard-library API newer than go %s", len(pkgs), vetNote, c.mod.GoVersion)
 }
 
 // goStep runs one go command and turns its failure into a level failure
@@ -79,13 +99,15 @@ func (c *candidate) addFindings(out []byte, keep []string) {
 		if !filepath.IsAbs(file) {
 			file = filepath.Join(c.modDir, file)
 		}
-		c.report.Findings = append(c.report.Findings, Finding{File: c.rel(file), Line: n, Message: strings.TrimSpace(line)})
+		if f := (Finding{File: c.rel(file), Line: n, Message: strings.TrimSpace(line)}); !slices.Contains(c.report.Findings, f) {
+			c.report.Findings = append(c.report.Findings, f)
+		}
 	}
 }
 
 // vet runs go vet and fails only on findings the base does not have.
 func (c *candidate) vet(ctx context.Context, patterns []string) (note string, st Status, detail string) {
-	res, err := c.goCmd(ctx, append([]string{"vet"}, patterns...)...)
+	res, err := c.goCmd(ctx, append([]string{"vet", "-trimpath"}, patterns...)...)
 	if err != nil {
 		return "", Error, err.Error()
 	}
@@ -94,6 +116,13 @@ func (c *candidate) vet(ctx context.Context, patterns []string) (note string, st
 	}
 	if res.ExitCode == 0 {
 		return "", Pass, ""
+	}
+	if bytes.Contains(res.Stderr, []byte("\nvet: ")) || bytes.HasPrefix(res.Stderr, []byte("vet: ")) {
+		// A package that does not type-check: vet stops at its first
+		// error, the compiler lists them all.
+		if st, detail := c.goStep(ctx, "build", append([]string{"build", "-trimpath"}, patterns...)); st != Pass {
+			return "", st, detail
+		}
 	}
 	got := vetFindings(res.Stderr)
 	if c.v.Baseline == nil {
@@ -148,8 +177,11 @@ func (c *candidate) newerAPI(ctx context.Context) ([]string, error) {
 		Context: ctx,
 		Dir:     c.modDir,
 		Env:     c.v.Runner.Env(),
-		Tests:   true,
-		Mode:    packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo,
+		// go list compiles the dependencies' export data: trimmed, it is
+		// the same in every worktree.
+		BuildFlags: []string{"-trimpath"},
+		Tests:      true,
+		Mode:       packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo,
 	}
 	loaded, err := packages.Load(cfg, patterns...)
 	if err != nil {
@@ -169,6 +201,44 @@ func (c *candidate) newerAPI(ctx context.Context) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// mayUseStdAPI reports whether a line the patch adds names something that
+// could be standard-library API, which is all the API check looks at: the
+// selected name of x.f (pkg.Name, a method, a field), a composite
+// literal's key, or any name in a file that dot-imports. A patch that
+// only rewrites loops and conditions needs no type-checking for it.
+func (c *candidate) mayUseStdAPI() bool {
+	for rel, lines := range patch.ChangedLines(c.files) {
+		if !strings.HasSuffix(rel, ".go") {
+			continue
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, c.abs(rel), nil, parser.SkipObjectResolution)
+		if err != nil || namesAPI(fset, f, lines) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesAPI is mayUseStdAPI for one parsed file and its added lines.
+func namesAPI(fset *token.FileSet, f *ast.File, lines map[int]bool) bool {
+	dotImport := slices.ContainsFunc(f.Imports, func(s *ast.ImportSpec) bool { return s.Name != nil && s.Name.Name == "." })
+	found := false
+	on := func(n ast.Node) bool { return lines[fset.Position(n.Pos()).Line] }
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			found = found || on(n.Sel)
+		case *ast.KeyValueExpr:
+			found = found || on(n.Key)
+		case *ast.Ident:
+			found = found || dotImport && on(n)
+		}
+		return !found
+	})
+	return found
 }
 
 // rel turns a worktree path back into a repository-relative one for messages.

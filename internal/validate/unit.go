@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -33,6 +34,10 @@ func checkUnit(ctx context.Context, c *candidate) (Status, string) {
 		return Error, err.Error()
 	}
 	spec.cover = true
+	spec.count = c.v.Repeat
+	if names := c.addedBenchmarks(); len(names) > 0 {
+		spec.bench = "^(" + strings.Join(names, "|") + ")$"
+	}
 	st, detail, run := c.judgeTests(ctx, spec)
 	if run != nil {
 		c.report.Tests = run.results
@@ -44,6 +49,28 @@ func checkUnit(ctx context.Context, c *candidate) (Status, string) {
 	return st, detail + spec.raceNote()
 }
 
+// addedBenchmarks names the benchmarks the patch declares in test files:
+// the unit level runs each once, so that a benchmark that fails or panics
+// is rejected with the tests rather than met later by the performance level.
+func (c *candidate) addedBenchmarks() []string {
+	var names []string
+	for _, f := range c.files {
+		if !strings.HasSuffix(f.NewPath, "_test.go") {
+			continue
+		}
+		for _, h := range f.Hunks {
+			for _, l := range h.Added {
+				if m := newBenchmark.FindStringSubmatch(l.Text); m != nil && !slices.Contains(names, m[1]) {
+					names = append(names, m[1])
+				}
+			}
+		}
+	}
+	return names
+}
+
+var newBenchmark = regexp.MustCompile(`^func (Benchmark\w*)\(\w+ \*testing\.B\)`)
+
 // testSpec is how the unit and integration levels run the tests of
 // patterns, with tags as given: with -race when the toolchain supports it.
 func (c *candidate) testSpec(ctx context.Context, patterns, tags []string) (testSpec, error) {
@@ -51,16 +78,56 @@ func (c *candidate) testSpec(ctx context.Context, patterns, tags []string) (test
 	if err != nil {
 		return testSpec{}, err
 	}
-	return testSpec{patterns: patterns, tags: tags, race: race, noRace: why}, nil
+	s := c.plainSpec(patterns, tags)
+	s.race, s.noRace = race, why
+	return s, nil
+}
+
+// plainSpec is testSpec without -race. The types level has vetted the
+// affected packages (the patterns the levels pass) without tags.
+func (c *candidate) plainSpec(patterns, tags []string) testSpec {
+	return testSpec{patterns: patterns, tags: tags, trimPath: c.trim, vetted: len(tags) == 0}
+}
+
+// startBase starts, in the background, what the unit level needs and the
+// candidate does not change: whether -race works, and the base's run of
+// the tests of patterns. It runs while the candidate is vetted; the unit
+// and coverage levels then find the answers in the Baseline, or wait for
+// them there.
+func (c *candidate) startBase(patterns []string) {
+	b := c.v.Baseline
+	if b == nil || c.background == nil {
+		return
+	}
+	spec := c.plainSpec(patterns, nil)
+	spec.cover = true
+	c.pending.Go(func() {
+		b.race(c.background, c.v.Runner)
+		b.testRun(c.background, spec.forBase()) // the levels ask again for the answer
+	})
+}
+
+// runTests runs spec on the candidate, with a coverage profile of its own
+// when the spec covers.
+func (c *candidate) runTests(ctx context.Context, spec testSpec) (*testRun, error) {
+	profile := ""
+	if spec.cover {
+		dir, err := c.v.Runner.TempDir("cover-")
+		if err != nil {
+			return nil, err
+		}
+		profile = filepath.Join(dir, "cover.out")
+	}
+	return runGoTest(ctx, c.v.Runner, c.modDir, commandTimeout(c.v.Timeout), spec, profile)
 }
 
 // race reports whether -race works in the runner's environment. The
 // answer is kept in the Baseline, which lives as long as the runner.
 func (c *candidate) race(ctx context.Context) (bool, string, error) {
 	if c.v.Baseline != nil {
-		return c.v.Baseline.race(ctx, c.v.Runner, c.modDir)
+		return c.v.Baseline.race(ctx, c.v.Runner)
 	}
-	return detectRace(ctx, c.v.Runner, c.modDir)
+	return detectRace(ctx, c.v.Runner)
 }
 
 // judgeTests runs spec on the candidate and, at the same time, on the base,
@@ -69,15 +136,6 @@ func (c *candidate) race(ctx context.Context) (bool, string, error) {
 // the candidate, unless the test fails (or is flaky) on the base too. On a
 // pass the detail holds only notes, each starting with "; ".
 func (c *candidate) judgeTests(ctx context.Context, spec testSpec) (Status, string, *testRun) {
-	timeout := commandTimeout(c.v.Timeout)
-	profile := ""
-	if spec.cover {
-		dir, err := c.v.Runner.TempDir("cover-")
-		if err != nil {
-			return Error, err.Error(), nil
-		}
-		profile = filepath.Join(dir, "cover.out")
-	}
 	// The base run is independent of the candidate's: running both at
 	// once costs about one run's wall time where there are cores to spare.
 	var base *testRun
@@ -92,7 +150,7 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec) (Status, stri
 		close(baseDone)
 		base = &testRun{}
 	}
-	run, err := runGoTest(ctx, c.v.Runner, c.modDir, timeout, spec, profile)
+	run, err := c.runTests(ctx, spec)
 	<-baseDone
 	if err != nil {
 		return Error, err.Error(), nil
@@ -102,6 +160,18 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec) (Status, stri
 	}
 	if run.exitCode != 0 && len(run.failed) == 0 && len(run.buildErrs) == 0 {
 		return Fail, "go test failed: " + trimOutput(run.stderr), run
+	}
+	if (len(run.failed) > 0 || len(run.buildErrs) > 0) && len(base.cached) > 0 && c.v.Baseline != nil {
+		// The base's pass came from go's test cache: an old run, perhaps
+		// a lucky one of a flaky test. What excuses or blames a failure
+		// is a run of the base made now.
+		base, err = c.v.Baseline.testRun(ctx, spec.forBase().fresh())
+		if err != nil {
+			return Error, "base: " + err.Error(), run
+		}
+	}
+	if spec.cover {
+		c.baseCover = base.profile // what the coverage level compares with: the base run that judged
 	}
 
 	failed, _ := without(run.failed, base.failed)
@@ -141,6 +211,9 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec) (Status, stri
 
 	var problems []string
 	if len(buildErrs) > 0 {
+		for _, e := range buildErrs {
+			c.addFindings([]byte(run.compiler[e]), nil) // what only the compiler finds: vet passed
+		}
 		problems = append(problems, "build failed: "+strings.Join(buildErrs, "; "))
 	}
 	if len(blamed) > 0 {
@@ -234,16 +307,16 @@ func (c *candidate) describeFailure(run *testRun, name string) string {
 			// map shows the runtime's frame first.
 			f := a.frames[0]
 			for _, g := range a.frames {
-				if rel := c.rel(g.file); !strings.HasPrefix(rel, "../") && !filepath.IsAbs(rel) {
+				if _, ok := c.repoPath(g.file); ok {
 					f = g
 					break
 				}
 			}
-			file := c.rel(f.file)
-			if strings.HasPrefix(file, "../") || filepath.IsAbs(file) {
-				file = filepath.Base(f.file)
-			} else {
+			file, ok := c.repoPath(f.file)
+			if ok {
 				c.report.Findings = append(c.report.Findings, Finding{File: file, Line: f.line, Message: name + ": data race: " + a.what + " in " + f.fn})
+			} else {
+				file = path.Base(filepath.ToSlash(f.file))
 			}
 			fmt.Fprintf(&b, "%s at %s:%d in %s", a.what, file, f.line, f.fn)
 		}
@@ -316,18 +389,42 @@ type testSpec struct {
 	cover    bool   // write a coverage profile of patterns
 	run      string // -run regexp; "" runs every test
 	count    int    // -count; 0 means 1
+	bench    string // -bench regexp, each run once (-benchtime=1x); "" runs none
+	// trimPath builds with -trimpath, so that a package compiled (and a
+	// test result cached) in one worktree serves every other one; see
+	// trimsPath for when it is off.
+	trimPath bool
+	// vetted turns go test's own vet checks off (-vet=off): the types
+	// level has run the full go vet on these packages, without tags.
+	vetted bool
+	// cached lets go's test cache answer (no -count flag): only for the
+	// base, whose code does not change; see judgeTests for when a cached
+	// answer is not enough.
+	cached bool
 }
 
 // key identifies the spec's results in the Baseline's cache.
 func (s testSpec) key() string {
-	return fmt.Sprintf("%q %q race=%v cover=%v run=%q count=%d", s.patterns, s.tags, s.race, s.cover, s.run, s.count)
+	return fmt.Sprintf("%q %q race=%v cover=%v run=%q count=%d bench=%q trimpath=%v vetted=%v cached=%v", s.patterns, s.tags, s.race, s.cover, s.run, s.count, s.bench, s.trimPath, s.vetted, s.cached)
 }
 
 // args are go test's arguments for the spec, with profile as the
 // coverage profile when the spec covers.
 func (s testSpec) args(timeout time.Duration, profile string) []string {
-	count := max(s.count, 1)
-	args := []string{"test", "-json", fmt.Sprintf("-count=%d", count), "-timeout", testTimeout(timeout).String()}
+	args := []string{"test", "-json"}
+	if !s.cached {
+		args = append(args, fmt.Sprintf("-count=%d", max(s.count, 1)))
+	}
+	args = append(args, "-timeout", testTimeout(timeout).String())
+	if s.trimPath {
+		args = append(args, "-trimpath")
+	}
+	if s.vetted {
+		args = append(args, "-vet=off")
+	}
+	if s.bench != "" {
+		args = append(args, "-bench="+s.bench, "-benchtime=1x")
+	}
 	if s.race {
 		args = append(args, "-race")
 	}
@@ -346,14 +443,24 @@ func (s testSpec) args(timeout time.Duration, profile string) []string {
 // forBase is the spec of the base run that every candidate needs: its
 // coverage and its failing tests. It runs without -race, which doubles
 // the cost of a run; the base is run with -race only when a candidate
-// fails, to learn whether it fails there too.
+// fails, to learn whether it fails there too. Go's test cache may answer
+// it: on a warm module the base costs next to nothing.
 func (s testSpec) forBase() testSpec {
 	s.race = false
+	s.count = 0
+	s.bench = ""
+	s.cached = true
+	return s
+}
+
+// fresh is the spec run again without go's test cache.
+func (s testSpec) fresh() testSpec {
+	s.cached = false
 	return s
 }
 
 // rerun is the spec that runs the named top-level tests of one package
-// once more, without coverage.
+// once more, without coverage, never from go's test cache.
 func (s testSpec) rerun(pkg string, tests []string) testSpec {
 	quoted := make([]string, len(tests))
 	for i, t := range tests {
@@ -361,7 +468,7 @@ func (s testSpec) rerun(pkg string, tests []string) testSpec {
 	}
 	slices.Sort(quoted)
 	return testSpec{
-		patterns: []string{pkg}, tags: s.tags, race: s.race,
+		patterns: []string{pkg}, tags: s.tags, race: s.race, trimPath: s.trimPath, vetted: s.vetted,
 		run: "^(" + strings.Join(quoted, "|") + ")$",
 	}
 }
@@ -402,6 +509,8 @@ type testRun struct {
 	results   []TestResult
 	failed    []string // package.Test of each failed test, subtests too; sorted
 	buildErrs []string // packages that did not build or failed outside a test
+	// compiler is the whole build output behind an entry of buildErrs.
+	compiler map[string]string
 	// output is each test's output, by package.Test.
 	output map[string]*strings.Builder
 	// hung says, by package.Test, how long a test ran before go test's
@@ -411,6 +520,9 @@ type testRun struct {
 	races map[string][]raceAccess
 	// running are the tests that started and never ended.
 	running []TestResult
+	// cached are the packages whose result go's test cache replayed: a
+	// pass from some earlier run, perhaps a lucky one.
+	cached []string
 
 	profile  string // coverage profile; "" when none was written
 	exitCode int
@@ -502,7 +614,7 @@ func (p *timeoutPanic) line(s string) {
 // build, with the compiler's first message, the tests that hung and the
 // data races.
 func parseTestEvents(out []byte) *testRun {
-	run := &testRun{output: map[string]*strings.Builder{}, hung: map[string]string{}, races: map[string][]raceAccess{}}
+	run := &testRun{output: map[string]*strings.Builder{}, hung: map[string]string{}, races: map[string][]raceAccess{}, compiler: map[string]string{}}
 	buildOutput := map[string]*strings.Builder{}
 	pkgOutput := map[string]*strings.Builder{}
 	timeouts := map[string]*timeoutPanic{}
@@ -516,12 +628,19 @@ func parseTestEvents(out []byte) *testRun {
 		case e.Action == "build-output":
 			appendTo(buildOutput, e.ImportPath, e.Output)
 		case e.Action == "build-fail":
-			run.buildErrs = append(run.buildErrs, e.ImportPath+": "+firstLines(buildOutput[e.ImportPath], 3))
+			entry := e.ImportPath + ": " + firstLines(buildOutput[e.ImportPath], 3)
+			run.buildErrs = append(run.buildErrs, entry)
+			if out := buildOutput[e.ImportPath]; out != nil {
+				run.compiler[entry] = out.String()
+			}
 		case e.Action == "output":
 			if e.Test != "" {
 				appendTo(run.output, name, e.Output)
 			} else {
 				appendTo(pkgOutput, e.Package, e.Output)
+				if strings.HasPrefix(e.Output, "ok  \t") && strings.Contains(e.Output, "\t(cached)") {
+					run.cached = append(run.cached, e.Package)
+				}
 			}
 			if after, ok := strings.CutPrefix(e.Output, "panic: test timed out after "); ok {
 				timeouts[e.Package] = &timeoutPanic{after: strings.TrimSpace(after)}
@@ -533,6 +652,21 @@ func parseTestEvents(out []byte) *testRun {
 				for _, t := range p.tests {
 					run.hang(e.Package, t, "did not finish within "+p.after)
 				}
+			} else if crashed := runningIn(run.running, e.Package); len(crashed) > 0 {
+				// The process died inside these tests without their
+				// ending: a benchmark's panic (testing reports no
+				// failure for it) or an os.Exit in a test.
+				for _, t := range crashed {
+					name := t.Package + "." + t.Test
+					run.results = append(run.results, TestResult{Package: t.Package, Test: t.Test, Status: "fail"})
+					run.failed = append(run.failed, name)
+					if out := run.output[name]; out != nil {
+						if races := raceReport(out.String()); len(races) > 0 {
+							run.races[name] = races
+						}
+					}
+				}
+				run.running = slices.DeleteFunc(run.running, func(x TestResult) bool { return x.Package == e.Package })
 			} else if !hasFailedTest(run.results, e.Package) {
 				// A package that failed with no failing test: a panic in
 				// init or TestMain, or a build failure reported as output.
@@ -570,6 +704,17 @@ func appendTo(m map[string]*strings.Builder, key, s string) {
 	m[key].WriteString(s)
 }
 
+// runningIn returns the tests of pkg that started and never ended.
+func runningIn(running []TestResult, pkg string) []TestResult {
+	var out []TestResult
+	for _, r := range running {
+		if r.Package == pkg {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func hasFailedTest(results []TestResult, pkg string) bool {
 	for _, r := range results {
 		if r.Package == pkg && r.Status == "fail" {
@@ -585,7 +730,9 @@ func firstLines(b *strings.Builder, n int) string {
 	}
 	var keep []string
 	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
-		if strings.HasPrefix(l, "#") || strings.TrimSpace(l) == "" {
+		// go test's summary line ends in the package's time, which would
+		// keep the base's failure from matching the candidate's.
+		if strings.HasPrefix(l, "#") || strings.TrimSpace(l) == "" || strings.TrimSpace(l) == "FAIL" || strings.HasPrefix(l, "FAIL\t") {
 			continue
 		}
 		keep = append(keep, strings.TrimSpace(l))
@@ -679,8 +826,14 @@ func raceReport(out string) []raceAccess {
 
 // detectRace reports whether -race works in the runner's environment: cgo
 // on, a C compiler found, and a platform the race detector supports. When
-// it does not, why says what is missing.
-func detectRace(ctx context.Context, runner *sandbox.Runner, dir string) (ok bool, why string, err error) {
+// it does not, why says what is missing. go env runs in a directory of its
+// own, so that it can run beside the levels' commands.
+func detectRace(ctx context.Context, runner *sandbox.Runner) (ok bool, why string, err error) {
+	dir, err := runner.TempDir("env-")
+	if err != nil {
+		return false, "", err
+	}
+	defer os.Remove(dir)
 	res, err := runner.Run(ctx, dir, time.Minute, "go", "env", "-json", "CGO_ENABLED", "CC", "GOOS", "GOARCH")
 	if err != nil {
 		return false, "", err

@@ -28,6 +28,9 @@ func TestParseTestEvents(t *testing.T) {
 		`{"ImportPath":"example.com/m/b","Action":"build-fail"}`,
 		`{"Action":"output","Package":"example.com/m/c","Output":"panic: boom in init\n"}`,
 		`{"Action":"fail","Package":"example.com/m/c","Elapsed":0.1}`,
+		`{"Action":"output","Package":"example.com/m/d","Output":"TestMain says no\n"}`,
+		`{"Action":"output","Package":"example.com/m/d","Output":"FAIL\texample.com/m/d\t0.089s\n"}`,
+		`{"Action":"fail","Package":"example.com/m/d","Elapsed":0.1}`,
 		`not json at all`,
 	}, "\n")
 	run := parseTestEvents([]byte(out))
@@ -37,7 +40,8 @@ func TestParseTestEvents(t *testing.T) {
 	if !slices.Equal(run.failed, []string{"example.com/m/a.TestBad"}) {
 		t.Errorf("failed = %v", run.failed)
 	}
-	want := []string{"example.com/m/b: b/b.go:3:9: undefined: x", "example.com/m/c: panic: boom in init"}
+	// The summary line's time would keep a base's failure from matching.
+	want := []string{"example.com/m/b: b/b.go:3:9: undefined: x", "example.com/m/c: panic: boom in init", "example.com/m/d: TestMain says no"}
 	if !slices.Equal(run.buildErrs, want) {
 		t.Errorf("buildErrs = %q, want %q", run.buildErrs, want)
 	}
@@ -120,6 +124,44 @@ func TestSpecArgs(t *testing.T) {
 	if s.key() == r.key() || s.key() != (testSpec{patterns: []string{"./a", "./b"}, tags: []string{"x", "y"}, race: true, cover: true}).key() {
 		t.Error("keys do not tell specs apart")
 	}
+
+	// The base's run may come from go's test cache; a fresh one and a
+	// rerun may not.
+	u := testSpec{patterns: []string{"./a"}, race: true, cover: true, trimPath: true, vetted: true}
+	base := u.forBase()
+	got = strings.Join(base.args(8*time.Second, "/tmp/c.out"), " ")
+	want = "test -json -timeout 4s -trimpath -vet=off -coverprofile=/tmp/c.out -coverpkg=./a ./a"
+	if got != want {
+		t.Errorf("base args = %q\nwant        %q", got, want)
+	}
+	got = strings.Join(base.fresh().args(8*time.Second, "/tmp/c.out"), " ")
+	want = "test -json -count=1 -timeout 4s -trimpath -vet=off -coverprofile=/tmp/c.out -coverpkg=./a ./a"
+	if got != want {
+		t.Errorf("fresh base args = %q\nwant              %q", got, want)
+	}
+	got = strings.Join(base.rerun("example.com/m/a", []string{"TestA"}).args(8*time.Second, ""), " ")
+	want = "test -json -count=1 -timeout 4s -trimpath -vet=off -run ^(TestA)$ example.com/m/a"
+	if got != want {
+		t.Errorf("base rerun args = %q\nwant              %q", got, want)
+	}
+	if base.key() == base.fresh().key() || base.key() == u.key() {
+		t.Error("keys do not tell a cached base run from a fresh one")
+	}
+}
+
+func TestParseCachedPackage(t *testing.T) {
+	out := strings.Join([]string{
+		`{"Action":"run","Package":"example.com/m/a","Test":"TestOK"}`,
+		`{"Action":"pass","Package":"example.com/m/a","Test":"TestOK","Elapsed":0}`,
+		`{"Action":"output","Package":"example.com/m/a","Output":"ok  \texample.com/m/a\t(cached)\tcoverage: 100.0% of statements in ./a\n"}`,
+		`{"Action":"pass","Package":"example.com/m/a","Elapsed":0}`,
+		`{"Action":"output","Package":"example.com/m/b","Output":"ok  \texample.com/m/b\t0.011s\n"}`,
+		`{"Action":"pass","Package":"example.com/m/b","Elapsed":0.011}`,
+		`{"Action":"output","Package":"example.com/m/c","Test":"TestC","Output":"ok  \tnot a package line\t(cached)\n"}`,
+	}, "\n")
+	if got := parseTestEvents([]byte(out)).cached; !slices.Equal(got, []string{"example.com/m/a"}) {
+		t.Errorf("cached = %q, want only example.com/m/a", got)
+	}
 }
 
 // TestRaceUnavailable checks the reason given when the runner's
@@ -130,12 +172,11 @@ func TestRaceUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	dir := reachableDir(t)
-	if ok, why, err := detectRace(context.Background(), r, dir); err != nil || !ok && why == "" || ok && !racePlatform(runtime.GOOS, runtime.GOARCH) {
+	if ok, why, err := detectRace(context.Background(), r); err != nil || !ok && why == "" || ok && !racePlatform(runtime.GOOS, runtime.GOARCH) {
 		t.Fatalf("detectRace = %v, %q, %v; want an answer, with a reason when it is no", ok, why, err)
 	}
 	r.GoEnv["CGO_ENABLED"] = "0"
-	ok, why, err := detectRace(context.Background(), r, dir)
+	ok, why, err := detectRace(context.Background(), r)
 	if err != nil || ok || why != "cgo disabled" {
 		t.Errorf("with CGO_ENABLED=0: detectRace = %v, %q, %v; want false, \"cgo disabled\"", ok, why, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
@@ -127,6 +128,12 @@ type Validator struct {
 	// usable.
 	Bench bench.Options
 
+	// Repeat is how many times in a row the unit level runs the affected
+	// tests of the candidate (go test -count); every run must pass. 0 and
+	// 1 mean once. Methods that add tests set it: a new test that fails
+	// once in five does not characterize the code.
+	Repeat int
+
 	// MinCoverageGain is how many percentage points of statement coverage
 	// a patch that adds tests (a test file or a Test, Fuzz or Example function) must add.
 	MinCoverageGain float64
@@ -171,8 +178,18 @@ type candidate struct {
 	modDir  string // absolute module directory in the worktree
 	applied bool
 	mod     *analysis.Module
+	trim    bool // the unit and integration levels' tests build with -trimpath (see trimsPath)
 	report  *Report
 	cover   string // coverage profile of the unit run
+	// baseCover is the coverage profile of the base run the unit level
+	// judged by.
+	baseCover string
+
+	// background runs work that does not depend on the candidate (the
+	// base's tests) beside the levels; Validate stops and waits for it
+	// before it returns.
+	background context.Context
+	pending    sync.WaitGroup
 }
 
 // Validate applies raw to wt, which must be clean at the commit the patch
@@ -203,6 +220,10 @@ func (v *Validator) Validate(ctx context.Context, wt *gitx.Worktree, raw []byte)
 			err = fmt.Errorf("validate: %w", resetErr)
 		}
 	}()
+	var stop context.CancelFunc
+	c.background, stop = context.WithCancel(ctx)
+	defer c.pending.Wait()
+	defer stop()
 	for _, l := range levels {
 		if c.report.RejectedBy != "" {
 			c.report.Levels = append(c.report.Levels, Level{Name: l.name, Status: Skip})
@@ -268,7 +289,7 @@ func (c *candidate) affected(ctx context.Context) ([]*analysis.Package, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.mod = mod
+		c.mod, c.trim = mod, trimsPath(mod)
 	}
 	var changed []string
 	for _, f := range c.files {

@@ -1,0 +1,79 @@
+package validate
+
+import (
+	"go/parser"
+	"go/token"
+	"testing"
+)
+
+func TestNamesAPI(t *testing.T) {
+	const src = `package a
+
+import "strings"
+
+type S struct{ Field int }
+
+func F(words []string, w string) (int, S) {
+	for i := range words {
+		if words[i] == w {
+			return i, S{}
+		}
+	}
+	up := strings.ToUpper(w)
+	_ = up
+	return -1, S{
+		Field: 1,
+	}
+}
+`
+	const dotSrc = `package a
+
+import . "strings"
+
+func G(w string) string {
+	up := ToUpper(w)
+	return up
+}
+`
+	tests := []struct {
+		name  string
+		src   string
+		lines []int
+		want  bool
+	}{
+		{"a loop and a condition", src, []int{8, 9}, false},
+		{"a qualified identifier", src, []int{13}, true},
+		{"a composite literal's key", src, []int{16}, true},
+		{"a name in a file that dot-imports", dotSrc, []int{6}, true},
+		{"a closing brace in a file that dot-imports", dotSrc, []int{8}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fset := token.NewFileSet()
+			f, err := parser.ParseFile(fset, "a.go", tc.src, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := map[int]bool{}
+			for _, l := range tc.lines {
+				lines[l] = true
+			}
+			if got := namesAPI(fset, f, lines); got != tc.want {
+				t.Errorf("namesAPI(lines %v) = %v, want %v", tc.lines, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestVetTypeErrorFinding reads the line go vet prints for a package that
+// does not type-check: the finding is at the file, not at "vet: file".
+func TestVetTypeErrorFinding(t *testing.T) {
+	c := trimmedCandidate()
+	c.addFindings([]byte("# example.com/m/a\nvet: a/a.go:3:23: undefined: x\n"), nil)
+	if f := c.report.Findings; len(f) != 1 || f[0].File != "sub/a/a.go" || f[0].Line != 3 {
+		t.Errorf("findings = %+v, want one at sub/a/a.go:3", f)
+	}
+	if got := vetFindings([]byte("vet: a/a.go:3:23: undefined: x\n")); got["a.go: undefined: x"] != 1 {
+		t.Errorf("vetFindings = %v, want the key a.go: undefined: x", got)
+	}
+}
