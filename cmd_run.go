@@ -89,7 +89,7 @@ func runCmd(ctx context.Context, c *cli, args []string) int {
 		}
 		act.rt.Group("optimizer: optimize " + *repo)
 	}
-	rep, err := pipeline.Run(ctx, cfg, *repo, logf)
+	rep, err := pipeline.Run(ctx, cfg, *repo, c.getenv, logf)
 	if act != nil {
 		act.rt.EndGroup()
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
+	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
 
@@ -46,6 +47,26 @@ type Env struct {
 	GoEnv []string
 	// Logf reports progress.
 	Logf func(format string, args ...any)
+
+	// ValidateTests judges a patch that only adds tests: every level with
+	// the quality objective, the affected tests run repeat times in a row
+	// (a test that fails once is not a characterization of the code), and
+	// the coverage level asking the tests to raise coverage.
+	ValidateTests func(ctx context.Context, patch []byte, repeat int) (*validate.Report, error)
+	// Stage records patch as a commit on top of the worktree's and returns
+	// an Env that works from it: its own worktree at that commit, and
+	// validation whose base is that commit (its tests and benchmarks
+	// included). release removes what Stage made. Methods that build on an
+	// accepted step (tests first, then an optimization judged by them) use it.
+	Stage func(ctx context.Context, patch []byte) (staged Env, release func(), err error)
+
+	// LLM is the run's model router; nil when no model is configured, and
+	// then LLMUnavailable says why.
+	LLM            *llm.Router
+	LLMUnavailable string
+	// Secrets are values that must never reach a prompt (tokens and keys
+	// of the run's environment).
+	Secrets []string
 }
 
 // Rel returns a worktree path relative to the repository root, for
@@ -69,10 +90,20 @@ type Candidate struct {
 	Reverse     []byte           `json:"-"`
 	Validation  *validate.Report `json:"validation,omitempty"`
 	Error       string           `json:"error,omitempty"` // why it could not be validated at all
+	// IncludedIn names the accepted candidate whose patch contains this
+	// one's: it is not stored on its own.
+	IncludedIn string `json:"included_in,omitempty"`
+	// Parent is the commit the candidate was validated against when it is
+	// not the run's base (a step built on an earlier accepted one).
+	Parent string `json:"parent,omitempty"`
 }
 
 // Accepted reports whether validation accepted the candidate.
 func (c *Candidate) Accepted() bool { return c.Validation != nil && c.Validation.Accepted }
+
+// Stored reports whether the candidate's patch is stored on its own: it
+// is accepted and no other candidate's patch includes it.
+func (c *Candidate) Stored() bool { return c.Accepted() && c.IncludedIn == "" }
 
 // Result is what a method returns for a task.
 type Result struct {

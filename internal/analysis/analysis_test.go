@@ -136,3 +136,20 @@ func TestLoadRefusesDirectoryWithoutModule(t *testing.T) {
 		t.Fatalf("Load(no module) = %v", err)
 	}
 }
+
+func TestRebase(t *testing.T) {
+	mod := &Module{Path: "example.com/m", Dir: "/wt/a/mod", Packages: []*Package{{
+		ImportPath: "example.com/m/p", Dir: "/wt/a/mod/p", RelDir: "p",
+		GoFiles: []string{"/wt/a/mod/p/p.go"}, TestFiles: []string{"/wt/a/mod/p/p_test.go"},
+		Funcs: []Func{{Name: "F", File: "/wt/a/mod/p/p.go", Line: 3}},
+	}}}
+	got := mod.Rebase("/wt/b/mod")
+	p := got.Package("example.com/m/p")
+	if got.Dir != "/wt/b/mod" || p == nil || p.Dir != "/wt/b/mod/p" || p.GoFiles[0] != "/wt/b/mod/p/p.go" ||
+		p.TestFiles[0] != "/wt/b/mod/p/p_test.go" || p.Funcs[0].File != "/wt/b/mod/p/p.go" || p.RelDir != "p" {
+		t.Errorf("rebased: %+v %+v", got, p)
+	}
+	if mod.Packages[0].Dir != "/wt/a/mod/p" || mod.Packages[0].Funcs[0].File != "/wt/a/mod/p/p.go" {
+		t.Errorf("Rebase changed the original: %+v", mod.Packages[0])
+	}
+}

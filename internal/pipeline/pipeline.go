@@ -27,11 +27,18 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 	"github.com/agentic-optimizer/optimizer/methods"
 	"github.com/agentic-optimizer/optimizer/methods/modernize"
+	"github.com/agentic-optimizer/optimizer/methods/testdriven"
 )
 
 // Methods lists every method this build has, in the order --help shows them.
 func Methods() []methods.Method {
-	return []methods.Method{modernize.New()}
+	return []methods.Method{modernize.New(), testdriven.New()}
+}
+
+// usesModel reports whether a method needs the LLM router.
+func usesModel(m methods.Method) bool {
+	u, ok := m.(interface{ UsesModel() bool })
+	return ok && u.UsesModel()
 }
 
 // ErrUsage is wrapped by errors that the user fixes by changing the
@@ -175,8 +182,10 @@ func (ws *Workspace) Validator(cfg *config.Config, allowed []string) *validate.V
 }
 
 // Run performs one optimizer run and returns its report. The report is
-// complete for whatever finished even when the run is cancelled.
-func Run(ctx context.Context, cfg *config.Config, repoDir string, logf Logf) (*report.Report, error) {
+// complete for whatever finished even when the run is cancelled. getenv
+// reads the environment (os.Getenv in production): the model credentials
+// and the secrets that must never reach a prompt.
+func Run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(string) string, logf Logf) (*report.Report, error) {
 	start := time.Now()
 	ms, err := LookupMethods(cfg.Methods)
 	if err != nil {
@@ -216,6 +225,13 @@ func Run(ctx context.Context, cfg *config.Config, repoDir string, logf Logf) (*r
 		note := fmt.Sprintf("the work tree has uncommitted changes in %s; the run works on the last commit (%.12s) and does not see them", ws.ModuleRel, ws.Head)
 		logf("warning: %s", note)
 		rep.Notes = append(rep.Notes, note)
+	}
+	models, err := newModels(cfg, ms, getenv, logf)
+	if err != nil {
+		return nil, err
+	}
+	if models.why != "" && models.router == nil && slices.ContainsFunc(ms, usesModel) {
+		rep.Notes = append(rep.Notes, "no model is available, so the LLM methods propose nothing: "+models.why)
 	}
 	logf("analyze %s at %.12s", ws.ModuleRel, ws.Head)
 	first, err := ws.Worktrees.Add(ctx, "1", ws.Head)
@@ -272,7 +288,7 @@ func Run(ctx context.Context, cfg *config.Config, repoDir string, logf Logf) (*r
 				var agentLog Logf = func(format string, args ...any) {
 					logf("agent %d: %s: %s", a, t.ID, fmt.Sprintf(format, args...))
 				}
-				results[i], accepted[i] = runTask(ctx, cfg, ws, wt, byName[t.Method], t, a, agentLog)
+				results[i], accepted[i] = runTask(ctx, cfg, ws, wt, models, byName[t.Method], t, a, agentLog)
 				mu.Lock()
 				done++
 				logf("[%d/%d] %s: %s", done, len(tasks), t.ID, results[i].Status)
@@ -296,6 +312,9 @@ feed:
 		}
 	}
 	rep.Tasks = results
+	if models.router != nil {
+		models.report(rep)
+	}
 
 	var pub *publisher
 	if !cfg.DryRun {
@@ -359,20 +378,12 @@ func selectTargets(ctx context.Context, cfg *config.Config, ws *Workspace, mod *
 
 // runTask runs one method on one task in the agent's worktree.
 // It returns the task's report and its accepted candidates.
-func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Worktree, m methods.Method, t *methods.Task, agent int, logf Logf) (report.Task, []*methods.Candidate) {
+func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Worktree, models *models, m methods.Method, t *methods.Task, agent int, logf Logf) (report.Task, []*methods.Candidate) {
 	start := time.Now()
 	out := report.Task{ID: t.ID, Target: t.Package.Pattern(), Method: t.Method, Agent: agent, Candidates: []report.Candidate{}}
 	pkgRel := filepath.ToSlash(filepath.Join(ws.ModuleRel, t.Package.RelDir))
 	v := ws.Validator(cfg, []string{pkgRel})
-	env := methods.Env{
-		Worktree:  wt,
-		ModuleDir: filepath.Join(wt.Dir, ws.ModuleRel),
-		GoEnv:     ws.Runner.Env(),
-		Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
-			return v.Validate(ctx, wt, p)
-		},
-		Logf: logf,
-	}
+	env := taskEnv(ws, wt, v, models, fmt.Sprint(agent), logf)
 	res, err := m.Optimize(ctx, t, env)
 	out.DurationMS = time.Since(start).Milliseconds()
 	if res != nil {
@@ -381,6 +392,7 @@ func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Wo
 			out.Candidates = append(out.Candidates, report.Candidate{
 				ID: c.ID, Description: c.Description, Analyzer: c.Analyzer, Files: c.Files,
 				SplitFrom: c.SplitFrom, Validation: c.Validation, Error: c.Error,
+				IncludedIn: c.IncludedIn, Parent: c.Parent,
 			})
 		}
 	}
@@ -397,12 +409,60 @@ func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Wo
 	var accepted []*methods.Candidate
 	if res != nil {
 		for _, c := range res.Candidates {
-			if c.Accepted() {
+			if c.Stored() {
 				accepted = append(accepted, c)
 			}
 		}
 	}
 	return out, accepted
+}
+
+// taskEnv is what a method gets to work in wt, validating with v.
+func taskEnv(ws *Workspace, wt *gitx.Worktree, v *validate.Validator, models *models, agent string, logf Logf) methods.Env {
+	env := methods.Env{
+		Worktree:  wt,
+		ModuleDir: filepath.Join(wt.Dir, ws.ModuleRel),
+		GoEnv:     ws.Runner.Env(),
+		Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
+			return v.Validate(ctx, wt, p)
+		},
+		ValidateTests: func(ctx context.Context, p []byte, repeat int) (*validate.Report, error) {
+			tv := *v
+			tv.Objective = "quality"
+			tv.Repeat = repeat
+			return tv.Validate(ctx, wt, p)
+		},
+		Logf:           logf,
+		LLM:            models.router,
+		LLMUnavailable: models.why,
+		Secrets:        models.secrets,
+	}
+	env.Stage = func(ctx context.Context, p []byte) (methods.Env, func(), error) {
+		if err := gitx.Apply(ctx, wt.Dir, p, gitx.ApplyOptions{}); err != nil {
+			wt.Reset(context.WithoutCancel(ctx))
+			return methods.Env{}, nil, err
+		}
+		commit, err := wt.Snapshot(ctx, "optimizer: a step accepted by validation")
+		if rerr := wt.Reset(context.WithoutCancel(ctx)); err == nil {
+			err = rerr
+		}
+		if err != nil {
+			return methods.Env{}, nil, err
+		}
+		swt, err := ws.Worktrees.Add(ctx, agent+"-staged", commit)
+		if err != nil {
+			return methods.Env{}, nil, err
+		}
+		sv := *v
+		sv.Baseline = &validate.Baseline{Worktrees: ws.Worktrees, Commit: commit, Runner: ws.Runner, ModuleDir: ws.ModuleRel, Timeout: v.Timeout}
+		release := func() {
+			ctx := context.WithoutCancel(ctx)
+			sv.Baseline.Release(ctx)
+			ws.Worktrees.Remove(ctx, swt)
+		}
+		return taskEnv(ws, swt, &sv, models, agent+"-staged", logf), release, nil
+	}
+	return env
 }
 
 // store saves every accepted candidate's patch and reverse patch in the

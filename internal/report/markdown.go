@@ -106,6 +106,9 @@ func (r *Report) mdHeader(b *strings.Builder) {
 	if len(r.Stats.RejectedByLevel) > 0 {
 		fmt.Fprintf(b, "Rejections by level: %s.\n", EscapeMarkdown(levelCounts(r.Stats.RejectedByLevel, r.Levels)))
 	}
+	if u := r.ModelUsage(); u != "" {
+		fmt.Fprintf(b, "Model use: %s.\n", EscapeMarkdown(u))
+	}
 	cc := r.ChangeControl
 	if cc.Mode != "" {
 		fmt.Fprintf(b, "Published as %s", code(cc.Mode))
@@ -248,6 +251,9 @@ func mdCandidateRow(c Candidate) string {
 	}
 	if c.Patch != nil {
 		patch, cid = code(c.Patch.Path), code(c.Patch.CID)
+	}
+	if c.IncludedIn != "" {
+		patch = "in " + code(c.IncludedIn)
 	}
 	cells := []string{code(c.ID), EscapeMarkdown(truncate(c.Description, maxCellRunes)), verdict, EscapeMarkdown(decided), patch, cid, cellList(benches)}
 	return "| " + strings.Join(cells, " | ") + " |"

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/atomicfile"
+	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
 
@@ -40,7 +41,10 @@ type Report struct {
 	ChangeControl ChangeControl `json:"change_control"`
 	Stats         Stats         `json:"stats"`
 	Store         *Store        `json:"store,omitempty"`
-	Notes         []string      `json:"notes,omitempty"`
+	// LLM is the run's use of language models, when a method used one:
+	// every request, and totals per task and per model.
+	LLM   *llm.Summary `json:"llm,omitempty"`
+	Notes []string     `json:"notes,omitempty"`
 }
 
 // Task is one method applied to one target.
@@ -57,6 +61,8 @@ type Task struct {
 	// PRURL is the pull request that proposes the task's accepted changes,
 	// when change control opened one.
 	PRURL string `json:"pr_url,omitempty"`
+	// LLM is the model usage of the task's requests.
+	LLM *llm.Totals `json:"llm,omitempty"`
 }
 
 // Candidate is one proposed change and its verdict.
@@ -69,6 +75,12 @@ type Candidate struct {
 	Validation  *validate.Report `json:"validation,omitempty"`
 	Error       string           `json:"error,omitempty"`
 	Patch       *Patch           `json:"patch,omitempty"`
+	// IncludedIn names the accepted candidate whose patch holds this one's
+	// change: it is not stored on its own.
+	IncludedIn string `json:"included_in,omitempty"`
+	// Parent is the commit the candidate was validated against, when it is
+	// not the run's base: a step built on an earlier accepted step.
+	Parent string `json:"parent,omitempty"`
 }
 
 // Patch locates a stored, accepted patch.
@@ -182,11 +194,56 @@ func (r *Report) Summary(w io.Writer) {
 			if c.Patch != nil {
 				where = c.Patch.ID + " " + c.Patch.CID
 			}
+			if c.IncludedIn != "" {
+				where = "in " + c.IncludedIn
+			}
 			fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\n", t.ID, c.ID, oneLine(c.Description, 60), verdict, where)
 		}
 	}
 	tw.Flush()
+	// A task that ends without an accepted candidate says why in its
+	// notes (no model, nothing worth changing, no attempt survived).
+	for _, t := range r.Tasks {
+		if t.Status == StatusAccepted {
+			continue
+		}
+		for i, n := range t.Notes {
+			if i == 3 {
+				fmt.Fprintf(w, "%s: … %d more notes in report.json\n", t.ID, len(t.Notes)-i)
+				break
+			}
+			fmt.Fprintf(w, "%s: %s\n", t.ID, oneLine(n, 300))
+		}
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n", oneLine(n, 300))
+	}
+	if u := r.ModelUsage(); u != "" {
+		fmt.Fprintln(w, u)
+	}
 	fmt.Fprintln(w, r.Totals())
+}
+
+// ModelUsage is the run's use of models in one line, "" when it used none:
+// "models openai:gpt-4.1: 6 requests (1 failed), 9120 prompt + 2210
+// completion tokens, $0.0359".
+func (r *Report) ModelUsage() string {
+	if r.LLM == nil {
+		return ""
+	}
+	u := r.LLM
+	s := fmt.Sprintf("models %s: %d requests", strings.Join(u.Models, ", "), u.Requests)
+	if u.Failed > 0 {
+		s += fmt.Sprintf(" (%d failed)", u.Failed)
+	}
+	s += fmt.Sprintf(", %d prompt + %d completion tokens", u.PromptTokens, u.CompletionTokens)
+	if u.CostUSD > 0 {
+		s += fmt.Sprintf(", $%.4f", u.CostUSD)
+	}
+	if u.Budget.Spent {
+		s += ", budget spent"
+	}
+	return s
 }
 
 // Totals is the run's result in one line: "3 tasks, 5 candidates: 2
