@@ -88,7 +88,7 @@ func TestInterruptCleansUp(t *testing.T) {
 			if err := json.Unmarshal(b, &rep); err != nil {
 				t.Fatalf("report is not JSON: %v", err)
 			}
-			if len(rep.Tasks) != 2 || !strings.Contains(strings.Join(rep.Notes, " "), "interrupted") {
+			if len(rep.Tasks) != 3 || !strings.Contains(strings.Join(rep.Notes, " "), "interrupted") {
 				t.Errorf("report after %v: tasks %v, notes %v", sig, rep.Tasks, rep.Notes)
 			}
 			filepath.Walk(filepath.Join(repo, ".optimizer"), func(path string, info os.FileInfo, err error) error {

@@ -23,7 +23,7 @@ type models struct {
 
 // credentialVars are read through getenv for secrets even when the
 // process environment does not hold them (tests inject their own).
-var credentialVars = []string{"GITHUB_TOKEN", "OPTIMIZER_GITHUB_TOKEN", "INPUT_GITHUB-TOKEN", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"}
+var credentialVars = []string{"GITHUB_TOKEN", "OPTIMIZER_GITHUB_TOKEN", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"}
 
 // newModels makes the router when a method needs one. A run without a
 // model configured (or without the credential of the one configured) goes
