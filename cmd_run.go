@@ -133,8 +133,12 @@ func runCmd(ctx context.Context, c *cli, args []string) int {
 
 func methodList() string {
 	var b strings.Builder
+	width := 0
 	for _, m := range pipeline.Methods() {
-		fmt.Fprintf(&b, "  %-10s %s\n", m.Name(), m.Doc())
+		width = max(width, len(m.Name()))
+	}
+	for _, m := range pipeline.Methods() {
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, m.Name(), m.Doc())
 	}
 	return b.String()
 }
