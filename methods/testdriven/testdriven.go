@@ -115,7 +115,7 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 		Objective: t.Objective, Budget: m.Budget, Secrets: env.Secrets,
 		Constraints: []string{
 			"Keep every exported name, signature and documented behaviour as it is.",
-			fmt.Sprintf("Use only the standard library API of Go %s and the packages the module already requires.", t.Module.GoVersion),
+			"Add no dependency: use the standard library and the packages the module already requires.",
 		},
 	})
 	if err != nil {
