@@ -182,9 +182,9 @@ func TestDecide(t *testing.T) {
 		{name: "30% speedup is detected and replicated", crit: speed, bench: []synthetic{bench("BenchmarkFast", -0.30, 0.02, [2]int{2, 2})},
 			accept: true, batches: 2, win: "BenchmarkFast", deltaMin: -35, deltaMax: -25},
 		{name: "speedup below min improvement is no win", crit: speed, bench: []synthetic{bench("BenchmarkBitFaster", -0.04, 0.01, [2]int{2, 2})}, batches: 1},
-		{name: "a win with a slowdown elsewhere is rejected", crit: speed, bench: []synthetic{
+		{name: "a win with a slowdown elsewhere is rejected once replicated", crit: speed, bench: []synthetic{
 			bench("BenchmarkFast", -0.30, 0.02, [2]int{2, 2}), bench("BenchmarkSlow", 0.20, 0.02, [2]int{2, 2})},
-			batches: 1, regress: "BenchmarkSlow"},
+			batches: 2, regress: "BenchmarkSlow"},
 		{name: "quality: slowdown beyond max regression is rejected once replicated", crit: quality, bench: []synthetic{bench("BenchmarkSlow", 0.20, 0.02, [2]int{2, 2})},
 			batches: 2, regress: "BenchmarkSlow"},
 		{name: "quality: significant slowdown within max regression passes", crit: quality, bench: []synthetic{bench("BenchmarkSlightly", 0.03, 0.002, [2]int{2, 2})},
@@ -192,8 +192,8 @@ func TestDecide(t *testing.T) {
 		{name: "allocs: fewer allocations replicated", crit: allocs, bench: []synthetic{bench("BenchmarkLean", 0, 0.05, [2]int{3, 2})},
 			accept: true, batches: 2, win: "BenchmarkLean", deltaMin: -34, deltaMax: -33},
 		{name: "allocs: same allocations is no win", crit: allocs, bench: []synthetic{bench("BenchmarkSame", -0.30, 0.02, [2]int{3, 3})}, batches: 1},
-		{name: "allocs: fewer allocations but much slower is rejected", crit: allocs, bench: []synthetic{bench("BenchmarkLeanSlow", 0.30, 0.02, [2]int{3, 2})},
-			batches: 1, regress: "BenchmarkLeanSlow"},
+		{name: "allocs: fewer allocations but much slower is rejected once replicated", crit: allocs, bench: []synthetic{bench("BenchmarkLeanSlow", 0.30, 0.02, [2]int{3, 2})},
+			batches: 2, regress: "BenchmarkLeanSlow"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(42, tc.bench...)
@@ -425,6 +425,45 @@ func TestDecideQualityReplicatesRegressions(t *testing.T) {
 			last := d.Verdicts[len(d.Verdicts)-1]
 			if got := len(last.Regressions) > 0; got == tc.accept {
 				t.Errorf("last verdict's regressions %v with accept %v", last.Regressions, d.Accept)
+			}
+		})
+	}
+}
+
+// TestDecideSpeedReplicatesRegressions: under speed, a regression beside a
+// replicated win rejects only when the second batch shows it too, and a
+// regression in the second batch alone does not undo a replicated win.
+func TestDecideSpeedReplicatesRegressions(t *testing.T) {
+	win := Row{Name: "BenchmarkA", Unit: "sec/op", Base: 1, Candidate: 0.5, DeltaPct: -50, P: 0.002, N: [2]int{6, 6}, Significant: true}
+	slow := Row{Name: "BenchmarkB", Unit: "sec/op", Base: 1, Candidate: 1.3, DeltaPct: 30, P: 0.002, N: [2]int{6, 6}, Significant: true}
+	same := Row{Name: "BenchmarkB", Unit: "sec/op", Base: 1, Candidate: 1.01, DeltaPct: 1, P: 0.8, N: [2]int{6, 6}}
+	crit := Criteria{Objective: Speed, MinImprovement: 10, MaxRegression: 5}
+	for _, tc := range []struct {
+		name          string
+		first, second []Row
+		accept        bool
+		reason        string
+	}{
+		{"first-batch regression not replicated", []Row{win, slow}, []Row{win, same}, true, "not replicated: BenchmarkB"},
+		{"regression replicated", []Row{win, slow}, []Row{win, slow}, false, "in two batches: BenchmarkB"},
+		{"second-batch regression alone", []Row{win, same}, []Row{win, slow}, true, "replicated: BenchmarkA"},
+		{"no win at all is not replicated", []Row{same}, nil, false, "no significant improvement"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := decide(func(replication bool) (*Result, error) {
+				if replication {
+					return &Result{Rows: tc.second, Pairs: 6}, nil
+				}
+				return &Result{Rows: tc.first, Pairs: 6}, nil
+			}, crit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Accept != tc.accept || !strings.Contains(d.Reason, tc.reason) {
+				t.Fatalf("accept %v (%s), want %v with %q", d.Accept, d.Reason, tc.accept, tc.reason)
+			}
+			if tc.second == nil && len(d.Batches) != 1 {
+				t.Errorf("%d batches for a candidate with no win, want 1", len(d.Batches))
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -149,8 +150,8 @@ func decide(batch batchFunc, c Criteria) (*Decision, error) {
 		}
 		return replicateRegression(batch, c, d)
 	}
-	if !v1.Accept {
-		return d, nil
+	if !v1.Accept && len(v1.Wins) == 0 {
+		return d, nil // no win to replicate
 	}
 	second, err := batch(true)
 	if err != nil {
@@ -159,16 +160,27 @@ func decide(batch batchFunc, c Criteria) (*Decision, error) {
 	v2 := Judge(second.Rows, c)
 	d.Batches = append(d.Batches, second)
 	d.Verdicts = append(d.Verdicts, v2)
-	confirmed := common(v1.Wins, v2.Wins)
+	// A win counts when both batches show it on the same row; so does a
+	// regression: one noisy batch must neither accept nor reject.
+	wins := common(v1.Wins, v2.Wins)
+	regressions := common(v1.Regressions, v2.Regressions)
+	d.Verdicts[1].Regressions = regressions
 	switch {
-	case !v2.Accept:
+	case len(regressions) > 0:
+		d.Accept = false
+		d.Reason = fmt.Sprintf("%s: significantly worse by more than %g%% in two batches: %s", c.Objective, c.MaxRegression, list(regressions))
+	case len(v2.Wins) == 0:
 		d.Accept = false
 		d.Reason = fmt.Sprintf("win not replicated: first batch %s; second batch %s", v1.Reason, v2.Reason)
-	case len(confirmed) == 0:
+	case len(wins) == 0:
 		d.Accept = false
 		d.Reason = fmt.Sprintf("win not replicated on the same benchmark: first %s; second %s", list(v1.Wins), list(v2.Wins))
 	default:
-		d.Reason = fmt.Sprintf("%s: replicated: %s", c.Objective, list(confirmed))
+		d.Accept = true
+		d.Reason = fmt.Sprintf("%s: replicated: %s", c.Objective, list(wins))
+		if once := append(slices.Clone(v1.Regressions), v2.Regressions...); len(once) > 0 {
+			d.Reason += fmt.Sprintf(" (a regression in one batch only, not replicated: %s)", list(once))
+		}
 	}
 	return d, nil
 }
