@@ -167,6 +167,11 @@ func parseTestEvents(out []byte) *testRun {
 					name := t.Package + "." + t.Test
 					run.results = append(run.results, TestResult{Package: t.Package, Test: t.Test, Status: "fail"})
 					run.failed = append(run.failed, name)
+					// test2json may file the dying process's last words
+					// (the panic) under the package rather than the test.
+					if out := pkgOutput[e.Package]; out != nil && (run.output[name] == nil || !strings.Contains(run.output[name].String(), "panic: ")) {
+						appendTo(run.output, name, out.String())
+					}
 					if out := run.output[name]; out != nil {
 						if races := raceReport(out.String()); len(races) > 0 {
 							run.races[name] = races
