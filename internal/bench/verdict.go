@@ -144,14 +144,10 @@ func decide(batch batchFunc, c Criteria) (*Decision, error) {
 	}
 	v1 := Judge(first.Rows, c)
 	d := &Decision{Batches: []*Result{first}, Verdicts: []Verdict{v1}, Accept: v1.Accept, Reason: v1.Reason}
-	if c.Objective == Quality {
-		if v1.Accept {
-			return d, nil
-		}
-		return replicateRegression(batch, c, d)
-	}
-	if !v1.Accept && len(v1.Wins) == 0 {
-		return d, nil // no win to replicate
+	// A quality candidate is measured again only to confirm a regression,
+	// a speed or allocs candidate only to confirm a win.
+	if c.Objective == Quality && v1.Accept || c.Objective != Quality && len(v1.Wins) == 0 {
+		return d, nil
 	}
 	second, err := batch(true)
 	if err != nil {
@@ -161,7 +157,9 @@ func decide(batch batchFunc, c Criteria) (*Decision, error) {
 	d.Batches = append(d.Batches, second)
 	d.Verdicts = append(d.Verdicts, v2)
 	// A win counts when both batches show it on the same row; so does a
-	// regression: one noisy batch must neither accept nor reject.
+	// regression: one batch of a noisy machine can look significantly
+	// better or worse (p < α happens α of the time), and one noisy batch
+	// must neither accept nor reject.
 	wins := common(v1.Wins, v2.Wins)
 	regressions := common(v1.Regressions, v2.Regressions)
 	d.Verdicts[1].Regressions = regressions
@@ -169,6 +167,9 @@ func decide(batch batchFunc, c Criteria) (*Decision, error) {
 	case len(regressions) > 0:
 		d.Accept = false
 		d.Reason = fmt.Sprintf("%s: significantly worse by more than %g%% in two batches: %s", c.Objective, c.MaxRegression, list(regressions))
+	case c.Objective == Quality:
+		d.Accept = true
+		d.Reason = fmt.Sprintf("%s: nothing significantly worse in two batches (the first batch's %s was not replicated)", c.Objective, list(v1.Regressions))
 	case len(v2.Wins) == 0:
 		d.Accept = false
 		d.Reason = fmt.Sprintf("win not replicated: first batch %s; second batch %s", v1.Reason, v2.Reason)
@@ -182,30 +183,6 @@ func decide(batch batchFunc, c Criteria) (*Decision, error) {
 			d.Reason += fmt.Sprintf(" (a regression in one batch only, not replicated: %s)", list(once))
 		}
 	}
-	return d, nil
-}
-
-// replicateRegression holds a regression against a quality candidate
-// only when a second, independent batch shows it again on the same row:
-// noise alone must not reject a good candidate, and one batch of a noisy
-// machine can look significantly worse (p < α happens α of the time).
-func replicateRegression(batch batchFunc, c Criteria, d *Decision) (*Decision, error) {
-	v1 := d.Verdicts[0]
-	second, err := batch(true)
-	if err != nil {
-		return nil, fmt.Errorf("bench: replication: %w", err)
-	}
-	v2 := Judge(second.Rows, c)
-	d.Batches = append(d.Batches, second)
-	d.Verdicts = append(d.Verdicts, v2)
-	if confirmed := common(v1.Regressions, v2.Regressions); len(confirmed) > 0 {
-		d.Reason = fmt.Sprintf("%s: significantly worse by more than %g%% in two batches: %s", c.Objective, c.MaxRegression, list(confirmed))
-		d.Verdicts[1].Regressions = confirmed
-		return d, nil
-	}
-	d.Accept = true
-	d.Verdicts[1].Regressions = nil
-	d.Reason = fmt.Sprintf("%s: nothing significantly worse in two batches (the first batch's %s was not replicated)", c.Objective, list(v1.Regressions))
 	return d, nil
 }
 
