@@ -279,6 +279,18 @@ func (c *capped) Bytes() []byte {
 // credentials.
 var secretNames = []string{"TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL", "ACTIONS_", "AUTH"}
 
+// secretName reports whether an environment variable's name suggests a
+// credential.
+func secretName(name string) bool {
+	upper := strings.ToUpper(name)
+	for _, s := range secretNames {
+		if strings.Contains(upper, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // TrustedEnv is the optimizer's own environment less every variable whose
 // name suggests a credential. It is for the go command's package loading
 // before validation (which may need the network to fill the module cache),
@@ -287,15 +299,7 @@ func TrustedEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		upper := strings.ToUpper(name)
-		secret := false
-		for _, s := range secretNames {
-			if strings.Contains(upper, s) {
-				secret = true
-				break
-			}
-		}
-		if !secret {
+		if !secretName(name) {
 			env = append(env, kv)
 		}
 	}

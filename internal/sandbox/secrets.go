@@ -17,12 +17,8 @@ func Secrets(environ []string) []string {
 		if !ok || len(value) < minSecretLen {
 			continue
 		}
-		upper := strings.ToUpper(name)
-		for _, s := range secretNames {
-			if strings.Contains(upper, s) {
-				out = append(out, value)
-				break
-			}
+		if secretName(name) {
+			out = append(out, value)
 		}
 	}
 	return out
