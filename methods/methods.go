@@ -8,11 +8,14 @@ package methods
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
+	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
 
@@ -38,8 +41,14 @@ type Env struct {
 	// Worktree is the agent's own worktree, clean at the base commit. A
 	// method may change it; Validate and the caller reset it.
 	Worktree *gitx.Worktree
-	// Validate judges a patch made against the worktree's commit.
+	// Validate judges a patch made against the worktree's commit, under
+	// the run's objective.
 	Validate func(ctx context.Context, patch []byte) (*validate.Report, error)
+	// ValidateAs is Validate under another objective ("speed", "allocs",
+	// "quality"), for methods whose change only makes sense for one (a
+	// profile for profile-guided optimization is worth keeping only if it
+	// makes the code faster).
+	ValidateAs func(ctx context.Context, patch []byte, objective string) (*validate.Report, error)
 	// ModuleDir is the module's directory inside Worktree.
 	ModuleDir string
 	// GoEnv is the environment for go commands and go/packages loads
@@ -59,6 +68,19 @@ type Env struct {
 	// included). release removes what Stage made. Methods that build on an
 	// accepted step (tests first, then an optimization judged by them) use it.
 	Stage func(ctx context.Context, patch []byte) (staged Env, release func(), err error)
+	// Fork returns an Env like this one with its own worktree at the same
+	// commit, for validating candidates side by side. It takes one of the
+	// run's max_agents slots and fails with ErrNoSlot when every slot is
+	// busy: the method then works on in the Env it has. release gives the
+	// slot back and removes the worktree.
+	Fork func(ctx context.Context) (forked Env, release func(), err error)
+
+	// Sandbox runs the module's code for methods that run it themselves
+	// (mutants under the tests, fuzzing, profiling): confined like
+	// validation's commands, with GoEnv's environment.
+	Sandbox *sandbox.Runner
+	// Timeout bounds one command a method runs in the sandbox.
+	Timeout time.Duration
 
 	// LLM is the run's model router; nil when no model is configured, and
 	// then LLMUnavailable says why.
@@ -68,6 +90,9 @@ type Env struct {
 	// of the run's environment).
 	Secrets []string
 }
+
+// ErrNoSlot is returned by Env.Fork when every agent slot of the run is busy.
+var ErrNoSlot = errors.New("no agent slot is free")
 
 // Rel returns a worktree path relative to the repository root, for
 // messages and reports.
@@ -111,4 +136,8 @@ type Result struct {
 	// Notes are things the user should know: dropped conflicting fixes,
 	// exhausted budgets, analyzer errors.
 	Notes []string `json:"notes,omitempty"`
+	// Details is what the method has to say beyond its candidates — a
+	// tournament's leaderboard, a reward history, a mutation table — as a
+	// value that encodes to JSON. It goes into the task's report as is.
+	Details any `json:"details,omitempty"`
 }

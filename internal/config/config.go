@@ -39,6 +39,10 @@ type Config struct {
 	LLMBudgetUSD              float64           `json:"llm_budget_usd"`
 	LLMPrices                 map[string]Price  `json:"llm_prices,omitempty"` // by model name as written
 	LLMTimeout                time.Duration     `json:"llm_timeout"`
+	Candidates                int               `json:"candidates"`                  // adversarial: competing candidates per target
+	Rounds                    int               `json:"rounds"`                      // actor-critic: most rounds per target
+	FuzzTime                  time.Duration     `json:"fuzz_time"`                   // chaos: fuzzing time per fuzz target
+	MaxMutants                int               `json:"max_mutants"`                 // chaos: most mutants run per package; 0 = all
 	MinTestCoverage           float64           `json:"min_test_coverage"`           // percent
 	MinPerformanceImprovement float64           `json:"min_performance_improvement"` // percent
 	MaxRegression             float64           `json:"max_regression"`              // percent

@@ -202,6 +202,30 @@ var keyTable = [...]keySpec{
 		set: func(c *Config, s string) error { return setTimeout(&c.LLMTimeout, s) },
 	},
 	{
+		name: "candidates", def: "4",
+		help: "competing candidates the adversarial method asks for per target, 1..16",
+		want: "an integer 1..16", example: "6",
+		set: func(c *Config, s string) error { return setInt(&c.Candidates, s, 1, 16) },
+	},
+	{
+		name: "rounds", def: "3",
+		help: "most actor-critic rounds per target (the actor revises after each critique), 1..10",
+		want: "an integer 1..10", example: "5",
+		set: func(c *Config, s string) error { return setInt(&c.Rounds, s, 1, 10) },
+	},
+	{
+		name: "fuzz_time", def: "10s",
+		help: "how long the chaos method fuzzes each fuzz target, a Go duration",
+		want: "a duration > 0 such as 30s or 2m", example: "30s",
+		set: func(c *Config, s string) error { return setTimeout(&c.FuzzTime, s) },
+	},
+	{
+		name: "max_mutants", def: "60",
+		help: "most mutants the chaos method runs the tests against per package (a spread sample when there are more); 0 for all",
+		want: "an integer 0..100000", example: "200",
+		set: func(c *Config, s string) error { return setInt(&c.MaxMutants, s, 0, 100_000) },
+	},
+	{
 		name: "min_test_coverage", def: "80",
 		help: "minimum test coverage of changed code, percent",
 		want: "a percentage 0..100", example: "75%",

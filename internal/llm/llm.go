@@ -36,6 +36,9 @@ type Request struct {
 	// default. Anthropic's Messages API no longer takes one and ignores it.
 	Temperature *float64
 	MaxTokens   int // cap on the completion; 0 means DefaultMaxTokens
+	// Prefer names the model (as Router.Models lists it) to ask first; the
+	// others remain its fallbacks. Empty keeps the configured order.
+	Prefer string
 }
 
 // Response is a model's answer.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -136,7 +137,7 @@ func (r *Router) Complete(ctx context.Context, req Request) (*Response, error) {
 		return nil, err
 	}
 	var errs []error
-	for i, p := range r.usable() {
+	for i, p := range prefer(r.usable(), req.Prefer) {
 		if i > 0 && len(errs) > 0 {
 			r.logf("llm: %v; falling back to %s", errs[len(errs)-1], p.Name())
 		}
@@ -155,6 +156,17 @@ func (r *Router) Complete(ctx context.Context, req Request) (*Response, error) {
 		}
 	}
 	return nil, &ExhaustedError{Errs: errs}
+}
+
+// prefer moves the provider named name to the front, keeping the others
+// in order behind it as its fallbacks.
+func prefer(ps []Provider, name string) []Provider {
+	i := slices.IndexFunc(ps, func(p Provider) bool { return p.Name() == name })
+	if i <= 0 {
+		return ps
+	}
+	out := append([]Provider{ps[i]}, ps[:i]...)
+	return append(out, ps[i+1:]...)
 }
 
 // usable returns the providers to try, in order: those not cooling down

@@ -344,3 +344,32 @@ func TestOnlyProviderIsRetriedEvenWhenDown(t *testing.T) {
 		t.Fatalf("second call = %v, %v; want the server asked again", resp, err)
 	}
 }
+
+// TestPrefer asks the fallback first when a request prefers it, and falls
+// back to the primary when the preferred model fails.
+func TestPrefer(t *testing.T) {
+	primary := llmtest.NewOpenAI(t, llmtest.Reply("from gpt"), llmtest.Reply("from gpt again"))
+	fallback := llmtest.NewAnthropic(t, llmtest.Reply("from claude"), llmtest.Status(401))
+	cfg, env := twoModels(primary, fallback)
+	r, _ := newRouter(t, cfg, env)
+
+	req := ask("t", "hi")
+	req.Prefer = "anthropic:claude-sonnet-4-5"
+	resp, err := r.Complete(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Provider != "anthropic:claude-sonnet-4-5" || len(primary.Requests()) != 0 {
+		t.Errorf("preferred the fallback, got %s with %d requests to the primary", resp.Provider, len(primary.Requests()))
+	}
+	resp, err = r.Complete(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Text != "from gpt" {
+		t.Errorf("the preferred model failed: want the primary's answer, got %q from %s", resp.Text, resp.Provider)
+	}
+	if resp, err = r.Complete(context.Background(), ask("t", "hi")); err != nil || resp.Text != "from gpt again" {
+		t.Errorf("without a preference: %v, %+v", err, resp)
+	}
+}

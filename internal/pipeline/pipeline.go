@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
@@ -191,6 +192,11 @@ func Run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 	if err != nil {
 		return nil, err
 	}
+	for _, m := range ms {
+		if c, ok := m.(interface{ Configure(*config.Config) }); ok {
+			c.Configure(cfg)
+		}
+	}
 	if cfg.Control == "github" {
 		return nil, fmt.Errorf("%w: control %q is not available in this build (use --control patch or auto)", ErrUsage, cfg.Control)
 	}
@@ -261,6 +267,9 @@ func Run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 	logf("%d targets, %d tasks", len(targets), len(tasks))
 
 	agents := min(cfg.MaxAgents, max(len(tasks), 1))
+	// Every agent holds a slot while it works on a task; a method that
+	// validates candidates side by side (Env.Fork) takes the free ones.
+	slots := make(chan struct{}, max(cfg.MaxAgents, 1))
 	results := make([]report.Task, len(tasks))
 	accepted := make([][]*methods.Candidate, len(tasks))
 	var (
@@ -288,7 +297,9 @@ func Run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 				var agentLog Logf = func(format string, args ...any) {
 					logf("agent %d: %s: %s", a, t.ID, fmt.Sprintf(format, args...))
 				}
-				results[i], accepted[i] = runTask(ctx, cfg, ws, wt, models, byName[t.Method], t, a, agentLog)
+				slots <- struct{}{}
+				results[i], accepted[i] = runTask(ctx, cfg, ws, wt, models, slots, byName[t.Method], t, a, agentLog)
+				<-slots
 				mu.Lock()
 				done++
 				logf("[%d/%d] %s: %s", done, len(tasks), t.ID, results[i].Status)
@@ -378,16 +389,23 @@ func selectTargets(ctx context.Context, cfg *config.Config, ws *Workspace, mod *
 
 // runTask runs one method on one task in the agent's worktree.
 // It returns the task's report and its accepted candidates.
-func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Worktree, models *models, m methods.Method, t *methods.Task, agent int, logf Logf) (report.Task, []*methods.Candidate) {
+func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Worktree, models *models, slots chan struct{}, m methods.Method, t *methods.Task, agent int, logf Logf) (report.Task, []*methods.Candidate) {
 	start := time.Now()
 	out := report.Task{ID: t.ID, Target: t.Package.Pattern(), Method: t.Method, Agent: agent, Candidates: []report.Candidate{}}
 	pkgRel := filepath.ToSlash(filepath.Join(ws.ModuleRel, t.Package.RelDir))
 	v := ws.Validator(cfg, []string{pkgRel})
-	env := taskEnv(ws, wt, v, models, fmt.Sprint(agent), logf)
+	env := taskEnv(ws, wt, v, models, slots, fmt.Sprint(agent), logf)
 	res, err := m.Optimize(ctx, t, env)
 	out.DurationMS = time.Since(start).Milliseconds()
 	if res != nil {
 		out.Notes = res.Notes
+		if res.Details != nil {
+			d, derr := json.Marshal(res.Details)
+			if derr != nil {
+				err = errors.Join(err, fmt.Errorf("%s: encode the method's details: %w", t.ID, derr))
+			}
+			out.Details = d
+		}
 		for _, c := range res.Candidates {
 			out.Candidates = append(out.Candidates, report.Candidate{
 				ID: c.ID, Description: c.Description, Analyzer: c.Analyzer, Files: c.Files,
@@ -418,13 +436,20 @@ func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Wo
 }
 
 // taskEnv is what a method gets to work in wt, validating with v.
-func taskEnv(ws *Workspace, wt *gitx.Worktree, v *validate.Validator, models *models, agent string, logf Logf) methods.Env {
+func taskEnv(ws *Workspace, wt *gitx.Worktree, v *validate.Validator, models *models, slots chan struct{}, agent string, logf Logf) methods.Env {
 	env := methods.Env{
 		Worktree:  wt,
 		ModuleDir: filepath.Join(wt.Dir, ws.ModuleRel),
 		GoEnv:     ws.Runner.Env(),
+		Sandbox:   ws.Runner,
+		Timeout:   v.Timeout,
 		Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
 			return v.Validate(ctx, wt, p)
+		},
+		ValidateAs: func(ctx context.Context, p []byte, objective string) (*validate.Report, error) {
+			ov := *v
+			ov.Objective = objective
+			return ov.Validate(ctx, wt, p)
 		},
 		ValidateTests: func(ctx context.Context, p []byte, repeat int) (*validate.Report, error) {
 			tv := *v
@@ -460,10 +485,32 @@ func taskEnv(ws *Workspace, wt *gitx.Worktree, v *validate.Validator, models *mo
 			sv.Baseline.Release(ctx)
 			ws.Worktrees.Remove(ctx, swt)
 		}
-		return taskEnv(ws, swt, &sv, models, agent+"-staged", logf), release, nil
+		return taskEnv(ws, swt, &sv, models, slots, agent+"-staged", logf), release, nil
+	}
+	env.Fork = func(ctx context.Context) (methods.Env, func(), error) {
+		select {
+		case slots <- struct{}{}:
+		default:
+			return methods.Env{}, nil, methods.ErrNoSlot
+		}
+		name := fmt.Sprintf("%s-fork%d", agent, forks.Add(1))
+		fwt, err := ws.Worktrees.Add(ctx, name, wt.Commit)
+		if err != nil {
+			<-slots
+			return methods.Env{}, nil, err
+		}
+		release := func() {
+			ws.Worktrees.Remove(context.WithoutCancel(ctx), fwt)
+			<-slots
+		}
+		return taskEnv(ws, fwt, v, models, slots, name, logf), release, nil
 	}
 	return env
 }
+
+// forks numbers the worktrees Env.Fork makes, so that their names never
+// collide.
+var forks atomic.Int64
 
 // store saves every accepted candidate's patch and reverse patch in the
 // output directory, pins them on the IPFS node if there is one, and

@@ -63,6 +63,10 @@ type Task struct {
 	PRURL string `json:"pr_url,omitempty"`
 	// LLM is the model usage of the task's requests.
 	LLM *llm.Totals `json:"llm,omitempty"`
+	// Details is what the method reports beyond its candidates, in its own
+	// shape: the adversarial leaderboard, the actor-critic rewards, the
+	// chaos findings, the PGO profile's provenance.
+	Details json.RawMessage `json:"details,omitempty"`
 }
 
 // Candidate is one proposed change and its verdict.
