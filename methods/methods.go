@@ -121,14 +121,18 @@ type Candidate struct {
 	// Parent is the commit the candidate was validated against when it is
 	// not the run's base (a step built on an earlier accepted one).
 	Parent string `json:"parent,omitempty"`
+	// SupersededBy names the accepted candidate that won over this one,
+	// also accepted, for the same code (a tournament's winner, a later
+	// round's revision): it is reported, not stored.
+	SupersededBy string `json:"superseded_by,omitempty"`
 }
 
 // Accepted reports whether validation accepted the candidate.
 func (c *Candidate) Accepted() bool { return c.Validation != nil && c.Validation.Accepted }
 
 // Stored reports whether the candidate's patch is stored on its own: it
-// is accepted and no other candidate's patch includes it.
-func (c *Candidate) Stored() bool { return c.Accepted() && c.IncludedIn == "" }
+// is accepted, no other candidate's patch includes it and none won over it.
+func (c *Candidate) Stored() bool { return c.Accepted() && c.IncludedIn == "" && c.SupersededBy == "" }
 
 // Result is what a method returns for a task.
 type Result struct {

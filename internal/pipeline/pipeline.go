@@ -27,13 +27,14 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/stdapi"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 	"github.com/agentic-optimizer/optimizer/methods"
+	"github.com/agentic-optimizer/optimizer/methods/chaos"
 	"github.com/agentic-optimizer/optimizer/methods/modernize"
 	"github.com/agentic-optimizer/optimizer/methods/testdriven"
 )
 
 // Methods lists every method this build has, in the order --help shows them.
 func Methods() []methods.Method {
-	return []methods.Method{modernize.New(), testdriven.New()}
+	return []methods.Method{modernize.New(), testdriven.New(), chaos.New()}
 }
 
 // usesModel reports whether a method needs the LLM router.
@@ -410,7 +411,7 @@ func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Wo
 			out.Candidates = append(out.Candidates, report.Candidate{
 				ID: c.ID, Description: c.Description, Analyzer: c.Analyzer, Files: c.Files,
 				SplitFrom: c.SplitFrom, Validation: c.Validation, Error: c.Error,
-				IncludedIn: c.IncludedIn, Parent: c.Parent,
+				IncludedIn: c.IncludedIn, Parent: c.Parent, SupersededBy: c.SupersededBy,
 			})
 		}
 	}

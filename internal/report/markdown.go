@@ -255,6 +255,9 @@ func mdCandidateRow(c Candidate) string {
 	if c.IncludedIn != "" {
 		patch = "in " + code(c.IncludedIn)
 	}
+	if c.SupersededBy != "" {
+		patch = "lost to " + code(c.SupersededBy)
+	}
 	cells := []string{code(c.ID), EscapeMarkdown(truncate(c.Description, maxCellRunes)), verdict, EscapeMarkdown(decided), patch, cid, cellList(benches)}
 	return "| " + strings.Join(cells, " | ") + " |"
 }

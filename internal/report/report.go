@@ -85,6 +85,10 @@ type Candidate struct {
 	// Parent is the commit the candidate was validated against, when it is
 	// not the run's base: a step built on an earlier accepted step.
 	Parent string `json:"parent,omitempty"`
+	// SupersededBy names the accepted candidate that won over this one for
+	// the same code (a tournament's winner, a later round's revision): it is
+	// not stored.
+	SupersededBy string `json:"superseded_by,omitempty"`
 }
 
 // Patch locates a stored, accepted patch.
@@ -200,6 +204,9 @@ func (r *Report) Summary(w io.Writer) {
 			}
 			if c.IncludedIn != "" {
 				where = "in " + c.IncludedIn
+			}
+			if c.SupersededBy != "" {
+				where = "lost to " + c.SupersededBy
 			}
 			fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\n", t.ID, c.ID, oneLine(c.Description, 60), verdict, where)
 		}

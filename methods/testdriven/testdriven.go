@@ -13,25 +13,19 @@ package testdriven
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"go/version"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"unicode"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
-	"github.com/agentic-optimizer/optimizer/internal/edit"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/prompt"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 	"github.com/agentic-optimizer/optimizer/methods"
+	"github.com/agentic-optimizer/optimizer/methods/internal/ask"
 )
 
 // Name is the method's name in the registry and on the command line.
@@ -68,10 +62,6 @@ func (m *Method) Doc() string {
 	return "model writes characterization tests (kept only if they pass 5 times and raise coverage), then an optimization judged by them"
 }
 
-// RejectedByAnswer is the RejectedBy of a candidate made from an answer
-// that held no usable edit: it never reached the validation levels.
-const RejectedByAnswer = "answer"
-
 // task is one Optimize call's state.
 type task struct {
 	m       *Method
@@ -79,9 +69,8 @@ type task struct {
 	env     methods.Env
 	res     *methods.Result
 	target  string
-	mod     *analysis.Module  // the module, read from the agent's own worktree
-	pkg     *analysis.Package // the task's package in mod
-	pkgRel  string            // the package directory, relative to the module root: paths in prompts and edits are
+	tg      *ask.Target
+	pkgRel  string // the package directory, relative to the module root: paths in prompts and edits are
 	context *prompt.Context
 	stop    error // the model can no longer be asked (router exhausted, budget spent)
 }
@@ -93,36 +82,16 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 		res.Notes = append(res.Notes, "test-driven needs a model and none is available: "+env.LLMUnavailable)
 		return res, nil
 	}
-	if len(t.Package.GoFiles) == 0 {
-		res.Notes = append(res.Notes, "the package has no non-test Go files")
+	tg, why, err := ask.Choose(t, env, m.Budget)
+	if err != nil {
+		return nil, fmt.Errorf("test-driven: %w", err)
+	}
+	if tg == nil {
+		res.Notes = append(res.Notes, why)
 		return res, nil
 	}
-	mod := t.Module.Rebase(env.ModuleDir)
-	pkg := mod.Package(t.Package.ImportPath)
-	if pkg == nil {
-		return nil, fmt.Errorf("test-driven: package %s is not in the module", t.Package.ImportPath)
-	}
-	targets, err := prompt.Targets(pkg)
-	if err != nil {
-		return nil, err
-	}
-	if len(targets) == 0 {
-		res.Notes = append(res.Notes, "no function in the package is worth optimizing (none has a loop or enough work)")
-		return res, nil
-	}
-	s := &task{m: m, t: t, env: env, res: res, target: targets[0], mod: mod, pkg: pkg, pkgRel: filepath.ToSlash(pkg.RelDir)}
-	s.context, err = prompt.Build(mod, pkg, []string{s.target}, prompt.Options{
-		Objective: t.Objective, Budget: m.Budget, Secrets: env.Secrets,
-		Constraints: []string{
-			"Keep every exported name, signature and documented behaviour as it is.",
-			"Add no dependency: use the standard library and the packages the module already requires.",
-		},
-	})
-	if err != nil {
-		return nil, err
-	}
-	res.Notes = append(res.Notes, fmt.Sprintf("target %s: prompt context %d tokens, the whole files it draws on %d tokens (%.0f%%)",
-		s.target, s.context.Tokens, s.context.WholeFileTokens, 100*float64(s.context.Tokens)/float64(max(s.context.WholeFileTokens, 1))))
+	s := &task{m: m, t: t, env: env, res: res, target: tg.Name, tg: tg, pkgRel: tg.PkgRel, context: tg.Context}
+	res.Notes = append(res.Notes, tg.Note())
 
 	tests := s.characterize(ctx)
 	if tests == nil {
@@ -177,12 +146,6 @@ func snake(name string) string {
 	return b.String()
 }
 
-const system = `You are a senior Go engineer improving one function of a Go module. ` +
-	`You are shown only the code that matters: the function, the signatures around it, and the tests that cover it. ` +
-	`Answer with edits only, in this format, and nothing the task does not ask for.
-
-`
-
 // characterize asks for tests that pin the target's behaviour (and a
 // benchmark when none covers it) and returns the accepted candidate, or nil.
 func (s *task) characterize(ctx context.Context) *methods.Candidate {
@@ -195,13 +158,13 @@ func (s *task) characterize(ctx context.Context) *methods.Candidate {
 		}
 		bench = fmt.Sprintf("\nThe function has no benchmark: add one, named Benchmark%s, that exercises it on a realistic input large enough to take at least a microsecond per call, with the setup before the loop and the loop written %s. ", benchName(s.target), loop)
 	}
-	ask := fmt.Sprintf(`%s
+	question := fmt.Sprintf(`%s
 ## Task
 Write characterization tests for %s: tests that pin down what it does today, including edge cases (empty and nil inputs, boundaries, ties, unusual values) that the existing tests miss, so that any change of behaviour fails them. Test the code as it is, even where its behaviour looks odd.%s
 Put everything in the new file %s (package %s, the package's own test package). Do not change any other file. The tests must be deterministic: no sleeps, no randomness without a fixed seed, no dependence on map order or the clock.
 `, s.context.Text, s.target, bench, file, s.t.Package.Name)
 	return s.converse(ctx, step{
-		kind: "tests", ask: ask, allowed: []string{file},
+		kind: "tests", ask: question, allowed: []string{file},
 		describe: func(files []string) string {
 			d := "characterization tests for " + s.target
 			if bench != "" {
@@ -224,30 +187,21 @@ func (s *task) optimize(ctx context.Context, tests *methods.Candidate) *methods.
 		return nil
 	}
 	defer release()
-	var allowed []string
-	for _, f := range s.pkg.GoFiles {
-		if rel, err := filepath.Rel(s.mod.Dir, f); err == nil {
-			allowed = append(allowed, filepath.ToSlash(rel))
-		}
-	}
-	goal := map[string]string{
-		"speed":   "Make it faster: fewer operations, better algorithms or data structures, less allocation on its hot path. The change is accepted only if its benchmarks show a significant speed-up.",
-		"allocs":  "Make it allocate less (allocs/op and B/op) without making it slower.",
-		"quality": "Make it simpler and clearer without making it slower; prefer the modern standard library.",
-	}[s.t.Objective]
-	ask := fmt.Sprintf(`%s
+	allowed := s.tg.SourceFiles()
+	goal := ask.Goal(s.t.Objective)
+	question := fmt.Sprintf(`%s
 ## Tests that now pin its behaviour
 %s
 ## Task
 Change %s. %s
 Its behaviour must stay exactly the same: the tests above and the existing ones must pass unchanged. Edit only these files: %s. Do not edit any test.
-`, s.context.Text, quoteFiles(staged.Worktree.Dir, staged.ModuleDir, tests.Files), s.target, goal, strings.Join(allowed, ", "))
+`, s.context.Text, ask.QuoteFiles(staged.Worktree.Dir, staged.ModuleDir, tests.Files), s.target, goal, strings.Join(allowed, ", "))
 	s2 := *s
 	s2.env = staged
 	c := s2.converse(ctx, step{
-		kind: "optimization", ask: ask, allowed: allowed,
+		kind: "optimization", ask: question, allowed: allowed,
 		describe: func(files []string) string {
-			return fmt.Sprintf("%s of %s (%s)", map[string]string{"speed": "speed-up", "allocs": "fewer allocations", "quality": "rewrite"}[s.t.Objective], s.target, strings.Join(files, ", "))
+			return fmt.Sprintf("%s of %s (%s)", ask.Change(s.t.Objective), s.target, strings.Join(files, ", "))
 		},
 		validate: staged.Validate,
 	})
@@ -308,7 +262,7 @@ func (s *task) converse(ctx context.Context, st step) *methods.Candidate {
 	temperature := 0.2
 	for attempt := 1; attempt <= s.m.attempts(); attempt++ {
 		resp, err := s.env.LLM.Complete(ctx, llm.Request{
-			Task: s.t.ID, System: system + edit.Instructions, Messages: msgs, Temperature: &temperature,
+			Task: s.t.ID, System: ask.System, Messages: msgs, Temperature: &temperature,
 		})
 		if err != nil {
 			if ctx.Err() == nil {
@@ -317,130 +271,19 @@ func (s *task) converse(ctx context.Context, st step) *methods.Candidate {
 			return nil
 		}
 		msgs = append(msgs, llm.Message{Role: llm.RoleAssistant, Content: resp.Text})
-		c, feedback := s.candidate(ctx, st, attempt, resp.Text)
+		c, feedback := ask.Candidate(ctx, s.env, s.t.Objective, ask.Step{
+			Task: s.t.ID, Kind: st.kind, Allowed: st.allowed, Describe: st.describe, Validate: st.validate,
+		}, attempt, resp.Text)
 		s.res.Candidates = append(s.res.Candidates, c)
 		if c.Accepted() {
 			s.env.Logf("%s %s accepted", st.kind, c.ID)
 			return c
 		}
-		s.env.Logf("%s %s rejected: %s", st.kind, c.ID, firstLine(feedback))
+		s.env.Logf("%s %s rejected: %s", st.kind, c.ID, ask.FirstLine(feedback))
 		msgs = append(msgs, llm.Message{Role: llm.RoleUser, Content: redact(feedback)})
 	}
 	return nil
 }
 
-// candidate turns one answer into a validated (or refused) candidate and
-// returns it with the feedback for the model should it be rejected.
-func (s *task) candidate(ctx context.Context, st step, attempt int, answer string) (*methods.Candidate, string) {
-	c := &methods.Candidate{ID: candidateID(s.t.ID, st.kind, attempt, answer), Description: st.describe(st.allowed)}
-	refuse := func(err error) (*methods.Candidate, string) {
-		reason := strings.Join(edit.Reasons(err), "; ")
-		c.Validation = &validate.Report{
-			Objective: s.t.Objective, RejectedBy: RejectedByAnswer,
-			Levels: []validate.Level{{Name: RejectedByAnswer, Status: validate.Fail, Detail: reason}},
-		}
-		return c, edit.Feedback(err)
-	}
-	edits, err := edit.Parse(answer)
-	if err != nil {
-		return refuse(err)
-	}
-	wt := s.env.Worktree
-	files, err := edit.Apply(s.env.ModuleDir, edits, st.allowed)
-	if err != nil {
-		wt.Reset(context.WithoutCancel(ctx))
-		var ee *edit.Error
-		if !errors.As(err, &ee) {
-			c.Error = err.Error()
-			return c, "The edit could not be written; answer again."
-		}
-		return refuse(err)
-	}
-	for _, f := range files {
-		c.Files = append(c.Files, s.env.Rel(filepath.Join(s.env.ModuleDir, filepath.FromSlash(f))))
-	}
-	c.Description = st.describe(c.Files)
-	c.Patch, err = wt.Diff(ctx, false)
-	if err == nil {
-		c.Reverse, err = wt.Diff(ctx, true)
-	}
-	if rerr := wt.Reset(context.WithoutCancel(ctx)); err == nil {
-		err = rerr
-	}
-	if err != nil {
-		c.Error = err.Error()
-		return c, "The edit could not be turned into a patch; answer again."
-	}
-	rep, err := st.validate(ctx, c.Patch)
-	if err != nil {
-		c.Error = "could not be validated: " + err.Error()
-		return c, "Your change could not be validated (" + err.Error() + "). Answer again with a change that applies to the files as shown."
-	}
-	c.Validation = rep
-	if rep.Accepted {
-		return c, ""
-	}
-	return c, rejection(rep)
-}
-
-// rejection tells the model why validation rejected its change, in enough
-// detail to fix it: the level, its detail, and the findings with their lines.
-func rejection(rep *validate.Report) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Your change was rejected by the %s check.\n", rep.RejectedBy)
-	for _, l := range rep.Levels {
-		if l.Name == rep.RejectedBy && l.Detail != "" {
-			fmt.Fprintf(&b, "%s\n", truncate(l.Detail, 3000))
-		}
-	}
-	for i, f := range rep.Findings {
-		if i == 10 {
-			break
-		}
-		fmt.Fprintf(&b, "- %s:%d: %s\n", f.File, f.Line, truncate(f.Message, 300))
-	}
-	b.WriteString("Fix this and give the complete change again, as edits to the files as they were originally.")
-	return b.String()
-}
-
-// quoteFiles renders files of the worktree at root (repository-relative
-// paths) for a prompt, each labelled with its path relative to the module
-// at modDir, as the code context labels its files.
-func quoteFiles(root, modDir string, files []string) string {
-	var b strings.Builder
-	for _, f := range files {
-		abs := filepath.Join(root, filepath.FromSlash(f))
-		data, err := os.ReadFile(abs)
-		if err != nil {
-			continue
-		}
-		label := f
-		if rel, err := filepath.Rel(modDir, abs); err == nil {
-			label = filepath.ToSlash(rel)
-		}
-		fmt.Fprintf(&b, "%s\n```go\n%s```\n", label, data)
-	}
-	return b.String()
-}
-
-func candidateID(task, kind string, attempt int, answer string) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%d\x00%s", task, kind, attempt, answer)))
-	return hex.EncodeToString(sum[:])[:12]
-}
-
 // benchName is the Benchmark name suffix for a target: "Top" or "Set_Add".
 func benchName(target string) string { return strings.ReplaceAll(target, ".", "_") }
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}

@@ -1,4 +1,4 @@
-package testdriven
+package ask
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 // "answer" with a reason and feedback, a usable one a validated patch, and
 // none may leave a change in the worktree or touch anything outside it.
 func TestEveryAnswerBecomesACandidate(t *testing.T) {
-	names, err := filepath.Glob("../../internal/edit/testdata/answers/*.txt")
+	names, err := filepath.Glob("../../../internal/edit/testdata/answers/*.txt")
 	if err != nil || len(names) == 0 {
 		t.Fatalf("no answers: %v", err)
 	}
@@ -74,14 +74,11 @@ func TestEveryAnswerBecomesACandidate(t *testing.T) {
 				t.Fatal(err)
 			}
 			validated := 0
-			s := &task{
-				m: New(), t: &methods.Task{ID: "t", Objective: "quality"}, res: &methods.Result{},
-				env: methods.Env{Worktree: wt, ModuleDir: wt.Dir, Logf: t.Logf},
-			}
-			c, feedback := s.candidate(ctx, step{
-				kind: "tests", allowed: allowed,
-				describe: func(files []string) string { return "change of " + strings.Join(files, ", ") },
-				validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
+			env := methods.Env{Worktree: wt, ModuleDir: wt.Dir, Logf: t.Logf}
+			c, feedback := Candidate(ctx, env, "quality", Step{
+				Task: "t", Kind: "tests", Allowed: allowed,
+				Describe: func(files []string) string { return "change of " + strings.Join(files, ", ") },
+				Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
 					validated++
 					if len(p) == 0 {
 						t.Error("validated an empty patch")
@@ -115,5 +112,25 @@ func TestEveryAnswerBecomesACandidate(t *testing.T) {
 				t.Errorf("a file outside the worktree was changed: %q", b)
 			}
 		})
+	}
+}
+
+func TestRejectionQuotesLevelAndFindings(t *testing.T) {
+	rep := &validate.Report{
+		RejectedBy: "unit",
+		Levels: []validate.Level{
+			{Name: "types", Status: validate.Pass, Detail: "build and vet pass"},
+			{Name: "unit", Status: validate.Fail, Detail: "TestTop failed: got [b a], want [a b]"},
+		},
+		Findings: []validate.Finding{{File: "wordfreq/wordfreq.go", Line: 22, Message: "comparison flipped"}},
+	}
+	got := Rejection(rep)
+	for _, want := range []string{"rejected by the unit check", "TestTop failed", "wordfreq/wordfreq.go:22: comparison flipped"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("rejection lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "build and vet pass") {
+		t.Errorf("rejection quotes a level that passed:\n%s", got)
 	}
 }
