@@ -48,7 +48,7 @@ func configFor(c *cli, fs *flagSet, repo, configFile string) (*config.Config, er
 
 func runCmd(ctx context.Context, c *cli, args []string) int {
 	act, c := startAction(c) // nil outside GitHub Actions
-	fs := newFlagSet("run", "optimizer run [--repo DIR] [--method M[,M…]] [--paths PKG_OR_FILE…] [--base REF] [--objective speed|allocs|quality] [--control auto|patch] [--out DIR] [--max-agents N] [--timeout DUR] [--dry-run] [--json]",
+	fs := newFlagSet("run", "optimizer run [--repo DIR] [--method M[,M…]] [--paths PKG_OR_FILE…] [--base REF] [--objective speed|allocs|quality] [--control auto|patch] [--out DIR] [--max-agents N] [--timeout DUR] [--candidates N] [--rounds N] [--fuzz-time DUR] [--max-mutants N] [--dry-run] [--json]",
 		"Run optimizes a Go module: it makes candidate changes with the chosen methods, validates each one in\n"+
 			"its own git worktree, and writes the accepted ones as patches with reverse patches and CIDs to the\n"+
 			"output directory. It never edits your files; `optimizer apply ID` does.\n\nMethods:\n"+methodList(), c.stderr)
@@ -60,6 +60,10 @@ func runCmd(ctx context.Context, c *cli, args []string) int {
 	fs.configString("out", "out", "output directory (default <repo>/.optimizer)")
 	fs.configString("max-agents", "max_agents", "agents working in parallel, each in its own worktree (default 5)")
 	fs.configString("cid-version", "cid_version", "CID version of stored patches: 1 (default) or 0")
+	fs.configString("candidates", "candidates", "adversarial: competing candidates per target, 1..16 (default 4)")
+	fs.configString("rounds", "rounds", "actor-critic: most rounds per target, 1..10 (default 3)")
+	fs.configString("fuzz-time", "fuzz_time", "chaos: fuzzing time per fuzz target, e.g. 30s (default 10s)")
+	fs.configString("max-mutants", "max_mutants", "chaos: most mutants run per package, 0 for all (default 60)")
 	fs.configBool("dry-run", "dry_run", "validate but write nothing: no patches, no report file")
 	asJSON := fs.Bool("json", false, "print report.json on stdout")
 	if st := fs.parse(args); st >= 0 {

@@ -54,7 +54,11 @@ func newModels(cfg *config.Config, ms []methods.Method, getenv func(string) stri
 	switch {
 	case errors.Is(err, llm.ErrNoModel) || errors.Is(err, llm.ErrNoCredential):
 		out.why = err.Error()
-		logf("warning: %s", err)
+		if slices.ContainsFunc(ms, needsModel) {
+			logf("warning: %s", err)
+		} else {
+			logf("no model (%s): the methods that can use one work without", err)
+		}
 		return out, nil
 	case err != nil:
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
