@@ -27,20 +27,28 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/stdapi"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 	"github.com/agentic-optimizer/optimizer/methods"
-	"github.com/agentic-optimizer/optimizer/methods/chaos"
+	"github.com/agentic-optimizer/optimizer/methods/actorcritic"
+	"github.com/agentic-optimizer/optimizer/methods/adversarial"
 	"github.com/agentic-optimizer/optimizer/methods/modernize"
 	"github.com/agentic-optimizer/optimizer/methods/testdriven"
 )
 
 // Methods lists every method this build has, in the order --help shows them.
 func Methods() []methods.Method {
-	return []methods.Method{modernize.New(), testdriven.New(), chaos.New()}
+	return []methods.Method{modernize.New(), testdriven.New(), adversarial.New(), actorcritic.New()}
 }
 
-// usesModel reports whether a method needs the LLM router.
+// usesModel reports whether a method uses the LLM router.
 func usesModel(m methods.Method) bool {
 	u, ok := m.(interface{ UsesModel() bool })
 	return ok && u.UsesModel()
+}
+
+// needsModel reports whether a method proposes nothing without a model
+// (chaos, which uses one when there is one, does not).
+func needsModel(m methods.Method) bool {
+	o, ok := m.(interface{ ModelOptional() bool })
+	return usesModel(m) && !(ok && o.ModelOptional())
 }
 
 // ErrUsage is wrapped by errors that the user fixes by changing the
@@ -237,7 +245,7 @@ func Run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 	if err != nil {
 		return nil, err
 	}
-	if models.why != "" && models.router == nil && slices.ContainsFunc(ms, usesModel) {
+	if models.why != "" && models.router == nil && slices.ContainsFunc(ms, needsModel) {
 		rep.Notes = append(rep.Notes, "no model is available, so the LLM methods propose nothing: "+models.why)
 	}
 	logf("analyze %s at %.12s", ws.ModuleRel, ws.Head)
