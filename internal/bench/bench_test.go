@@ -468,3 +468,17 @@ func TestDecideSpeedReplicatesRegressions(t *testing.T) {
 		})
 	}
 }
+
+func TestChange(t *testing.T) {
+	rows := []Row{
+		{Name: "A", Unit: "sec/op", Base: 100, Candidate: 25, Significant: true},
+		{Name: "B", Unit: "sec/op", Base: 100, Candidate: 10, Significant: false},
+		{Name: "A", Unit: "allocs/op", Base: 10, Candidate: 1, Significant: true},
+	}
+	if got := Change(rows, "sec/op"); got < -50.0001 || got > -49.9999 { // sqrt(0.25·1) − 1
+		t.Errorf("Change = %.4f, want −50", got)
+	}
+	if got := Change(rows, "B/op"); got != 0 {
+		t.Errorf("Change of a unit no row has = %v", got)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/agentic-optimizer/optimizer/internal/bench"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/prompt"
@@ -257,19 +258,7 @@ func signals(c *methods.Candidate, unit string) Signals {
 			s.LevelsRun++
 		}
 	}
-	sum, n := 0.0, 0
-	for _, r := range v.Benchmarks {
-		if r.Unit != unit || r.Base <= 0 {
-			continue
-		}
-		n++
-		if r.Significant && r.Candidate > 0 {
-			sum += math.Log(r.Candidate / r.Base)
-		}
-	}
-	if n > 0 {
-		s.DeltaPct = math.Round((math.Exp(sum/float64(n))-1)*1000) / 10
-	}
+	s.DeltaPct = math.Round(bench.Change(v.Benchmarks, unit)*10) / 10
 	return s
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/perf/benchmath"
 
+	"github.com/agentic-optimizer/optimizer/internal/bench"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/prompt"
@@ -240,15 +241,10 @@ Its behaviour must stay exactly the same: the existing tests must pass unchanged
 	e.Logf("candidate %d (%s) %s: %s", i+1, approach.Name, c.ID, verdict(c))
 }
 
-// unitOf is the unit the tournament compares under an objective.
-func unitOf(objective string) string {
-	return map[string]string{"speed": "sec/op", "allocs": "allocs/op"}[objective]
-}
-
 // tournament ranks the accepted entrants, marks the losers superseded by
 // the winner, and writes the leaderboard.
 func tournament(objective, target string, entrants []*entrant) *Details {
-	d := &Details{Target: target, Unit: unitOf(objective)}
+	d := &Details{Target: target, Unit: bench.UnitOf(objective)}
 	var accepted []*entrant
 	for _, e := range entrants {
 		if e.c != nil && e.c.Accepted() {
@@ -336,27 +332,13 @@ func newEntry(e *entrant, unit string) Entry {
 	return entry
 }
 
-// score is the geometric mean of the candidate's change over the rows of
-// unit, in percent, counting a row only when its change is significant:
-// −40 means 40 % less. 0 when there is nothing to compare.
+// score is the candidate's significant change in unit, in percent (see
+// bench.Change); 0 under quality.
 func score(v *validate.Report, unit string) float64 {
 	if v == nil || unit == "" {
 		return 0
 	}
-	sum, n := 0.0, 0
-	for _, r := range v.Benchmarks {
-		if r.Unit != unit || r.Base <= 0 {
-			continue
-		}
-		n++
-		if r.Significant && r.Candidate > 0 {
-			sum += math.Log(r.Candidate / r.Base)
-		}
-	}
-	if n == 0 {
-		return 0
-	}
-	return (math.Exp(sum/float64(n)) - 1) * 100
+	return bench.Change(v.Benchmarks, unit)
 }
 
 // tie reports whether benchmath cannot tell a's results from b's on any
