@@ -20,6 +20,7 @@ import (
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/config"
+	"github.com/agentic-optimizer/optimizer/internal/coord"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/report"
@@ -336,10 +337,12 @@ feed:
 		models.report(rep)
 	}
 
+	combined := combine(ctx, cfg, ws, first, rep, tasks, accepted, logf)
+
 	var pub *publisher
 	if !cfg.DryRun {
 		pub = newPublisher(cfg, rep, logf)
-		if err := store(ctx, cfg, ws, rep, tasks, accepted, pub); err != nil {
+		if err := store(ctx, cfg, ws, rep, tasks, accepted, combined, pub); err != nil {
 			return rep, err
 		}
 	}
@@ -524,33 +527,49 @@ var forks atomic.Int64
 // store saves every accepted candidate's patch and reverse patch in the
 // output directory, pins them on the IPFS node if there is one, and
 // records where in the report.
-func store(ctx context.Context, cfg *config.Config, ws *Workspace, rep *report.Report, tasks []*methods.Task, accepted [][]*methods.Candidate, pub *publisher) error {
+func store(ctx context.Context, cfg *config.Config, ws *Workspace, rep *report.Report, tasks []*methods.Task, accepted [][]*methods.Candidate, combined *coord.Result, pub *publisher) error {
 	dir := patch.Dir{Path: cfg.Out, CIDVersion: cfg.CIDVersion}
+	save := func(forward, reverse []byte, meta patch.Meta) (*report.Patch, error) {
+		files, err := patch.Parse(forward)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			meta.Files = append(meta.Files, f.Path())
+		}
+		meta.Parent = ws.Head
+		m, err := dir.Save(forward, reverse, meta)
+		if err != nil {
+			return nil, err
+		}
+		rp := &report.Patch{
+			ID: m.ID, CID: m.CID, ReverseCID: m.ReverseCID,
+			Path:        "patches/" + m.ID + ".patch",
+			ReversePath: "patches/" + m.ID + ".reverse.patch",
+		}
+		pub.patch(ctx, rep, dir, m, rp)
+		return rp, nil
+	}
+	if combined != nil {
+		rp, err := save(combined.Patch, combined.Reverse, patch.Meta{
+			Task: "combination", Target: rep.Module, Method: "combination", Validation: mustJSON(combined.Validation),
+		})
+		if err != nil {
+			return fmt.Errorf("store the combination: %w", err)
+		}
+		rep.Combination.Patch = rp
+	}
 	for i, t := range tasks {
 		for _, c := range accepted[i] {
-			files, err := patch.Parse(c.Patch)
+			rp, err := save(c.Patch, c.Reverse, patch.Meta{
+				Task: t.ID, Target: t.Package.Pattern(), Method: t.Method, Analyzer: c.Analyzer, Validation: mustJSON(c.Validation),
+			})
 			if err != nil {
 				return fmt.Errorf("store %s: %w", c.ID, err)
 			}
-			var paths []string
-			for _, f := range files {
-				paths = append(paths, f.Path())
-			}
-			meta, err := dir.Save(c.Patch, c.Reverse, patch.Meta{
-				Task: t.ID, Target: t.Package.Pattern(), Method: t.Method, Analyzer: c.Analyzer,
-				Parent: ws.Head, Files: paths, Validation: mustJSON(c.Validation),
-			})
-			if err != nil {
-				return err
-			}
 			for j := range rep.Tasks[i].Candidates {
 				if rc := &rep.Tasks[i].Candidates[j]; rc.ID == c.ID {
-					rc.Patch = &report.Patch{
-						ID: meta.ID, CID: meta.CID, ReverseCID: meta.ReverseCID,
-						Path:        "patches/" + meta.ID + ".patch",
-						ReversePath: "patches/" + meta.ID + ".reverse.patch",
-					}
-					pub.patch(ctx, rep, dir, meta, rc.Patch)
+					rc.Patch = rp
 				}
 			}
 		}

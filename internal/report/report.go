@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/atomicfile"
+	"github.com/agentic-optimizer/optimizer/internal/coord"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
@@ -41,6 +42,9 @@ type Report struct {
 	ChangeControl ChangeControl `json:"change_control"`
 	Stats         Stats         `json:"stats"`
 	Store         *Store        `json:"store,omitempty"`
+	// Combination is the stored patches combined into one, when there
+	// were at least two: what overlapped, how it was resolved.
+	Combination *Combination `json:"combination,omitempty"`
 	// LLM is the run's use of language models, when a method used one:
 	// every request, and totals per task and per model.
 	LLM   *llm.Summary `json:"llm,omitempty"`
@@ -101,6 +105,27 @@ type Patch struct {
 	MetaCID     string `json:"meta_cid,omitempty"`    // CID of its metadata file, when published to a node
 	Pinned      bool   `json:"pinned"`                // forward, reverse and metadata are pinned on the IPFS node
 	GatewayURL  string `json:"gateway_url,omitempty"` // the forward patch on the configured gateway
+}
+
+// Combination is the run's accepted patches in one, validated as a whole.
+type Combination struct {
+	// Members are the IDs of the candidates the combined patch holds.
+	Members []string `json:"members"`
+	// Patch is the stored combined patch; nil when nothing combined
+	// passed validation, or in a dry run.
+	Patch      *Patch           `json:"patch,omitempty"`
+	Validation *validate.Report `json:"validation,omitempty"`
+	// Conflicts are the pairs of accepted patches that overlap, hunk by
+	// hunk, and how each ended: rebased (merged three-way onto the winner
+	// and validated) or escalated to a human.
+	Conflicts []coord.Conflict `json:"conflicts"`
+	// LeftOut are candidates that overlap nothing but broke the
+	// combination's validation.
+	LeftOut     []coord.LeftOut `json:"left_out,omitempty"`
+	Validations int             `json:"validations"`
+	// AutoResolvedPct is the share of conflicts resolved without a human.
+	AutoResolvedPct float64 `json:"auto_resolved_pct"`
+	Error           string  `json:"error,omitempty"`
 }
 
 // Store says where the run's content went besides the output directory: its audit record and,

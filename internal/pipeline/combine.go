@@ -1,0 +1,82 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/agentic-optimizer/optimizer/internal/bench"
+	"github.com/agentic-optimizer/optimizer/internal/config"
+	"github.com/agentic-optimizer/optimizer/internal/coord"
+	"github.com/agentic-optimizer/optimizer/internal/gitx"
+	"github.com/agentic-optimizer/optimizer/internal/report"
+	"github.com/agentic-optimizer/optimizer/internal/validate"
+	"github.com/agentic-optimizer/optimizer/methods"
+)
+
+// combine joins the run's stored candidates into one patch when there are
+// at least two: those that overlap nothing are applied together and
+// validated once; one that overlaps a candidate already taken is merged
+// on top of it three-way and validated, or escalated (internal/coord).
+// Higher priority wins an overlap — the methods' order on the command
+// line — then the larger improvement under the objective, then the
+// smaller diff.
+func combine(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Worktree, rep *report.Report, tasks []*methods.Task, accepted [][]*methods.Candidate, logf Logf) *coord.Result {
+	rank := map[string]int{}
+	for i, name := range cfg.Methods {
+		if _, ok := rank[name]; !ok {
+			rank[name] = len(cfg.Methods) - i
+		}
+	}
+	var changes []coord.Change
+	for i, t := range tasks {
+		for _, c := range accepted[i] {
+			changes = append(changes, coord.Change{
+				ID: c.ID, Patch: c.Patch, Priority: rank[t.Method],
+				Score: -bench.Change(c.Validation.Benchmarks, bench.UnitOf(cfg.Objective)) - float64(len(c.Patch))/1e6,
+			})
+		}
+	}
+	if len(changes) < 2 || ctx.Err() != nil {
+		return nil
+	}
+	logf("combine %d accepted patches", len(changes))
+	v := ws.Validator(cfg, nil)
+	res, err := coord.Combine(ctx, coord.Env{
+		Worktree: wt,
+		Validate: func(ctx context.Context, p []byte) (*validate.Report, error) { return v.Validate(ctx, wt, p) },
+		Logf:     func(format string, args ...any) { logf("combine: "+format, args...) },
+	}, changes)
+	rc := &report.Combination{Conflicts: []coord.Conflict{}}
+	rep.Combination = rc
+	if err != nil {
+		rc.Error = err.Error()
+		rep.Notes = append(rep.Notes, "the accepted patches could not be combined: "+err.Error())
+		return nil
+	}
+	rc.Members, rc.Validation, rc.Conflicts, rc.LeftOut, rc.Validations = res.Members, res.Validation, res.Conflicts, res.LeftOut, res.Validations
+	rc.AutoResolvedPct = 100 * res.AutoResolved()
+	note := fmt.Sprintf("combined %d of %d accepted patches into one (validations: %d)", len(res.Members), len(changes), res.Validations)
+	if n := len(res.Conflicts); n > 0 {
+		note += fmt.Sprintf("; %d overlapping, %.0f %% resolved without a human", n, rc.AutoResolvedPct)
+	}
+	for _, c := range res.Conflicts {
+		if c.Resolution == coord.ResolutionEscalated {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("conflict for a human: %s and %s overlap at %s: %s", c.Winner, c.Loser, c.Where, firstLine(c.Detail)))
+		}
+	}
+	for _, l := range res.LeftOut {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s is not in the combination: %s", l.ID, firstLine(l.Reason)))
+	}
+	rep.Notes = append(rep.Notes, note)
+	// A combination of one is that patch, already stored.
+	if res.Patch == nil || len(res.Members) < 2 {
+		return nil
+	}
+	return res
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
