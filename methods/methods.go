@@ -62,6 +62,10 @@ type Env struct {
 	// (a test that fails once is not a characterization of the code), and
 	// the coverage level asking the tests to raise coverage.
 	ValidateTests func(ctx context.Context, patch []byte, repeat int) (*validate.Report, error)
+	// ValidateProven is ValidateTests without the coverage gain, for tests
+	// whose worth the method proves itself — tests that kill mutants the
+	// method ran them against.
+	ValidateProven func(ctx context.Context, patch []byte, repeat int) (*validate.Report, error)
 	// Stage records patch as a commit on top of the worktree's and returns
 	// an Env that works from it: its own worktree at that commit, and
 	// validation whose base is that commit (its tests and benchmarks

@@ -245,7 +245,7 @@ var keyTable = [...]keySpec{
 	},
 	{
 		name: "min_coverage_gain", def: "0.1",
-		help: "percentage points of statement coverage that a patch adding tests must add",
+		help: "percentage points of statement coverage that a patch adding only tests must add",
 		want: "a percentage 0..100", example: "1",
 		set: func(c *Config, s string) error { return setPercent(&c.MinCoverageGain, s, 100) },
 	},

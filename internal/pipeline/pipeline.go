@@ -30,13 +30,14 @@ import (
 	"github.com/agentic-optimizer/optimizer/methods"
 	"github.com/agentic-optimizer/optimizer/methods/actorcritic"
 	"github.com/agentic-optimizer/optimizer/methods/adversarial"
+	"github.com/agentic-optimizer/optimizer/methods/chaos"
 	"github.com/agentic-optimizer/optimizer/methods/modernize"
 	"github.com/agentic-optimizer/optimizer/methods/testdriven"
 )
 
 // Methods lists every method this build has, in the order --help shows them.
 func Methods() []methods.Method {
-	return []methods.Method{modernize.New(), testdriven.New(), adversarial.New(), actorcritic.New()}
+	return []methods.Method{modernize.New(), testdriven.New(), adversarial.New(), actorcritic.New(), chaos.New()}
 }
 
 // usesModel reports whether a method uses the LLM router.
@@ -197,6 +198,12 @@ func (ws *Workspace) Validator(cfg *config.Config, allowed []string) *validate.V
 // reads the environment (os.Getenv in production): the model credentials
 // and the secrets that must never reach a prompt.
 func Run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(string) string, logf Logf) (*report.Report, error) {
+	return run(ctx, cfg, repoDir, getenv, logf, true)
+}
+
+// run is Run; combining the accepted patches is left to the merge when
+// the run is a shard.
+func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(string) string, logf Logf, combinePatches bool) (*report.Report, error) {
 	start := time.Now()
 	ms, err := LookupMethods(cfg.Methods)
 	if err != nil {
@@ -337,12 +344,15 @@ feed:
 		models.report(rep)
 	}
 
-	combined := combine(ctx, cfg, ws, first, rep, tasks, accepted, logf)
+	var combined *coord.Result
+	if combinePatches {
+		combined = combine(ctx, cfg, ws, first, rep, changesOf(cfg.Methods, cfg.Objective, tasks, accepted), logf)
+	}
 
 	var pub *publisher
 	if !cfg.DryRun {
 		pub = newPublisher(cfg, rep, logf)
-		if err := store(ctx, cfg, ws, rep, tasks, accepted, combined, pub); err != nil {
+		if err := store(ctx, cfg, ws, rep, storedOf(ws, rep, tasks, accepted, combined), pub); err != nil {
 			return rep, err
 		}
 	}
@@ -469,6 +479,13 @@ func taskEnv(ws *Workspace, wt *gitx.Worktree, v *validate.Validator, models *mo
 			tv.Repeat = repeat
 			return tv.Validate(ctx, wt, p)
 		},
+		ValidateProven: func(ctx context.Context, p []byte, repeat int) (*validate.Report, error) {
+			tv := *v
+			tv.Objective = "quality"
+			tv.Repeat = repeat
+			tv.MinCoverageGain = 0
+			return tv.Validate(ctx, wt, p)
+		},
 		Logf:           logf,
 		LLM:            models.router,
 		LLMUnavailable: models.why,
@@ -524,23 +541,53 @@ func taskEnv(ws *Workspace, wt *gitx.Worktree, v *validate.Validator, models *mo
 // collide.
 var forks atomic.Int64
 
-// store saves every accepted candidate's patch and reverse patch in the
-// output directory, pins them on the IPFS node if there is one, and
-// records where in the report.
-func store(ctx context.Context, cfg *config.Config, ws *Workspace, rep *report.Report, tasks []*methods.Task, accepted [][]*methods.Candidate, combined *coord.Result, pub *publisher) error {
-	dir := patch.Dir{Path: cfg.Out, CIDVersion: cfg.CIDVersion}
-	save := func(forward, reverse []byte, meta patch.Meta) (*report.Patch, error) {
-		files, err := patch.Parse(forward)
-		if err != nil {
-			return nil, err
+// stored is a patch to save in the output directory and where the report
+// records it.
+type stored struct {
+	forward, reverse []byte
+	meta             patch.Meta
+	into             **report.Patch
+}
+
+// storedOf lists the run's accepted candidates and its combination for store.
+func storedOf(ws *Workspace, rep *report.Report, tasks []*methods.Task, accepted [][]*methods.Candidate, combined *coord.Result) []stored {
+	var out []stored
+	if combined != nil {
+		out = append(out, stored{combined.Patch, combined.Reverse, patch.Meta{
+			Task: "combination", Target: rep.Module, Method: "combination", Validation: mustJSON(combined.Validation),
+		}, &rep.Combination.Patch})
+	}
+	for i, t := range tasks {
+		for _, c := range accepted[i] {
+			for j := range rep.Tasks[i].Candidates {
+				if rc := &rep.Tasks[i].Candidates[j]; rc.ID == c.ID {
+					out = append(out, stored{c.Patch, c.Reverse, patch.Meta{
+						Task: t.ID, Target: t.Package.Pattern(), Method: t.Method, Analyzer: c.Analyzer, Validation: mustJSON(c.Validation),
+					}, &rc.Patch})
+				}
+			}
 		}
+	}
+	return out
+}
+
+// store saves each patch with its reverse in the output directory, pins
+// them on the IPFS node if there is one, and records where in the report.
+func store(ctx context.Context, cfg *config.Config, ws *Workspace, rep *report.Report, items []stored, pub *publisher) error {
+	dir := patch.Dir{Path: cfg.Out, CIDVersion: cfg.CIDVersion}
+	for _, it := range items {
+		files, err := patch.Parse(it.forward)
+		if err != nil {
+			return fmt.Errorf("store %s: %w", it.meta.Task, err)
+		}
+		meta := it.meta
 		for _, f := range files {
 			meta.Files = append(meta.Files, f.Path())
 		}
 		meta.Parent = ws.Head
-		m, err := dir.Save(forward, reverse, meta)
+		m, err := dir.Save(it.forward, it.reverse, meta)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rp := &report.Patch{
 			ID: m.ID, CID: m.CID, ReverseCID: m.ReverseCID,
@@ -548,31 +595,7 @@ func store(ctx context.Context, cfg *config.Config, ws *Workspace, rep *report.R
 			ReversePath: "patches/" + m.ID + ".reverse.patch",
 		}
 		pub.patch(ctx, rep, dir, m, rp)
-		return rp, nil
-	}
-	if combined != nil {
-		rp, err := save(combined.Patch, combined.Reverse, patch.Meta{
-			Task: "combination", Target: rep.Module, Method: "combination", Validation: mustJSON(combined.Validation),
-		})
-		if err != nil {
-			return fmt.Errorf("store the combination: %w", err)
-		}
-		rep.Combination.Patch = rp
-	}
-	for i, t := range tasks {
-		for _, c := range accepted[i] {
-			rp, err := save(c.Patch, c.Reverse, patch.Meta{
-				Task: t.ID, Target: t.Package.Pattern(), Method: t.Method, Analyzer: c.Analyzer, Validation: mustJSON(c.Validation),
-			})
-			if err != nil {
-				return fmt.Errorf("store %s: %w", c.ID, err)
-			}
-			for j := range rep.Tasks[i].Candidates {
-				if rc := &rep.Tasks[i].Candidates[j]; rc.ID == c.ID {
-					rc.Patch = rp
-				}
-			}
-		}
+		*it.into = rp
 	}
 	return nil
 }

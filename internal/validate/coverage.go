@@ -18,8 +18,11 @@ import (
 // wrote. Coverage must not drop, in this sense: every statement covered
 // on the base, on a line the patch left alone, is still covered. (The
 // percentage alone would punish a refactor that deletes covered
-// statements.) A patch that adds tests (a test file, or a Test, Fuzz or Example function) must also raise the
-// percentage by Validator.MinCoverageGain points.
+// statements.) A patch that only adds tests (a test file, or a Test, Fuzz
+// or Example function, and no change to non-test code) must also raise the
+// percentage by Validator.MinCoverageGain points: tests alone must earn
+// their place. Tests that come with a change of the code (a fix and its
+// regression test) are judged with the change.
 func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	pkgs, err := c.affected(ctx)
 	if err != nil {
@@ -73,8 +76,8 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 		}
 		return Fail, fmt.Sprintf("%s; covered on the base but not after the patch: %s%s", figures, strings.Join(where, ", "), more)
 	}
-	if c.addsTests() && c.v.MinCoverageGain > 0 && candPct-basePct < c.v.MinCoverageGain {
-		return Fail, fmt.Sprintf("%s; the patch adds tests, so coverage must rise by at least %.1f points, but it rose by %.1f", figures, c.v.MinCoverageGain, candPct-basePct)
+	if c.addsTests() && len(c.changedLines(false)) == 0 && c.v.MinCoverageGain > 0 && candPct-basePct < c.v.MinCoverageGain {
+		return Fail, fmt.Sprintf("%s; the patch only adds tests, so coverage must rise by at least %.1f points, but it rose by %.1f", figures, c.v.MinCoverageGain, candPct-basePct)
 	}
 	return Pass, figures + "; no covered statement lost"
 }

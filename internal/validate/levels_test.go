@@ -394,7 +394,26 @@ func TestAbsAgain(t *testing.T) {
 `},
 			configure:  func(v *validate.Validator) { v.MinCoverageGain = 1 },
 			rejectedBy: "coverage",
-			want:       map[string][]string{"coverage": {"75.0% → 75.0%", "the patch adds tests, so coverage must rise by at least 1.0 points, but it rose by 0.0"}},
+			want:       map[string][]string{"coverage": {"75.0% → 75.0%", "the patch only adds tests, so coverage must rise by at least 1.0 points, but it rose by 0.0"}},
+		},
+		{
+			// A fix and its regression test are judged together: the
+			// test need not raise coverage on its own.
+			name: "coverage: a test that comes with a code change need not raise coverage",
+			files: map[string]string{
+				"cov/cov.go": strings.Replace(covBase, "if x == 0 {\n\t\treturn 0\n\t}\n\t", "", 1),
+				"cov/again_test.go": `package cov
+
+import "testing"
+
+func TestAbsAgain(t *testing.T) {
+	if Abs(-7) != 7 {
+		t.Fatal("Abs")
+	}
+}
+`},
+			configure: func(v *validate.Validator) { v.MinCoverageGain = 1 },
+			want:      map[string][]string{"coverage": {"no covered statement lost"}},
 		},
 	}
 	// The patches are made up front: making one writes in repo.

@@ -31,3 +31,16 @@ func Contains(words []string, w string) bool {
 	}
 	return false
 }
+
+// Unescape removes the backslashes that escape the next byte of s:
+// `a\,b` becomes "a,b" and `\\` a single backslash.
+func Unescape(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' {
+			i++
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}

@@ -43,3 +43,15 @@ func BenchmarkJoin(b *testing.B) {
 		Join(words, " ")
 	}
 }
+
+func TestUnescape(t *testing.T) {
+	for in, want := range map[string]string{
+		`a\,b`:  "a,b",
+		`\\`:    `\`,
+		"plain": "plain",
+	} {
+		if got := Unescape(in); got != want {
+			t.Errorf("Unescape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

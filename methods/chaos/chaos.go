@@ -1,0 +1,195 @@
+// Package chaos is the method that looks for weaknesses instead of speed:
+// mutation testing of a package (a mutant its tests let through points at
+// code they run but do not check), fuzz targets made from a template and
+// run with go test -fuzz (a crash is a bug with a reproducer), and faults
+// injected into the package's I/O functions (a failing or dribbling reader,
+// a failing writer: a panic, a hang, a swallowed error or a result that
+// depends on how the input was cut is a bug too).
+//
+// The findings go into the task's report. Without a model the method
+// proposes the fuzz targets that found nothing as a candidate; with one it
+// also asks for tests that kill the surviving mutants (kept only if they
+// kill at least one) and for a fix of each crash with a regression test.
+// Every candidate is validated like any other.
+package chaos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/config"
+	"github.com/agentic-optimizer/optimizer/methods"
+)
+
+// Name is the method's name in the registry and on the command line.
+const Name = "chaos"
+
+// Defaults of a Method's fields.
+const (
+	DefaultFuzzTime   = 10 * time.Second
+	DefaultMaxMutants = 60
+)
+
+// Method is the chaos method. The zero value fuzzes nothing and runs every
+// mutant: call New for the defaults.
+type Method struct {
+	// FuzzTime is how long each fuzz target runs; 0 turns fuzzing off.
+	FuzzTime time.Duration
+	// MaxMutants is the most mutants run against the tests (a spread
+	// sample of the covered ones when there are more); 0 runs them all.
+	MaxMutants int
+	// Attempts is how many answers the model may give per request for
+	// hardening, each after the feedback on the one before; 0 means
+	// DefaultAttempts.
+	Attempts int
+}
+
+// DefaultAttempts bounds the model's answers per hardening request.
+const DefaultAttempts = 2
+
+var _ methods.Method = (*Method)(nil)
+
+// New returns the method with its defaults.
+func New() *Method {
+	return &Method{FuzzTime: DefaultFuzzTime, MaxMutants: DefaultMaxMutants, Attempts: DefaultAttempts}
+}
+
+// Name implements methods.Method.
+func (*Method) Name() string { return Name }
+
+// Doc implements methods.Method.
+func (*Method) Doc() string {
+	return "find weaknesses: mutation testing, fuzz targets run with go test -fuzz, I/O fault injection; a model (optional) writes tests and fixes"
+}
+
+// UsesModel tells the pipeline to set up the model router for this method.
+func (*Method) UsesModel() bool { return true }
+
+// ModelOptional tells the pipeline that the method works without a model.
+func (*Method) ModelOptional() bool { return true }
+
+// Configure takes the fuzzing time and the mutant cap from the run's
+// configuration.
+func (m *Method) Configure(cfg *config.Config) {
+	m.FuzzTime = cfg.FuzzTime
+	m.MaxMutants = cfg.MaxMutants
+}
+
+// Details is what the method found, for the task's report.
+type Details struct {
+	Mutation *MutationReport `json:"mutation,omitempty"`
+	Fuzz     []FuzzReport    `json:"fuzz,omitempty"`
+	Faults   []FaultReport   `json:"faults,omitempty"`
+}
+
+// task is one Optimize call's state.
+type task struct {
+	m       *Method
+	t       *methods.Task
+	env     methods.Env
+	res     *methods.Result
+	det     *Details
+	mod     *analysis.Module  // the module, read from the agent's worktree
+	pkg     *analysis.Package // the task's package in mod
+	pkgRel  string            // the package directory relative to the module root, slash-separated
+	pattern string            // the package as go test takes it: "./textutil", "."
+	funcs   []*function
+	names   map[string]bool // every package-level name of the package, tests included
+
+	fuzzTargets []*fuzzTarget
+	mutantLimit time.Duration // go test's -timeout for a mutant
+}
+
+// Optimize mutates, fuzzes and injects faults into the task's package,
+// then proposes what hardens it.
+func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env) (*methods.Result, error) {
+	if t == nil || t.Package == nil || t.Module == nil {
+		return nil, errors.New("chaos: the task names no package (the caller must fill Task.Package and Task.Module)")
+	}
+	if env.Worktree == nil || env.Sandbox == nil || env.ModuleDir == "" {
+		return nil, fmt.Errorf("chaos: %s: the environment lacks a worktree, a module directory or a sandbox (the caller must fill them)", t.Package.ImportPath)
+	}
+	res := &methods.Result{}
+	if len(t.Package.GoFiles) == 0 {
+		res.Notes = append(res.Notes, "the package has no non-test Go files")
+		return res, nil
+	}
+	mod := t.Module.Rebase(env.ModuleDir)
+	pkg := mod.Package(t.Package.ImportPath)
+	if pkg == nil {
+		return nil, fmt.Errorf("chaos: package %s is not in the module at %s", t.Package.ImportPath, env.ModuleDir)
+	}
+	pkgRel := filepath.ToSlash(pkg.RelDir)
+	pattern := "./" + pkgRel
+	if pkgRel == "." || pkgRel == "" {
+		pkgRel, pattern = ".", "."
+	}
+	s := &task{
+		m: m, t: t, env: env, res: res, det: &Details{}, mod: mod, pkg: pkg, pkgRel: pkgRel, pattern: pattern,
+		funcs: packageFunctions(pkg.GoFiles, pkg.TestFiles), names: declaredNames(append(append([]string{}, pkg.GoFiles...), pkg.TestFiles...)),
+	}
+	res.Details = s.det
+	defer env.Worktree.Reset(context.WithoutCancel(ctx))
+
+	for _, phase := range []struct {
+		name string
+		run  func(context.Context)
+	}{{"mutation testing", s.mutation}, {"fuzzing", s.fuzz}, {"fault injection", s.faults}, {"hardening", s.harden}} {
+		start := time.Now()
+		phase.run(ctx)
+		s.logf("%s done in %v", phase.name, time.Since(start).Round(100*time.Millisecond))
+	}
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("chaos: %s: %w", pkg.ImportPath, context.Cause(ctx))
+	}
+	return res, nil
+}
+
+// declaredNames are the package-level names the files declare.
+func declaredNames(files []string) map[string]bool {
+	names := map[string]bool{}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil {
+					names[d.Name.Name] = true
+				}
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					switch sp := sp.(type) {
+					case *ast.TypeSpec:
+						names[sp.Name.Name] = true
+					case *ast.ValueSpec:
+						for _, n := range sp.Names {
+							names[n.Name] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	return names
+}
+
+func (s *task) note(format string, args ...any) {
+	s.res.Notes = append(s.res.Notes, fmt.Sprintf(format, args...))
+}
+
+func (s *task) logf(format string, args ...any) {
+	if s.env.Logf != nil {
+		s.env.Logf(format, args...)
+	}
+}

@@ -1,0 +1,3 @@
+module example.com/iox
+
+go 1.21
