@@ -10,6 +10,7 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/action"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/pipeline"
+	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 )
 
@@ -52,19 +53,7 @@ func runCmd(ctx context.Context, c *cli, args []string) int {
 		"Run optimizes a Go module: it makes candidate changes with the chosen methods, validates each one in\n"+
 			"its own git worktree, and writes the accepted ones as patches with reverse patches and CIDs to the\n"+
 			"output directory. It never edits your files; `optimizer apply ID` does.\n\nMethods:\n"+methodList(), c.stderr)
-	repo, configFile := addConfigFlags(fs)
-	fs.configList("method", "methods", "methods to run, comma-separated (default modernize)")
-	fs.configList("paths", "paths", "target packages or files, relative to --repo, comma-separated or repeated (default: the whole module)")
-	fs.configString("base", "base", "git ref to compare with: only packages with files changed since its merge base are targets")
-	fs.configString("control", "control", "how to publish: auto or patch (github comes with a later version; default auto)")
-	fs.configString("out", "out", "output directory (default <repo>/.optimizer)")
-	fs.configString("max-agents", "max_agents", "agents working in parallel, each in its own worktree (default 5)")
-	fs.configString("cid-version", "cid_version", "CID version of stored patches: 1 (default) or 0")
-	fs.configString("candidates", "candidates", "adversarial: competing candidates per target, 1..16 (default 4)")
-	fs.configString("rounds", "rounds", "actor-critic: most rounds per target, 1..10 (default 3)")
-	fs.configString("fuzz-time", "fuzz_time", "chaos: fuzzing time per fuzz target, e.g. 30s (default 10s)")
-	fs.configString("max-mutants", "max_mutants", "chaos: most mutants run per package, 0 for all (default 60)")
-	fs.configBool("dry-run", "dry_run", "validate but write nothing: no patches, no report file")
+	repo, configFile := addRunFlags(fs)
 	asJSON := fs.Bool("json", false, "print report.json on stdout")
 	if st := fs.parse(args); st >= 0 {
 		return st
@@ -97,6 +86,30 @@ func runCmd(ctx context.Context, c *cli, args []string) int {
 	if act != nil {
 		act.rt.EndGroup()
 	}
+	return finishRun(c, act, cfg, rep, err, *asJSON, logf)
+}
+
+// addRunFlags defines the flags of run, which shard and plan share.
+func addRunFlags(fs *flagSet) (repo, configFile *string) {
+	repo, configFile = addConfigFlags(fs)
+	fs.configList("method", "methods", "methods to run, comma-separated (default modernize)")
+	fs.configList("paths", "paths", "target packages or files, relative to --repo, comma-separated or repeated (default: the whole module)")
+	fs.configString("base", "base", "git ref to compare with: only packages with files changed since its merge base are targets")
+	fs.configString("control", "control", "how to publish: auto or patch (github comes with a later version; default auto)")
+	fs.configString("out", "out", "output directory (default <repo>/.optimizer)")
+	fs.configString("max-agents", "max_agents", "agents working in parallel, each in its own worktree (default 5)")
+	fs.configString("cid-version", "cid_version", "CID version of stored patches: 1 (default) or 0")
+	fs.configString("candidates", "candidates", "adversarial: competing candidates per target, 1..16 (default 4)")
+	fs.configString("rounds", "rounds", "actor-critic: most rounds per target, 1..10 (default 3)")
+	fs.configString("fuzz-time", "fuzz_time", "chaos: fuzzing time per fuzz target, e.g. 30s (default 10s)")
+	fs.configString("max-mutants", "max_mutants", "chaos: most mutants run per package, 0 for all (default 60)")
+	fs.configBool("dry-run", "dry_run", "validate but write nothing: no patches, no report file")
+	return repo, configFile
+}
+
+// finishRun writes the report of a run, prints its summary (and the report
+// on stdout with --json) and returns the exit status.
+func finishRun(c *cli, act *actionStep, cfg *config.Config, rep *report.Report, err error, asJSON bool, logf func(string, ...any)) int {
 	reportPath := ""
 	if rep != nil {
 		if !cfg.DryRun {
@@ -112,7 +125,7 @@ func runCmd(ctx context.Context, c *cli, args []string) int {
 			reportPath = path
 		}
 		rep.Summary(c.stderr)
-		if *asJSON {
+		if asJSON {
 			b, jerr := rep.JSON()
 			if jerr == nil {
 				if act != nil {

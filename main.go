@@ -47,6 +47,9 @@ func commands() []command {
 		{"rollback", "apply a stored patch's reverse, after verifying its CID", rollbackCmd},
 		{"patches", "list stored patches or show one; list or fetch those announced on the IPFS node", patchesCmd},
 		{"verify", "recompute a stored patch's CIDs; with an IPFS node, fetch and compare", verifyCmd},
+		{"plan", "print a GitHub Actions matrix that spreads the run's packages over shards", planCmd},
+		{"shard", "run one shard of the plan; its patches and CIDs go to --out", shardCmd},
+		{"merge", "verify the shards' patches by CID, combine them, validate and publish the combination", mergeCmd},
 		{"cid", "print the IPFS CID of files, as `ipfs add --only-hash` would", cidCmd},
 		{"version", "print the version", versionCmd},
 	}

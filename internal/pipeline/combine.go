@@ -14,29 +14,39 @@ import (
 	"github.com/agentic-optimizer/optimizer/methods"
 )
 
+// changesOf turns the tasks' stored candidates into changes to combine.
+// Higher priority wins an overlap — the earlier method on the command
+// line — then the larger improvement under the objective, then the
+// smaller patch.
+func changesOf(methodOrder []string, objective string, tasks []*methods.Task, accepted [][]*methods.Candidate) []coord.Change {
+	rank := map[string]int{}
+	for i, name := range methodOrder {
+		if _, ok := rank[name]; !ok {
+			rank[name] = len(methodOrder) - i
+		}
+	}
+	var out []coord.Change
+	for i, t := range tasks {
+		for _, c := range accepted[i] {
+			out = append(out, change(c.ID, c.Patch, rank[t.Method], c.Validation, objective))
+		}
+	}
+	return out
+}
+
+func change(id string, p []byte, priority int, v *validate.Report, objective string) coord.Change {
+	score := -float64(len(p)) / 1e6
+	if v != nil {
+		score -= bench.Change(v.Benchmarks, bench.UnitOf(objective))
+	}
+	return coord.Change{ID: id, Patch: p, Priority: priority, Score: score}
+}
+
 // combine joins the run's stored candidates into one patch when there are
 // at least two: those that overlap nothing are applied together and
 // validated once; one that overlaps a candidate already taken is merged
 // on top of it three-way and validated, or escalated (internal/coord).
-// Higher priority wins an overlap — the methods' order on the command
-// line — then the larger improvement under the objective, then the
-// smaller diff.
-func combine(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Worktree, rep *report.Report, tasks []*methods.Task, accepted [][]*methods.Candidate, logf Logf) *coord.Result {
-	rank := map[string]int{}
-	for i, name := range cfg.Methods {
-		if _, ok := rank[name]; !ok {
-			rank[name] = len(cfg.Methods) - i
-		}
-	}
-	var changes []coord.Change
-	for i, t := range tasks {
-		for _, c := range accepted[i] {
-			changes = append(changes, coord.Change{
-				ID: c.ID, Patch: c.Patch, Priority: rank[t.Method],
-				Score: -bench.Change(c.Validation.Benchmarks, bench.UnitOf(cfg.Objective)) - float64(len(c.Patch))/1e6,
-			})
-		}
-	}
+func combine(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Worktree, rep *report.Report, changes []coord.Change, logf Logf) *coord.Result {
 	if len(changes) < 2 || ctx.Err() != nil {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -45,6 +46,10 @@ type Report struct {
 	// Combination is the stored patches combined into one, when there
 	// were at least two: what overlapped, how it was resolved.
 	Combination *Combination `json:"combination,omitempty"`
+	// Shard is the part of a plan this run did (optimizer shard); Shards
+	// are the shard reports a merge gathered (optimizer merge).
+	Shard  *Shard   `json:"shard,omitempty"`
+	Shards []string `json:"shards,omitempty"`
 	// LLM is the run's use of language models, when a method used one:
 	// every request, and totals per task and per model.
 	LLM   *llm.Summary `json:"llm,omitempty"`
@@ -105,6 +110,13 @@ type Patch struct {
 	MetaCID     string `json:"meta_cid,omitempty"`    // CID of its metadata file, when published to a node
 	Pinned      bool   `json:"pinned"`                // forward, reverse and metadata are pinned on the IPFS node
 	GatewayURL  string `json:"gateway_url,omitempty"` // the forward patch on the configured gateway
+}
+
+// Shard is one shard of a plan: which of how many, and its packages.
+type Shard struct {
+	Index    int      `json:"index"`
+	Of       int      `json:"of"`
+	Packages []string `json:"packages"`
 }
 
 // Combination is the run's accepted patches in one, validated as a whole.
@@ -303,4 +315,20 @@ func oneLine(s string, max int) string {
 		s = s[:max-1] + "…"
 	}
 	return s
+}
+
+// Read reads a report.json written by Write.
+func Read(path string) (*Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("report: %s is not a report.json: %w", path, err)
+	}
+	if r.Version != Version {
+		return nil, fmt.Errorf("report: %s has schema version %d, this build reads %d (use the same optimizer release for every step)", path, r.Version, Version)
+	}
+	return &r, nil
 }
