@@ -1,0 +1,170 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	gh "github.com/google/go-github/v89/github"
+
+	"github.com/agentic-optimizer/optimizer/internal/patch"
+)
+
+// ReviewRequest is an accepted change to a pull request's code, to post on
+// it as suggestions.
+type ReviewRequest struct {
+	Repo    Repo
+	Number  int
+	HeadSHA string // the head the change was made against
+	Patch   []byte // the accepted change: a unified diff against HeadSHA
+	Body    string // the review's text
+}
+
+// ReviewResult is what ReviewSuggestions posted and what it left out.
+type ReviewResult struct {
+	ReviewID    int64        `json:"review_id,omitempty"` // 0 when nothing was posted
+	URL         string       `json:"url,omitempty"`
+	Suggestions []Suggestion `json:"suggestions"`
+	// Outside are the hunks that could not be suggestions: for a follow-up
+	// draft pull request against the pull request's branch.
+	Outside  []Outside `json:"outside,omitempty"`
+	Requests int       `json:"requests"`
+}
+
+// ReviewSuggestions posts one review (event COMMENT) on the pull request
+// with a suggestion for each hunk of the patch that falls inside the pull
+// request's diff (see Suggest), and returns the others. Nothing is posted
+// when no hunk fits. It fails with ErrHeadMoved when the pull request's
+// head is no longer HeadSHA: the line numbers would be wrong.
+func (c *Client) ReviewSuggestions(ctx context.Context, req ReviewRequest) (ReviewResult, error) {
+	files, err := patch.Parse(req.Patch)
+	if err != nil {
+		return ReviewResult{}, &Error{Op: "review suggestions", Kind: ErrRejected, Err: err}
+	}
+	ctx, o := withOp(ctx)
+	res, err := c.reviewSuggestions(ctx, req, files)
+	res.Requests = int(o.requests.Load())
+	return res, err
+}
+
+func (c *Client) reviewSuggestions(ctx context.Context, req ReviewRequest, files []patch.File) (ReviewResult, error) {
+	owner, name, n := req.Repo.Owner, req.Repo.Name, req.Number
+	pr, resp, err := c.gh.PullRequests.Get(revalidate(ctx), owner, name, n)
+	if err != nil {
+		return ReviewResult{}, c.wrap(fmt.Sprintf("get pull request #%d", n), resp, err)
+	}
+	if head := pr.GetHead().GetSHA(); head != req.HeadSHA {
+		return ReviewResult{}, &Error{Op: fmt.Sprintf("review pull request #%d", n), Kind: ErrHeadMoved,
+			Err: fmt.Errorf("head is %s, the change was made against %s", head, req.HeadSHA)}
+	}
+	prFiles, err := c.pullFiles(ctx, req.Repo, n)
+	if err != nil {
+		return ReviewResult{}, err
+	}
+	res := ReviewResult{Suggestions: []Suggestion{}}
+	res.Suggestions, res.Outside = Suggest(prFiles, files)
+	if len(res.Suggestions) == 0 {
+		return res, nil
+	}
+	var comments []*gh.DraftReviewComment
+	for _, s := range res.Suggestions {
+		dc := &gh.DraftReviewComment{Path: gh.Ptr(s.Path), Body: gh.Ptr(s.Body), Line: gh.Ptr(s.Line), Side: gh.Ptr("RIGHT")}
+		if s.StartLine < s.Line {
+			dc.StartLine, dc.StartSide = gh.Ptr(s.StartLine), gh.Ptr("RIGHT")
+		}
+		comments = append(comments, dc)
+	}
+	body := req.Body
+	if strings.TrimSpace(body) == "" {
+		body = "Suggested by the optimizer."
+	}
+	review, resp, err := c.gh.PullRequests.CreateReview(ctx, owner, name, n, &gh.PullRequestReviewRequest{
+		CommitID: &req.HeadSHA, Body: &body, Event: gh.Ptr("COMMENT"), Comments: comments,
+	})
+	if err != nil {
+		return res, c.wrap(fmt.Sprintf("review pull request #%d", n), resp, err)
+	}
+	res.ReviewID, res.URL = review.GetID(), review.GetHTMLURL()
+	return res, nil
+}
+
+// pullFiles lists the files of a pull request with their patches.
+func (c *Client) pullFiles(ctx context.Context, repo Repo, n int) ([]PRFile, error) {
+	files, resp, err := listAll(ctx, func(ctx context.Context, lo gh.ListOptions) ([]*gh.CommitFile, *gh.Response, error) {
+		return c.gh.PullRequests.ListFiles(ctx, repo.Owner, repo.Name, n, &lo)
+	})
+	if err != nil {
+		return nil, c.wrap(fmt.Sprintf("list files of pull request #%d", n), resp, err)
+	}
+	out := make([]PRFile, 0, len(files))
+	for _, f := range files {
+		out = append(out, PRFile{Path: f.GetFilename(), Status: f.GetStatus(), Patch: f.GetPatch()})
+	}
+	return out, nil
+}
+
+// Approval is where a pull request stands with its human reviewers.
+type Approval struct {
+	// Approved: at least one person's latest review approves. Bots do not
+	// count.
+	Approved  bool     `json:"approved"`
+	Approvers []string `json:"approvers,omitempty"`
+	// ChangesRequested lists the people whose latest review asks for changes.
+	ChangesRequested []string `json:"changes_requested,omitempty"`
+	// AtHead: an approval is of the pull request's current head commit
+	// (later pushes may have changed what was approved).
+	AtHead  bool   `json:"at_head"`
+	HeadSHA string `json:"head_sha"`
+	State   string `json:"state"` // open or closed
+	Merged  bool   `json:"merged"`
+}
+
+// Approvals reads a pull request's reviews. A person's latest approving,
+// change-requesting or dismissed review is their verdict; comments do not
+// change it, as on GitHub. It never merges anything.
+func (c *Client) Approvals(ctx context.Context, repo Repo, number int) (Approval, error) {
+	ctx = revalidate(ctx)
+	pr, resp, err := c.gh.PullRequests.Get(ctx, repo.Owner, repo.Name, number)
+	if err != nil {
+		return Approval{}, c.wrap(fmt.Sprintf("get pull request #%d", number), resp, err)
+	}
+	reviews, resp, err := listAll(ctx, func(ctx context.Context, lo gh.ListOptions) ([]*gh.PullRequestReview, *gh.Response, error) {
+		return c.gh.PullRequests.ListReviews(ctx, repo.Owner, repo.Name, number, &lo)
+	})
+	if err != nil {
+		return Approval{}, c.wrap(fmt.Sprintf("list reviews of pull request #%d", number), resp, err)
+	}
+	return approvalOf(pr, reviews), nil
+}
+
+// approvalOf decides from the reviews, which GitHub lists oldest first.
+func approvalOf(pr *gh.PullRequest, reviews []*gh.PullRequestReview) Approval {
+	a := Approval{HeadSHA: pr.GetHead().GetSHA(), State: pr.GetState(), Merged: pr.GetMerged() || pr.MergedAt != nil}
+	type verdict struct{ state, commit string }
+	latest := make(map[string]verdict)
+	var order []string
+	for _, r := range reviews {
+		u := r.GetUser()
+		if u.GetType() == "Bot" || strings.HasSuffix(u.GetLogin(), "[bot]") {
+			continue
+		}
+		switch st := r.GetState(); st {
+		case "APPROVED", "CHANGES_REQUESTED", "DISMISSED":
+			if _, seen := latest[u.GetLogin()]; !seen {
+				order = append(order, u.GetLogin())
+			}
+			latest[u.GetLogin()] = verdict{st, r.GetCommitID()}
+		}
+	}
+	for _, login := range order {
+		switch v := latest[login]; v.state {
+		case "APPROVED":
+			a.Approvers = append(a.Approvers, login)
+			a.AtHead = a.AtHead || v.commit == a.HeadSHA
+		case "CHANGES_REQUESTED":
+			a.ChangesRequested = append(a.ChangesRequested, login)
+		}
+	}
+	a.Approved = len(a.Approvers) > 0
+	return a
+}

@@ -1,0 +1,163 @@
+package github
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/agentic-optimizer/optimizer/internal/github/githubtest"
+)
+
+const doubleGo = "package main\n\nfunc sum(a, b int) int {\n\tvar s int\n\ts = a + b\n\treturn s\n}\n\nfunc double(x int) int {\n\ty := x\n\ty = y * 2\n\treturn y\n}\n"
+
+// openFeaturePR pushes a branch that adds double to sum.go and opens a
+// pull request for it, as alice.
+func openFeaturePR(t *testing.T, s *githubtest.Server) (number int, head string) {
+	t.Helper()
+	head = s.Push(repoName, "feature", map[string]string{"sum.go": doubleGo})
+	return s.OpenPR(repoName, "feature", "main", "Add double", "alice"), head
+}
+
+// accepted is the optimizer's change against the pull request's head: one
+// hunk inside its diff (lines 10-12, a multi-line suggestion), one outside
+// (line 4, which the pull request did not touch).
+const accepted = `diff --git a/sum.go b/sum.go
+--- a/sum.go
++++ b/sum.go
+@@ -1,7 +1,6 @@
+ package main
+ 
+ func sum(a, b int) int {
+-	var s int
+-	s = a + b
++	s := a + b
+ 	return s
+ }
+@@ -9,5 +8,3 @@ func sum(a, b int) int {
+ func double(x int) int {
+-	y := x
+-	y = y * 2
+-	return y
++	return x * 2
+ }
+`
+
+func TestReviewSuggestions(t *testing.T) {
+	s, _ := newServer(t)
+	number, head := openFeaturePR(t, s)
+	c := newClient(t, s, writer)
+	res, err := c.ReviewSuggestions(ctxT(t), ReviewRequest{Repo: testRepo, Number: number, HeadSHA: head, Patch: []byte(accepted), Body: "The optimizer suggests:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ReviewID == 0 || len(res.Suggestions) != 1 || len(res.Outside) != 1 || res.Outside[0].Hunk != 0 {
+		t.Fatalf("ReviewSuggestions = %+v, want one suggestion posted and hunk 0 outside", res)
+	}
+	reviews := s.Reviews(repoName, number)
+	if len(reviews) != 1 {
+		t.Fatalf("%d reviews, want 1", len(reviews))
+	}
+	rv := reviews[0]
+	if rv.State != "COMMENTED" || rv.CommitID != head || rv.User != "optimizer[bot]" || len(rv.Comments) != 1 {
+		t.Fatalf("review = %+v", rv)
+	}
+	want := githubtest.ReviewComment{Path: "sum.go", StartLine: 10, Line: 12, Side: "RIGHT", StartSide: "RIGHT",
+		Body: "```suggestion\n\treturn x * 2\n```"}
+	if rv.Comments[0] != want {
+		t.Errorf("comment = %+v\nwant %+v", rv.Comments[0], want)
+	}
+	// PR, its files, the review.
+	if res.Requests != 3 {
+		t.Errorf("ReviewSuggestions sent %d requests, want 3", res.Requests)
+	}
+}
+
+func TestReviewSuggestionsNothingInside(t *testing.T) {
+	s, _ := newServer(t)
+	number, head := openFeaturePR(t, s)
+	c := newClient(t, s, writer)
+	outside := accepted[:strings.Index(accepted, "@@ -9,5")] // the first hunk alone
+	res, err := c.ReviewSuggestions(ctxT(t), ReviewRequest{Repo: testRepo, Number: number, HeadSHA: head, Patch: []byte(outside)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ReviewID != 0 || len(res.Suggestions) != 0 || len(res.Outside) != 1 || len(s.Reviews(repoName, number)) != 0 {
+		t.Errorf("ReviewSuggestions = %+v; want nothing posted, one hunk outside", res)
+	}
+}
+
+func TestReviewSuggestionsHeadMoved(t *testing.T) {
+	s, _ := newServer(t)
+	number, head := openFeaturePR(t, s)
+	s.Push(repoName, "feature", map[string]string{"README": "moved on\n"})
+	c := newClient(t, s, writer)
+	_, err := c.ReviewSuggestions(ctxT(t), ReviewRequest{Repo: testRepo, Number: number, HeadSHA: head, Patch: []byte(accepted)})
+	wantKind(t, err, ErrHeadMoved)
+	if len(s.Reviews(repoName, number)) != 0 {
+		t.Error("a review was posted on a moved head")
+	}
+}
+
+func TestReviewSuggestionsForkToken(t *testing.T) {
+	s, _ := newServer(t)
+	number, head := openFeaturePR(t, s)
+	c := newClient(t, s, reader)
+	_, err := c.ReviewSuggestions(ctxT(t), ReviewRequest{Repo: testRepo, Number: number, HeadSHA: head, Patch: []byte(accepted)})
+	wantKind(t, err, ErrPermission)
+}
+
+func TestApprovals(t *testing.T) {
+	tests := []struct {
+		name      string
+		reviews   []githubtest.Review
+		approved  bool
+		approvers []string
+		changes   []string
+		atHead    bool
+	}{
+		{name: "none"},
+		{name: "a bot's approval does not count", reviews: []githubtest.Review{
+			{User: "renovate[bot]", Bot: true, State: "APPROVED"},
+			{User: "ci-bot", Bot: true, State: "APPROVED"},
+		}},
+		{name: "a person approves", reviews: []githubtest.Review{
+			{User: "renovate[bot]", Bot: true, State: "APPROVED"},
+			{User: "bob", State: "APPROVED"},
+		}, approved: true, approvers: []string{"bob"}, atHead: true},
+		{name: "a later comment keeps the approval", reviews: []githubtest.Review{
+			{User: "bob", State: "APPROVED"},
+			{User: "bob", State: "COMMENTED"},
+		}, approved: true, approvers: []string{"bob"}, atHead: true},
+		{name: "the latest verdict counts", reviews: []githubtest.Review{
+			{User: "bob", State: "APPROVED"},
+			{User: "carol", State: "APPROVED"},
+			{User: "carol", State: "CHANGES_REQUESTED"},
+			{User: "dave", State: "CHANGES_REQUESTED"},
+			{User: "dave", State: "DISMISSED"},
+		}, approved: true, approvers: []string{"bob"}, changes: []string{"carol"}, atHead: true},
+		{name: "an approval of an older commit", reviews: []githubtest.Review{
+			{User: "bob", State: "APPROVED", CommitID: "old"},
+		}, approved: true, approvers: []string{"bob"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, base := newServer(t)
+			number, _ := openFeaturePR(t, s)
+			for _, rv := range tt.reviews {
+				if rv.CommitID == "old" {
+					rv.CommitID = base
+				}
+				s.AddReview(repoName, number, rv)
+			}
+			c := newClient(t, s, writer)
+			a, err := c.Approvals(ctxT(t), testRepo, number)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Approved != tt.approved || !slices.Equal(a.Approvers, tt.approvers) || !slices.Equal(a.ChangesRequested, tt.changes) ||
+				a.AtHead != tt.atHead || a.State != "open" || a.Merged {
+				t.Errorf("Approvals = %+v, want approved %v by %v, changes requested by %v, at head %v", a, tt.approved, tt.approvers, tt.changes, tt.atHead)
+			}
+		})
+	}
+}
