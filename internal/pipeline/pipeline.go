@@ -6,6 +6,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -289,14 +290,20 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 	slots := make(chan struct{}, max(cfg.MaxAgents, 1))
 	results := make([]report.Task, len(tasks))
 	accepted := make([][]*methods.Candidate, len(tasks))
+	order := priorityOrder(tasks)
+	queue := coord.NewQueue(len(order), agents)
+	stop := context.AfterFunc(ctx, queue.Close)
+	defer stop()
 	var (
 		wg       sync.WaitGroup
-		next     = make(chan int)
-		mu       sync.Mutex // guards done and setupErr
+		mu       sync.Mutex // guards done, setupErr, agentStats and retried
 		done     int
 		setupErr error
+		retried  = map[int]string{} // task → why its first attempt failed
 	)
+	agentStats := make([]report.Agent, agents)
 	for a := 1; a <= agents; a++ {
+		agentStats[a-1] = report.Agent{ID: a, State: report.AgentIdle}
 		wg.Go(func() {
 			wt := first
 			if a > 1 {
@@ -304,41 +311,53 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 				if err != nil {
 					mu.Lock()
 					setupErr = errors.Join(setupErr, err)
+					agentStats[a-1].State, agentStats[a-1].Error = report.AgentFailed, err.Error()
 					mu.Unlock()
+					queue.Leave()
 					return // the other agents take the tasks
 				}
 				wt = w
 			}
-			for i := range next {
+			for {
+				k, attempt, ok := queue.Take(a)
+				if !ok {
+					return
+				}
+				i := order[k]
 				t := tasks[i]
 				var agentLog Logf = func(format string, args ...any) {
 					logf("agent %d: %s: %s", a, t.ID, fmt.Sprintf(format, args...))
 				}
 				slots <- struct{}{}
-				results[i], accepted[i] = runTask(ctx, cfg, ws, wt, models, slots, byName[t.Method], t, a, agentLog)
+				res, acc := runTask(ctx, cfg, ws, wt, models, slots, byName[t.Method], t, a, agentLog)
 				<-slots
+				failed := res.Status == report.StatusFailed && ctx.Err() == nil
+				again := queue.Done(a, k, failed)
 				mu.Lock()
-				done++
-				logf("[%d/%d] %s: %s", done, len(tasks), t.ID, results[i].Status)
+				agentStats[a-1].Count(res)
+				if again {
+					retried[i] = fmt.Sprintf("agent %d: %s", a, res.Error)
+					logf("%s failed on agent %d (%s); trying it once more on another agent", t.ID, a, firstLine(res.Error))
+				} else {
+					if attempt > 1 {
+						res.Notes = append(res.Notes, "tried a second time after the first attempt failed on "+retried[i])
+						agentStats[a-1].Retried++
+					}
+					results[i], accepted[i] = res, acc
+					done++
+					logf("[%d/%d] %s: %s", done, len(tasks), t.ID, res.Status)
+				}
 				mu.Unlock()
 			}
 		})
 	}
-feed:
-	for i := range tasks {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
 	wg.Wait()
 	for i, t := range tasks {
 		if results[i].ID == "" {
 			results[i] = report.Task{ID: t.ID, Target: t.Package.Pattern(), Method: t.Method, Status: report.StatusFailed, Error: "not run: " + cause(ctx, setupErr)}
 		}
 	}
+	rep.Agents = agentStats
 	rep.Tasks = results
 	if models.router != nil {
 		models.report(rep)
@@ -535,6 +554,35 @@ func taskEnv(ws *Workspace, wt *gitx.Worktree, v *validate.Validator, models *mo
 		return taskEnv(ws, fwt, v, models, slots, name, logf), release, nil
 	}
 	return env
+}
+
+// priorityOrder is the order in which the agents take the tasks: tasks
+// on benchmarked packages first (hot code, and measurable), then the
+// larger packages (the longest tasks first keeps the agents busy to the
+// end), then as listed.
+func priorityOrder(tasks []*methods.Task) []int {
+	size := make([]int64, len(tasks))
+	for i, t := range tasks {
+		for _, f := range append(slices.Clone(t.Package.GoFiles), t.Package.TestFiles...) {
+			if st, err := os.Stat(f); err == nil {
+				size[i] += st.Size()
+			}
+		}
+	}
+	order := make([]int, len(tasks))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		benched := func(i int) int {
+			if len(tasks[i].Package.Benchmarks) > 0 {
+				return 1
+			}
+			return 0
+		}
+		return cmp.Or(benched(b)-benched(a), cmp.Compare(size[b], size[a]))
+	})
+	return order
 }
 
 // forks numbers the worktrees Env.Fork makes, so that their names never

@@ -42,6 +42,8 @@ type Report struct {
 	Tasks         []Task        `json:"tasks"`
 	ChangeControl ChangeControl `json:"change_control"`
 	Stats         Stats         `json:"stats"`
+	// Agents are the run's agents and what each did.
+	Agents []Agent `json:"agents,omitempty"`
 	Store         *Store        `json:"store,omitempty"`
 	// Combination is the stored patches combined into one, when there
 	// were at least two: what overlapped, how it was resolved.
@@ -166,6 +168,49 @@ type ChangeControl struct {
 	IssueURL       string `json:"issue_url"`
 }
 
+// Agent states at the end of a run.
+const (
+	AgentIdle   = "idle"   // it worked through the queue
+	AgentFailed = "failed" // it could not start (its worktree could not be made)
+)
+
+// Agent is one agent of a run: its state and what it did. A task tried
+// twice counts for each agent that tried it.
+type Agent struct {
+	ID           int    `json:"id"`
+	State        string `json:"state"`
+	Error        string `json:"error,omitempty"`
+	Tasks        int    `json:"tasks"`
+	Accepted     int    `json:"accepted"`      // tasks with an accepted candidate
+	Rejected     int    `json:"rejected"`      // tasks whose candidates were all rejected
+	NoCandidates int    `json:"no_candidates"` // tasks where the method found nothing to change
+	Failed       int    `json:"failed"`        // tasks that could not be run to the end
+	Retried      int    `json:"retried"`       // tasks it finished after another agent failed them
+	BusyMS       int64  `json:"busy_ms"`
+	// SuccessRate is accepted / (accepted + rejected): of the tasks where
+	// the method proposed something, the share that ended accepted.
+	SuccessRate float64 `json:"success_rate"`
+}
+
+// Count adds a finished task to the agent's figures.
+func (a *Agent) Count(t Task) {
+	a.Tasks++
+	a.BusyMS += t.DurationMS
+	switch t.Status {
+	case StatusAccepted:
+		a.Accepted++
+	case StatusRejected:
+		a.Rejected++
+	case StatusNoCandidates:
+		a.NoCandidates++
+	case StatusFailed:
+		a.Failed++
+	}
+	if a.Accepted+a.Rejected > 0 {
+		a.SuccessRate = float64(a.Accepted) / float64(a.Accepted+a.Rejected)
+	}
+}
+
 // Stats are the run's totals.
 type Stats struct {
 	Agents          int            `json:"agents"`
@@ -174,12 +219,19 @@ type Stats struct {
 	Accepted        int            `json:"accepted"`
 	RejectedByLevel map[string]int `json:"rejected_by_level"`
 	DurationMS      int64          `json:"duration_ms"`
+	// TasksByStatus counts the tasks by their status.
+	TasksByStatus map[string]int `json:"tasks_by_status"`
+	// SuccessRate is accepted / (accepted + rejected) over the tasks: of
+	// the tasks where a method proposed something, the share that ended
+	// with an accepted candidate.
+	SuccessRate float64 `json:"success_rate"`
 }
 
 // Tally fills Stats from the tasks.
 func (r *Report) Tally(agents int, d time.Duration) {
-	s := Stats{Agents: agents, Tasks: len(r.Tasks), RejectedByLevel: map[string]int{}, DurationMS: d.Milliseconds()}
+	s := Stats{Agents: agents, Tasks: len(r.Tasks), RejectedByLevel: map[string]int{}, DurationMS: d.Milliseconds(), TasksByStatus: map[string]int{}}
 	for _, t := range r.Tasks {
+		s.TasksByStatus[t.Status]++
 		for _, c := range t.Candidates {
 			s.Candidates++
 			switch {
@@ -190,6 +242,9 @@ func (r *Report) Tally(agents int, d time.Duration) {
 				s.RejectedByLevel[c.Validation.RejectedBy]++
 			}
 		}
+	}
+	if n := s.TasksByStatus[StatusAccepted] + s.TasksByStatus[StatusRejected]; n > 0 {
+		s.SuccessRate = float64(s.TasksByStatus[StatusAccepted]) / float64(n)
 	}
 	r.Stats = s
 }
