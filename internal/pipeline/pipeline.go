@@ -41,6 +41,9 @@ func Methods() []methods.Method {
 	return []methods.Method{modernize.New(), testdriven.New(), adversarial.New(), actorcritic.New(), chaos.New()}
 }
 
+// testMethods are methods this package's tests add to the registry.
+var testMethods []methods.Method
+
 // usesModel reports whether a method uses the LLM router.
 func usesModel(m methods.Method) bool {
 	u, ok := m.(interface{ UsesModel() bool })
@@ -64,7 +67,7 @@ func LookupMethods(names []string) ([]methods.Method, error) {
 	for _, name := range names {
 		var found methods.Method
 		var known []string
-		for _, m := range Methods() {
+		for _, m := range append(Methods(), testMethods...) {
 			known = append(known, m.Name())
 			if m.Name() == name {
 				found = m
