@@ -187,6 +187,9 @@ type Agent struct {
 	Failed       int    `json:"failed"`        // tasks that could not be run to the end
 	Retried      int    `json:"retried"`       // tasks it finished after another agent failed them
 	BusyMS       int64  `json:"busy_ms"`
+	// RejectedByLevel counts its rejected candidates by the level that
+	// rejected them.
+	RejectedByLevel map[string]int `json:"rejected_by_level,omitempty"`
 	// SuccessRate is accepted / (accepted + rejected): of the tasks where
 	// the method proposed something, the share that ended accepted.
 	SuccessRate float64 `json:"success_rate"`
@@ -196,6 +199,14 @@ type Agent struct {
 func (a *Agent) Count(t Task) {
 	a.Tasks++
 	a.BusyMS += t.DurationMS
+	for _, c := range t.Candidates {
+		if v := c.Validation; v != nil && !v.Accepted {
+			if a.RejectedByLevel == nil {
+				a.RejectedByLevel = map[string]int{}
+			}
+			a.RejectedByLevel[v.RejectedBy]++
+		}
+	}
 	switch t.Status {
 	case StatusAccepted:
 		a.Accepted++
