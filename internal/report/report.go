@@ -44,7 +44,7 @@ type Report struct {
 	Stats         Stats         `json:"stats"`
 	// Agents are the run's agents and what each did.
 	Agents []Agent `json:"agents,omitempty"`
-	Store         *Store        `json:"store,omitempty"`
+	Store  *Store  `json:"store,omitempty"`
 	// Combination is the stored patches combined into one, when there
 	// were at least two: what overlapped, how it was resolved.
 	Combination *Combination `json:"combination,omitempty"`
