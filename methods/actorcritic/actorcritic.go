@@ -130,20 +130,10 @@ const criticSystem = `You are a meticulous Go reviewer. You review one change to
 
 // Optimize runs the rounds for the package's most promising function.
 func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env) (*methods.Result, error) {
-	res := &methods.Result{}
-	if env.LLM == nil {
-		res.Notes = append(res.Notes, "actor-critic needs a model and none is available: "+env.LLMUnavailable)
-		return res, nil
-	}
-	tg, why, err := ask.Choose(t, env, m.Budget)
-	if err != nil {
-		return nil, fmt.Errorf("actor-critic: %w", err)
-	}
+	tg, res, err := ask.Start(Name, t, env, m.Budget)
 	if tg == nil {
-		res.Notes = append(res.Notes, why)
-		return res, nil
+		return res, err
 	}
-	res.Notes = append(res.Notes, tg.Note())
 	d := &Details{Target: tg.Name}
 	res.Details = d
 

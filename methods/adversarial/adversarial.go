@@ -144,20 +144,10 @@ type entrant struct {
 
 // Optimize asks for the candidates, validates them and holds the tournament.
 func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env) (*methods.Result, error) {
-	res := &methods.Result{}
-	if env.LLM == nil {
-		res.Notes = append(res.Notes, "adversarial needs a model and none is available: "+env.LLMUnavailable)
-		return res, nil
-	}
-	tg, why, err := ask.Choose(t, env, m.Budget)
-	if err != nil {
-		return nil, fmt.Errorf("adversarial: %w", err)
-	}
+	tg, res, err := ask.Start(Name, t, env, m.Budget)
 	if tg == nil {
-		res.Notes = append(res.Notes, why)
-		return res, nil
+		return res, err
 	}
-	res.Notes = append(res.Notes, tg.Note())
 	n := max(m.Candidates, 1)
 	entrants := make([]*entrant, n)
 	for i, v := range variants(n, env.LLM.Models()) {

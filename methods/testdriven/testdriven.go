@@ -77,21 +77,11 @@ type task struct {
 
 // Optimize runs the two steps for the package's most promising function.
 func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env) (*methods.Result, error) {
-	res := &methods.Result{}
-	if env.LLM == nil {
-		res.Notes = append(res.Notes, "test-driven needs a model and none is available: "+env.LLMUnavailable)
-		return res, nil
-	}
-	tg, why, err := ask.Choose(t, env, m.Budget)
-	if err != nil {
-		return nil, fmt.Errorf("test-driven: %w", err)
-	}
+	tg, res, err := ask.Start(Name, t, env, m.Budget)
 	if tg == nil {
-		res.Notes = append(res.Notes, why)
-		return res, nil
+		return res, err
 	}
 	s := &task{m: m, t: t, env: env, res: res, target: tg.Name, tg: tg, pkgRel: tg.PkgRel, context: tg.Context}
-	res.Notes = append(res.Notes, tg.Note())
 
 	tests := s.characterize(ctx)
 	if tests == nil {

@@ -77,6 +77,28 @@ func Choose(t *methods.Task, env methods.Env, budget int) (*Target, string, erro
 	return tg, "", nil
 }
 
+// Start is how every model method's Optimize begins: without a model, or
+// without a function worth the model's time, it returns no Target and a
+// result whose note says why; otherwise the Target and a result noting
+// the target and the size of its context.
+func Start(method string, t *methods.Task, env methods.Env, budget int) (*Target, *methods.Result, error) {
+	res := &methods.Result{}
+	if env.LLM == nil {
+		res.Notes = append(res.Notes, method+" needs a model and none is available: "+env.LLMUnavailable)
+		return nil, res, nil
+	}
+	tg, why, err := Choose(t, env, budget)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", method, err)
+	}
+	if tg == nil {
+		res.Notes = append(res.Notes, why)
+		return nil, res, nil
+	}
+	res.Notes = append(res.Notes, tg.Note())
+	return tg, res, nil
+}
+
 // Note describes the target and the size of its context, for the task's notes.
 func (tg *Target) Note() string {
 	c := tg.Context
