@@ -111,6 +111,11 @@ func TestPlanShardMerge(t *testing.T) {
 	if (mr.Combination == nil) != (lr.Combination == nil) || mr.Combination != nil && !slices.Equal(mr.Combination.Members, lr.Combination.Members) {
 		t.Errorf("combination: merged %+v, local %+v", mr.Combination, lr.Combination)
 	}
+	// The demo's rangeint and stringsbuilder fixes both rewrite Repeat's
+	// loop: one conflict, which a three-way merge cannot resolve.
+	if c := mr.Combination; c == nil || c.Patch == nil || len(c.Conflicts) != 1 || c.Conflicts[0].Resolution != "escalated" || c.AutoResolvedPct != 0 || !strings.Contains(c.Conflicts[0].Where, "textutil/textutil.go") {
+		t.Errorf("the merged combination does not show the demo's conflict: %+v", c)
+	}
 	for _, p := range storedPatches(mr) {
 		id, _, _ := strings.Cut(p, " ")
 		if _, err := os.Stat(filepath.Join(merged, "patches", id+".patch")); err != nil {
