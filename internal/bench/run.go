@@ -33,14 +33,15 @@ var ErrNoTests = errors.New("no test files")
 const BuildTimeout = 5 * time.Minute
 
 // Build compiles the tests of the package in pkgDir into out with
-// `go test -c`, once, so every later execution measures the same code.
-// It returns the absolute path of the binary.
-func Build(ctx context.Context, run Runner, pkgDir, out string) (string, error) {
+// `go test -c` and the given build flags (-pgo=file), once, so every later
+// execution measures the same code. It returns the absolute path of the
+// binary.
+func Build(ctx context.Context, run Runner, pkgDir, out string, flags ...string) (string, error) {
 	abs, err := filepath.Abs(out)
 	if err != nil {
 		return "", fmt.Errorf("bench: build %s: %w", pkgDir, err)
 	}
-	_, stderr, exit, err := run(ctx, pkgDir, BuildTimeout, "go", "test", "-c", "-o", abs)
+	_, stderr, exit, err := run(ctx, pkgDir, BuildTimeout, "go", append([]string{"test", "-c", "-o", abs}, flags...)...)
 	if err != nil {
 		return "", fmt.Errorf("bench: build %s: %w", pkgDir, err)
 	}

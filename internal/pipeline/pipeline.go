@@ -33,12 +33,13 @@ import (
 	"github.com/agentic-optimizer/optimizer/methods/adversarial"
 	"github.com/agentic-optimizer/optimizer/methods/chaos"
 	"github.com/agentic-optimizer/optimizer/methods/modernize"
+	"github.com/agentic-optimizer/optimizer/methods/pgo"
 	"github.com/agentic-optimizer/optimizer/methods/testdriven"
 )
 
 // Methods lists every method this build has, in the order --help shows them.
 func Methods() []methods.Method {
-	return []methods.Method{modernize.New(), testdriven.New(), adversarial.New(), actorcritic.New(), chaos.New()}
+	return []methods.Method{modernize.New(), pgo.New(), testdriven.New(), adversarial.New(), actorcritic.New(), chaos.New()}
 }
 
 // testMethods are methods this package's tests add to the registry.

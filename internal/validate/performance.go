@@ -20,11 +20,14 @@ import (
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/bench"
+	"github.com/agentic-optimizer/optimizer/internal/patch"
 )
 
 // checkPerformance runs the benchmarks that execute the changed lines,
 // base and candidate interleaved, and judges them by the objective
-// (package bench holds the statistics and the reasons for them).
+// (package bench holds the statistics and the reasons for them). A
+// default.pgo the patch adds or changes is measured by every benchmark
+// compiled with it (see profileTargets).
 //
 // The benchmarks that judge a candidate are always the base's: the
 // candidate's binary is built from its non-test code and the base's test
@@ -39,7 +42,7 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 		return Pass, why
 	}
 	changed := c.changedLines(false)
-	if len(changed) == 0 {
+	if len(changed) == 0 && !slices.ContainsFunc(c.files, func(f patch.File) bool { return isProfile(f.Path()) }) {
 		return nothing("the patch changes no non-test Go code, so there is nothing to measure")
 	}
 	if c.v.Baseline == nil {
@@ -52,13 +55,27 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 	if err != nil {
 		return Fail, err.Error()
 	}
+	// A profile changes how every package of its main package's binary is
+	// compiled: all their benchmarks measure it, whatever lines they run.
+	profiled, err := c.profileTargets(ctx)
+	if err != nil {
+		return Error, err.Error()
+	}
 	var benchPkgs []*analysis.Package
 	for _, p := range pkgs {
-		if len(p.Benchmarks) > 0 {
+		if len(p.Benchmarks) > 0 && len(changed) > 0 {
 			benchPkgs = append(benchPkgs, p)
 		}
 	}
+	for _, t := range profiled {
+		if !slices.Contains(benchPkgs, t.pkg) {
+			benchPkgs = append(benchPkgs, t.pkg)
+		}
+	}
 	if len(benchPkgs) == 0 {
+		if len(changed) == 0 {
+			return nothing("no benchmark measures the patch's default.pgo: the go command reads a profile only beside a main package and compiles that package and its imports with it, and none of them has a benchmark")
+		}
 		return nothing(fmt.Sprintf("no benchmarks in the %d affected packages", len(pkgs)))
 	}
 	tmp, err := c.v.Runner.TempDir("perf-")
@@ -72,20 +89,22 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 	}
 
 	start := time.Now()
-	type target struct {
-		pkg        *analysis.Package
-		benchmarks []string
-	}
-	var targets []target
+	targets := slices.Clone(profiled)
 	total := 0
+	for _, t := range profiled {
+		total += len(t.benchmarks)
+	}
 	for i, p := range benchPkgs {
+		if slices.ContainsFunc(profiled, func(t benchTarget) bool { return t.pkg == p }) {
+			continue // measured with every benchmark under the profile
+		}
 		total += len(p.Benchmarks)
 		sel, st, detail := c.selectBenchmarks(ctx, p, changed, overlay, filepath.Join(tmp, fmt.Sprintf("cov%d", i)))
 		if st != Pass {
 			return st, detail
 		}
 		if len(sel) > 0 {
-			targets = append(targets, target{p, sel})
+			targets = append(targets, benchTarget{pkg: p, benchmarks: sel, label: p.Pattern()})
 		}
 	}
 	if len(targets) == 0 {
@@ -106,14 +125,18 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 	selected, runs := 0, 0
 	for i, t := range targets {
 		selected += len(t.benchmarks)
-		base, err := c.v.Baseline.benchBinary(ctx, t.pkg.RelDir)
+		base, err := c.v.Baseline.benchBinary(ctx, t.pkg.RelDir, t.basePGO)
 		if err != nil {
 			return Error, err.Error()
 		}
 		out := filepath.Join(tmp, fmt.Sprintf("cand%d.test", i))
-		if st, detail := c.buildTestBinary(ctx, t.pkg.Dir, out, overlay); st != Pass {
+		var flags []string
+		if t.candPGO != "" {
+			flags = append(flags, "-pgo="+t.candPGO)
+		}
+		if st, detail := c.buildTestBinary(ctx, t.pkg.Dir, out, overlay, flags...); st != Pass {
 			if st == Fail && !claim {
-				notes = append(notes, t.pkg.Pattern()+": "+detail)
+				notes = append(notes, t.label+": "+detail)
 				continue
 			}
 			return st, detail
@@ -131,13 +154,13 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 		}
 		for _, r := range d.Rows() {
 			if len(targets) > 1 {
-				r.Name = t.pkg.Pattern() + " " + r.Name
+				r.Name = t.label + " " + r.Name
 			}
 			c.report.Benchmarks = append(c.report.Benchmarks, r)
 		}
 		reason := d.Reason
 		if len(targets) > 1 {
-			reason = t.pkg.Pattern() + ": " + reason
+			reason = t.label + ": " + reason
 		}
 		v := d.Verdicts[len(d.Verdicts)-1]
 		switch {
@@ -149,7 +172,14 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 			notes = append(notes, reason)
 		}
 	}
-	summary := fmt.Sprintf("%d of %d benchmarks execute the changed lines; %d runs in %v", selected, total, runs, time.Since(start).Round(time.Second))
+	what := "execute the changed lines"
+	switch {
+	case len(profiled) > 0 && len(changed) > 0:
+		what = "execute the changed lines or are compiled with the profile"
+	case len(profiled) > 0:
+		what = "are compiled with the profile"
+	}
+	summary := fmt.Sprintf("%d of %d benchmarks %s; %d runs in %v", selected, total, what, runs, time.Since(start).Round(time.Second))
 	switch {
 	case len(losses) > 0:
 		return Fail, strings.Join(losses, "; ") + " (" + summary + ")"
@@ -380,13 +410,16 @@ func benchRunner(v *Validator) bench.Runner {
 type perfCache struct {
 	mu       sync.Mutex
 	dir      string
-	binaries map[string]bench.Binary // by package directory relative to the module
+	binaries map[string]bench.Binary // by package directory relative to the module, and -pgo profile
 	noise    map[string]bench.Noise  // by binary path and benchmark list
 }
 
 // benchBinary returns the base's test binary for the package in relDir
-// (relative to the module), building it on first use.
-func (b *Baseline) benchBinary(ctx context.Context, relDir string) (bench.Binary, error) {
+// (relative to the module), building it on first use. With pgo (a
+// module-relative path of the base's default.pgo of a main package that
+// imports the package) it is compiled with that profile, as the go
+// command compiles it into that main package's binary.
+func (b *Baseline) benchBinary(ctx context.Context, relDir, pgo string) (bench.Binary, error) {
 	b.mu.Lock()
 	modDir, err := b.dir(ctx)
 	b.mu.Unlock()
@@ -396,7 +429,11 @@ func (b *Baseline) benchBinary(ctx context.Context, relDir string) (bench.Binary
 	pc := &b.perf
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	if bin, ok := pc.binaries[relDir]; ok {
+	key := relDir
+	if pgo != "" {
+		key += " -pgo=" + pgo
+	}
+	if bin, ok := pc.binaries[key]; ok {
 		return bin, nil
 	}
 	if pc.dir == "" {
@@ -406,7 +443,7 @@ func (b *Baseline) benchBinary(ctx context.Context, relDir string) (bench.Binary
 		pc.binaries = map[string]bench.Binary{}
 		pc.noise = map[string]bench.Noise{}
 	}
-	sum := sha256.Sum256([]byte(relDir))
+	sum := sha256.Sum256([]byte(key))
 	out := filepath.Join(pc.dir, hex.EncodeToString(sum[:8])+".test")
 	pkgDir := filepath.Join(modDir, filepath.FromSlash(relDir))
 	run := func(ctx context.Context, dir string, timeout time.Duration, name string, args ...string) ([]byte, []byte, int, error) {
@@ -416,12 +453,16 @@ func (b *Baseline) benchBinary(ctx context.Context, relDir string) (bench.Binary
 		}
 		return res.Stdout, res.Stderr, res.ExitCode, nil
 	}
-	path, err := bench.Build(ctx, run, pkgDir, out)
+	var flags []string
+	if pgo != "" {
+		flags = append(flags, "-pgo="+filepath.Join(modDir, filepath.FromSlash(pgo)))
+	}
+	path, err := bench.Build(ctx, run, pkgDir, out, flags...)
 	if err != nil {
 		return bench.Binary{}, fmt.Errorf("performance: the base's benchmarks: %w", err)
 	}
 	bin := bench.Binary{Path: path, Dir: pkgDir}
-	pc.binaries[relDir] = bin
+	pc.binaries[key] = bin
 	return bin, nil
 }
 

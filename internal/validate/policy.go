@@ -53,7 +53,7 @@ func checkPolicy(ctx context.Context, c *candidate) (Status, string) {
 				problems = append(problems, msg)
 			}
 		}
-		if f.Binary {
+		if f.Binary && !isProfile(f.Path()) {
 			problems = append(problems, f.Path()+": binary files are not accepted")
 		}
 		if f.NewMode == "120000" || f.OldMode == "120000" {
@@ -193,4 +193,13 @@ func importsOf(name string, src []byte) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// isProfile reports whether a repository-relative path is a main package's
+// profile for profile-guided optimization: the one binary file a patch may
+// hold. The go command reads it as a CPU profile that steers inlining and
+// devirtualization; it adds no code, and the types level builds the main
+// package with it, so a malformed one is rejected there.
+func isProfile(p string) bool {
+	return path.Base(p) == "default.pgo"
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -282,7 +283,10 @@ func (c *candidate) abs(rel string) string {
 
 // affected loads the module as the patch left it and returns the packages
 // that hold a changed file and every package of the module that imports
-// them: the set to build and test.
+// them: the set to build and test. A file that is not Go code (a
+// default.pgo profile, an embedded file, testdata) changes the package of
+// the nearest directory at or above it that holds one: the package that
+// can read it, or whose build the go command feeds it to.
 func (c *candidate) affected(ctx context.Context) ([]*analysis.Package, error) {
 	if c.mod == nil {
 		mod, err := analysis.Load(ctx, c.modDir, c.v.Runner.Env())
@@ -294,14 +298,11 @@ func (c *candidate) affected(ctx context.Context) ([]*analysis.Package, error) {
 	var changed []string
 	for _, f := range c.files {
 		for _, p := range []string{f.OldPath, f.NewPath} {
-			if p == "" || !strings.HasSuffix(p, ".go") {
+			if p == "" {
 				continue
 			}
-			dir := filepath.Dir(c.abs(p))
-			for _, pkg := range c.mod.Packages {
-				if pkg.Dir == dir {
-					changed = append(changed, pkg.ImportPath)
-				}
+			if pkg := c.packageOf(p); pkg != nil && !slices.Contains(changed, pkg.ImportPath) {
+				changed = append(changed, pkg.ImportPath)
 			}
 		}
 	}
@@ -320,4 +321,23 @@ func (c *candidate) goCmd(ctx context.Context, args ...string) (*sandbox.Result,
 		timeout = 10 * time.Minute
 	}
 	return c.v.Runner.Run(ctx, c.modDir, timeout, "go", args...)
+}
+
+// packageOf returns the package a repository-relative path belongs to: for
+// a .go file the package of its directory, for any other file the package
+// of the nearest directory at or above it inside the module. Nil when
+// there is none.
+func (c *candidate) packageOf(rel string) *analysis.Package {
+	dir := filepath.Dir(c.abs(rel))
+	for {
+		for _, pkg := range c.mod.Packages {
+			if pkg.Dir == dir {
+				return pkg
+			}
+		}
+		if strings.HasSuffix(rel, ".go") || dir == c.modDir || !strings.HasPrefix(dir, c.modDir+string(filepath.Separator)) {
+			return nil
+		}
+		dir = filepath.Dir(dir)
+	}
 }

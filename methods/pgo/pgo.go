@@ -1,0 +1,349 @@
+// Package pgo is the profile-guided optimization method: for a main
+// package it collects a CPU profile from the module's benchmarks that are
+// compiled into its binary, proposes it as the package's default.pgo, and
+// keeps it only when those benchmarks, built with it, are significantly
+// faster.
+//
+// The go command applies a main package's default.pgo by default
+// (-pgo=auto) to that package and all its dependencies, when it builds
+// the binary and when it builds the package's tests; a library's tests
+// never see it. The performance level of package validate measures it
+// accordingly: the main package's benchmarks as go test builds them, and
+// those of the module's packages it imports with -pgo=<the profile>.
+//
+// A profile from benchmarks is a stand-in: what the binary does in
+// production may differ. The report says so, and how to replace it.
+package pgo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/methods"
+)
+
+// Method proposes a default.pgo for each main package.
+type Method struct {
+	// BenchTime is how long each benchmark runs while it is profiled
+	// (go test -benchtime: a duration such as "1s", or a count "500x").
+	BenchTime string
+}
+
+var _ methods.Method = (*Method)(nil)
+
+// New returns the method with benchmarks profiled for a second each.
+func New() *Method { return &Method{BenchTime: "1s"} }
+
+// Name implements methods.Method.
+func (*Method) Name() string { return "pgo" }
+
+// Doc implements methods.Method.
+func (*Method) Doc() string {
+	return "profile the benchmarks compiled into each main package and propose the profile as its default.pgo, kept only if significantly faster (no LLM)"
+}
+
+// Source says where a proposed profile comes from.
+const Source = "benchmarks"
+
+// Details is what the method reports for a task: where the profile comes
+// from, what it holds and how to replace it with a better one.
+type Details struct {
+	MainPackage string `json:"main_package"`
+	// Profile is the repository-relative path of the proposed default.pgo.
+	Profile string `json:"profile,omitempty"`
+	// Source is always "benchmarks": the profile is not from production.
+	Source     string     `json:"source"`
+	Benchmarks []Profiled `json:"benchmarks"`
+	// ProfileBytes is the size of the merged profile.
+	ProfileBytes int `json:"profile_bytes,omitempty"`
+	// SampledCPU is the CPU time the profile's samples add up to, and
+	// Duration the wall time it covers, as go tool pprof reports them.
+	SampledCPU string `json:"sampled_cpu,omitempty"`
+	Duration   string `json:"duration,omitempty"`
+	// Verdict is accepted, rejected, not validated (validation could not
+	// judge it) or no profile.
+	Verdict string `json:"verdict"`
+	// Reason is the deciding level's detail: the performance level's
+	// statistics when it got that far.
+	Reason string `json:"reason,omitempty"`
+	// Replace explains how to put a production profile in its place.
+	Replace string `json:"replace"`
+}
+
+// Profiled is one package whose benchmarks went into the profile.
+type Profiled struct {
+	Package string `json:"package"`
+	// Count is the number of benchmark functions profiled.
+	Count int    `json:"count"`
+	Error string `json:"error,omitempty"` // why its profile was left out
+}
+
+// The verdicts of Details.
+const (
+	VerdictAccepted     = "accepted"
+	VerdictRejected     = "rejected"
+	VerdictNotValidated = "not validated"
+	VerdictNoProfile    = "no profile"
+)
+
+// replaceText is Details.Replace for a main package in dir
+// (repository-relative).
+func replaceText(dir string) string {
+	return fmt.Sprintf("This profile was collected from the module's benchmarks, which may not exercise the program as production does. "+
+		"To replace it with a production profile, collect a CPU profile from the running program — from a server importing net/http/pprof, "+
+		"`curl -o default.pgo 'http://HOST/debug/pprof/profile?seconds=30'`, or with runtime/pprof.StartCPUProfile — "+
+		"and save it as %s/default.pgo beside the main package (merge profiles of several instances with `go tool pprof -proto a.pprof b.pprof > default.pgo`); "+
+		"go build applies it by default (-pgo=auto). See https://go.dev/doc/pgo.", dir)
+}
+
+// Optimize implements methods.Method.
+func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env) (*methods.Result, error) {
+	pkg := t.Package.Pattern()
+	if t.Package.Name != "main" {
+		return &methods.Result{Notes: []string{fmt.Sprintf("%s is not a main package: the go command applies a default.pgo only beside a main package, so there is no profile to propose", pkg)}}, nil
+	}
+	pkgDir := filepath.Join(env.ModuleDir, filepath.FromSlash(t.Package.RelDir))
+	profile := filepath.Join(pkgDir, "default.pgo")
+	if _, err := os.Stat(profile); err == nil {
+		return &methods.Result{Notes: []string{fmt.Sprintf("%s already has a profile (%s): it is used as it is, and the method proposes none", pkg, env.Rel(profile))}}, nil
+	}
+	details := &Details{MainPackage: pkg, Source: Source, Benchmarks: []Profiled{}, Verdict: VerdictNoProfile, Replace: replaceText(filepath.Dir(env.Rel(profile)))}
+	res := &methods.Result{Details: details}
+
+	pkgs, err := m.compiledInto(ctx, env, t.Module, pkgDir)
+	if err != nil {
+		return res, err
+	}
+	if len(pkgs) == 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("no benchmarks in %s nor in the packages of the module it imports: PGO needs a CPU profile, from benchmarks or from production; save a production profile as %s to use PGO (see https://go.dev/doc/pgo)", pkg, env.Rel(profile)))
+		return res, nil
+	}
+	tmp, err := env.Sandbox.TempDir("pgo-")
+	if err != nil {
+		return res, fmt.Errorf("pgo: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+
+	var profiles []string
+	for i, p := range pkgs {
+		env.Logf("profile %s of %s", plural(len(p.Benchmarks), "benchmark"), p.Pattern())
+		out := filepath.Join(tmp, fmt.Sprintf("%d.prof", i))
+		entry := Profiled{Package: p.Pattern(), Count: len(p.Benchmarks)}
+		if err := m.profile(ctx, env, p, out, filepath.Join(tmp, fmt.Sprintf("%d.test", i))); err != nil {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			entry.Error = err.Error()
+			res.Notes = append(res.Notes, fmt.Sprintf("the benchmarks of %s were left out of the profile: %v", p.Pattern(), err))
+		} else {
+			profiles = append(profiles, out)
+		}
+		details.Benchmarks = append(details.Benchmarks, entry)
+	}
+	if len(profiles) == 0 {
+		res.Notes = append(res.Notes, "no benchmark run produced a profile, so there is none to propose")
+		return res, nil
+	}
+	merged := filepath.Join(tmp, "merged.pgo")
+	if err := m.merge(ctx, env, tmp, merged, profiles); err != nil {
+		return res, err
+	}
+	data, err := os.ReadFile(merged)
+	if err != nil {
+		return res, fmt.Errorf("pgo: %w", err)
+	}
+	details.ProfileBytes = len(data)
+	details.Duration, details.SampledCPU = m.samples(ctx, env, tmp, merged)
+
+	c, err := m.candidate(ctx, env, profile, data, details)
+	if err != nil {
+		return res, err
+	}
+	details.Profile = c.Files[0]
+	env.Logf("validate %s (%s)", c.ID, c.Description)
+	if env.ValidateAs == nil {
+		return res, errors.New("pgo: the environment cannot validate under the speed objective")
+	}
+	rep, err := env.ValidateAs(ctx, c.Patch, "speed")
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		c.Error = err.Error()
+	}
+	c.Validation = rep
+	res.Candidates = append(res.Candidates, c)
+	switch {
+	case rep == nil:
+		details.Verdict, details.Reason = VerdictNotValidated, c.Error
+	case rep.Accepted:
+		details.Verdict = VerdictAccepted
+	default:
+		details.Verdict = VerdictRejected
+	}
+	if rep != nil {
+		level := "performance"
+		if rep.RejectedBy != "" {
+			level = rep.RejectedBy
+		}
+		if l := rep.Level(level); l != nil {
+			details.Reason = l.Detail
+		}
+	}
+	res.Notes = append(res.Notes, fmt.Sprintf("the proposed %s is a CPU profile of the module's benchmarks (%s of samples), not of production; replace it with a production profile for PGO that fits real use (see the details' replace, and https://go.dev/doc/pgo)", details.Profile, orUnknown(details.SampledCPU)))
+	return res, nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "an unknown amount"
+	}
+	return s
+}
+
+// compiledInto returns the packages of the module compiled into the main
+// package in pkgDir (itself included) that have benchmarks: go list -deps
+// without tests, because the profile steers only the binary's code.
+func (m *Method) compiledInto(ctx context.Context, env methods.Env, mod *analysis.Module, pkgDir string) ([]*analysis.Package, error) {
+	res, err := env.Sandbox.Run(ctx, pkgDir, m.timeout(env), "go", "list", "-deps", "-f", "{{if .Module}}{{if .Module.Main}}{{.ImportPath}}{{end}}{{end}}", ".")
+	if err != nil {
+		return nil, fmt.Errorf("pgo: go list -deps: %w", err)
+	}
+	if res.ExitCode != 0 || res.TimedOut {
+		return nil, fmt.Errorf("pgo: go list -deps in %s: %s", env.Rel(pkgDir), strings.TrimSpace(string(res.Stderr)))
+	}
+	var out []*analysis.Package
+	for _, line := range strings.Fields(string(res.Stdout)) {
+		if p := mod.Package(line); p != nil && len(p.Benchmarks) > 0 {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// profile runs the benchmarks of p in the sandbox with a CPU profile
+// written to out; the test binary goes to bin (go test leaves it beside
+// a profile, and the worktree may not be writable to the sandbox).
+func (m *Method) profile(ctx context.Context, env methods.Env, p *analysis.Package, out, bin string) error {
+	benchtime := m.BenchTime
+	if benchtime == "" {
+		benchtime = "1s"
+	}
+	dir := filepath.Join(env.ModuleDir, filepath.FromSlash(p.RelDir))
+	res, err := env.Sandbox.Run(ctx, dir, m.timeout(env), "go", "test", "-run=^$", "-bench=.", "-benchtime="+benchtime, "-o", bin, "-cpuprofile="+out)
+	if err != nil {
+		return err
+	}
+	switch {
+	case res.TimedOut:
+		return fmt.Errorf("go test -bench did not finish within %v", m.timeout(env))
+	case res.ExitCode != 0:
+		return fmt.Errorf("go test -bench failed: %s", lastLines(res.Stdout, res.Stderr))
+	}
+	if st, err := os.Stat(out); err != nil || st.Size() == 0 {
+		return errors.New("go test -bench wrote no CPU profile")
+	}
+	return nil
+}
+
+// merge writes the profiles merged into one with go tool pprof -proto.
+func (m *Method) merge(ctx context.Context, env methods.Env, dir, out string, profiles []string) error {
+	args := append([]string{"tool", "pprof", "-proto", "-symbolize=none", "-output=" + out}, profiles...)
+	res, err := env.Sandbox.Run(ctx, dir, m.timeout(env), "go", args...)
+	if err != nil {
+		return fmt.Errorf("pgo: merge the profiles: %w", err)
+	}
+	if res.ExitCode != 0 || res.TimedOut {
+		return fmt.Errorf("pgo: merge the profiles: go tool pprof: %s", lastLines(res.Stdout, res.Stderr))
+	}
+	if st, err := os.Stat(out); err != nil || st.Size() == 0 {
+		return errors.New("pgo: merge the profiles: go tool pprof wrote nothing")
+	}
+	return nil
+}
+
+// pprofTotals matches the header of go tool pprof -top.
+var pprofTotals = regexp.MustCompile(`Duration: (\S+), Total samples = (\S+)`)
+
+// samples returns the wall time a profile covers and the CPU time of its
+// samples, as go tool pprof -top reports them; empty when it cannot.
+func (m *Method) samples(ctx context.Context, env methods.Env, dir, profile string) (duration, cpu string) {
+	res, err := env.Sandbox.Run(ctx, dir, m.timeout(env), "go", "tool", "pprof", "-top", "-nodecount=1", "-symbolize=none", profile)
+	if err != nil || res.ExitCode != 0 {
+		return "", ""
+	}
+	return parseTotals(string(res.Stdout))
+}
+
+// parseTotals reads the duration and total samples from pprof's header.
+func parseTotals(out string) (duration, cpu string) {
+	if mm := pprofTotals.FindStringSubmatch(out); mm != nil {
+		return mm[1], mm[2]
+	}
+	return "", ""
+}
+
+// candidate writes data as the main package's default.pgo in the worktree
+// and returns the change as a candidate; the worktree is reset afterwards.
+func (m *Method) candidate(ctx context.Context, env methods.Env, profile string, data []byte, d *Details) (*methods.Candidate, error) {
+	defer env.Worktree.Reset(context.WithoutCancel(ctx))
+	if err := os.WriteFile(profile, data, 0o644); err != nil {
+		return nil, fmt.Errorf("pgo: %w", err)
+	}
+	forward, err := env.Worktree.Diff(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	reverse, err := env.Worktree.Diff(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(forward)
+	n := 0
+	for _, b := range d.Benchmarks {
+		if b.Error == "" {
+			n += b.Count
+		}
+	}
+	rel := env.Rel(profile)
+	return &methods.Candidate{
+		ID:          hex.EncodeToString(sum[:])[:12],
+		Description: fmt.Sprintf("%s: profile-guided optimization of %s with a CPU profile of %s", rel, d.MainPackage, plural(n, "benchmark")),
+		Files:       []string{rel},
+		Patch:       forward,
+		Reverse:     reverse,
+	}, nil
+}
+
+func (m *Method) timeout(env methods.Env) time.Duration {
+	if env.Timeout > 0 {
+		return env.Timeout
+	}
+	return 10 * time.Minute
+}
+
+// lastLines is the end of a command's output, for a note.
+func lastLines(stdout, stderr []byte) string {
+	s := strings.TrimSpace(string(stderr) + "\n" + string(stdout))
+	lines := strings.Split(s, "\n")
+	if len(lines) > 8 {
+		lines = lines[len(lines)-8:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func plural(n int, one string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %ss", n, one)
+}
