@@ -1,11 +1,16 @@
 package chaos
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/validate"
+	"github.com/agentic-optimizer/optimizer/methods"
 )
 
 // templatePkg is a package with a function of every shape the templates
@@ -167,5 +172,26 @@ func TestGoValue(t *testing.T) {
 		if got := goValue(tc.typ, tc.c); got != tc.want {
 			t.Errorf("goValue(%s, %+v) = %q, want %q", tc.typ, tc.c, got, tc.want)
 		}
+	}
+}
+
+// TestNoFuzzTargetsForOldModules: fuzz tests need go 1.18; a module that
+// declares an older go gets the findings but no fuzz-target candidate
+// (found on github.com/google/go-querystring, go 1.13, whose candidate the
+// types level rejected: "testing.F requires go1.18").
+func TestNoFuzzTargetsForOldModules(t *testing.T) {
+	s := &task{
+		t:   &methods.Task{ID: "chaos:./q", Module: &analysis.Module{GoVersion: "1.13"}},
+		res: &methods.Result{},
+		det: &Details{Fuzz: []FuzzReport{{Target: "FuzzParse"}}},
+		env: methods.Env{ValidateTests: func(context.Context, []byte, int) (*validate.Report, error) {
+			t.Error("validated fuzz targets for a go 1.13 module")
+			return nil, nil
+		}},
+		fuzzTargets: []*fuzzTarget{{fn: &function{Name: "Parse"}, name: "FuzzParse"}},
+	}
+	s.fuzzCandidate(context.Background())
+	if len(s.res.Candidates) != 0 || len(s.res.Notes) != 1 || !strings.Contains(s.res.Notes[0], "need go 1.18") {
+		t.Errorf("candidates %v, notes %q", s.res.Candidates, s.res.Notes)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"go/version"
 	"os"
 	"path/filepath"
 	"slices"
@@ -62,6 +63,12 @@ func (s *task) fuzzCandidate(ctx context.Context) {
 		}
 	}
 	if len(keep) == 0 {
+		return
+	}
+	// testing.F came with Go 1.18: a module that declares an older go
+	// promises to build with toolchains that lack it.
+	if v := s.t.Module.GoVersion; v != "" && version.Compare("go"+v, "go1.18") < 0 {
+		s.note("fuzz targets for %s not proposed: the module declares go %s and fuzz tests need go 1.18 (the fuzzing above ran with this toolchain)", strings.Join(fns, ", "), v)
 		return
 	}
 	if s.env.ValidateTests == nil {
