@@ -103,3 +103,46 @@ func binaryDiffOf(t *testing.T, repo string, files map[string]string) string {
 	gittest.Git(t, repo, "clean", "-qfd")
 	return raw
 }
+
+// TestMainPackageBesideSameNamedDirectory: go build of one main package
+// writes its binary into the current directory unless told otherwise, and
+// fails when a directory of that name is there — as in golang.org/x/perf,
+// whose ./cmd/benchstat sits beside the package directory benchstat. The
+// types level must build it elsewhere.
+func TestMainPackageBesideSameNamedDirectory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module")
+	}
+	files := map[string]string{
+		"go.mod":           "module example.com/tool\n\ngo 1.22\n",
+		"tool/tool.go":     "// Package tool says hello.\npackage tool\n\n// Hello says hello.\nfunc Hello() string { return \"hello\" }\n",
+		"cmd/tool/main.go": "// Command tool prints hello.\npackage main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/tool/tool\"\n)\n\nfunc main() { fmt.Println(tool.Hello()) }\n",
+	}
+	repo := gittest.NewRepo(t, files)
+	raw := diffOf(t, repo, map[string]string{"cmd/tool/main.go": strings.Replace(files["cmd/tool/main.go"], "fmt.Println(tool.Hello())", "fmt.Println(tool.Hello(), \"!\")", 1)})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cfg, err := config.Load(repo, config.Flags{"worktree_base": filepath.Join(t.TempDir(), "wt")}, os.Getenv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := pipeline.Open(ctx, cfg, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close(ctx)
+	wt, err := ws.Worktrees.Add(ctx, "tool", ws.Head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ws.Validator(cfg, nil).Validate(ctx, wt, []byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := rep.Level("types"); l == nil || l.Status != "pass" {
+		t.Errorf("types: %+v", l)
+	}
+	if out, _ := wt.Git(ctx, "status", "--porcelain", "--ignored"); out != "" {
+		t.Errorf("the validation left files in the worktree:\n%s", out)
+	}
+}

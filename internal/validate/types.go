@@ -7,6 +7,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -41,7 +42,7 @@ func checkTypes(ctx context.Context, c *candidate) (Status, string) {
 		}
 	}
 	if len(mains) > 0 {
-		if st, detail := c.goStep(ctx, "build", append([]string{"build", "-trimpath"}, mains...)); st != Pass {
+		if st, detail := c.build(ctx, mains); st != Pass {
 			return st, detail
 		}
 	}
@@ -120,7 +121,7 @@ func (c *candidate) vet(ctx context.Context, patterns []string) (note string, st
 	if bytes.Contains(res.Stderr, []byte("\nvet: ")) || bytes.HasPrefix(res.Stderr, []byte("vet: ")) {
 		// A package that does not type-check: vet stops at its first
 		// error, the compiler lists them all.
-		if st, detail := c.goStep(ctx, "build", append([]string{"build", "-trimpath"}, patterns...)); st != Pass {
+		if st, detail := c.build(ctx, patterns); st != Pass {
 			return "", st, detail
 		}
 	}
@@ -269,4 +270,18 @@ func trimOutput(streams ...[]byte) string {
 		out = "…" + out[len(out)-max:]
 	}
 	return out
+}
+
+// build runs go build on patterns. The binaries go to a directory of
+// their own, which is removed: go build of one main package writes its
+// binary into the module directory by default, and fails when a
+// directory of that name is there (golang.org/x/perf: ./cmd/benchstat
+// beside the package directory benchstat).
+func (c *candidate) build(ctx context.Context, patterns []string) (Status, string) {
+	out, err := c.v.Runner.TempDir("build-")
+	if err != nil {
+		return Error, err.Error()
+	}
+	defer os.RemoveAll(out)
+	return c.goStep(ctx, "build", append([]string{"build", "-trimpath", "-o", out + string(filepath.Separator)}, patterns...))
 }
