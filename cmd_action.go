@@ -82,7 +82,10 @@ func (s *actionStep) prepare(ctx context.Context, cfg *config.Config, repoDir st
 		// The PR's head is in HEAD's history when the workflow checked out
 		// the head or the merge commit: untrusted code beside a write token.
 		if _, err := repo.Git(ctx, "merge-base", "--is-ancestor", ev.Head, "HEAD"); err == nil {
-			return fmt.Errorf("action: refusing to run on pull_request_target with the pull request's code (%.12s) checked out: its tests would run with the workflow's write token and secrets (trigger the workflow on pull_request instead)", ev.Head)
+			if !cfg.AllowPullRequestTarget {
+				return fmt.Errorf("action: refusing to run on pull_request_target with the pull request's code (%.12s) checked out: its tests would run with the workflow's write token and secrets (trigger the workflow on pull_request instead, or set the input allow-pull-request-target: true if you trust every pull request's author)", ev.Head)
+			}
+			logf("warning: running on pull_request_target with the pull request's code (%.12s) checked out, as allow_pull_request_target says: its tests run beside the workflow's write token", ev.Head)
 		}
 	}
 	switch {

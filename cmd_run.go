@@ -49,10 +49,11 @@ func configFor(c *cli, fs *flagSet, repo, configFile string) (*config.Config, er
 
 func runCmd(ctx context.Context, c *cli, args []string) int {
 	act, c := startAction(c) // nil outside GitHub Actions
-	fs := newFlagSet("run", "optimizer run [--repo DIR] [--method M[,M…]] [--paths PKG_OR_FILE…] [--base REF] [--objective speed|allocs|quality] [--control auto|patch] [--out DIR] [--max-agents N] [--timeout DUR] [--candidates N] [--rounds N] [--fuzz-time DUR] [--max-mutants N] [--dry-run] [--json]",
+	fs := newFlagSet("run", "optimizer run [--repo DIR] [--method M[,M…]] [--paths PKG_OR_FILE…] [--base REF] [--objective speed|allocs|quality] [--control auto|patch|github] [--out DIR] [--max-agents N] [--timeout DUR] [--candidates N] [--rounds N] [--fuzz-time DUR] [--max-mutants N] [--dry-run] [--json]",
 		"Run optimizes a Go module: it makes candidate changes with the chosen methods, validates each one in\n"+
 			"its own git worktree, and writes the accepted ones as patches with reverse patches and CIDs to the\n"+
-			"output directory. It never edits your files; `optimizer apply ID` does.\n\nMethods:\n"+methodList(), c.stderr)
+			"output directory; with GitHub change control it also proposes them as a draft pull request. It never\n"+
+			"edits your files; `optimizer apply ID` does.\n\nMethods:\n"+methodList(), c.stderr)
 	repo, configFile := addRunFlags(fs)
 	asJSON := fs.Bool("json", false, "print report.json on stdout")
 	if st := fs.parse(args); st >= 0 {
@@ -89,13 +90,18 @@ func runCmd(ctx context.Context, c *cli, args []string) int {
 	return finishRun(c, act, cfg, rep, err, *asJSON, logf)
 }
 
+// controlHelp is the --control flag's help.
+const controlHelp = "how to publish: patch (the output directory), github (also a draft pull request, review suggestions on the\n" +
+	"triggering pull request, issues with findings; needs a token and a repository) or auto (github when it can, else\n" +
+	"patch, saying why) (default auto)"
+
 // addRunFlags defines the flags of run, which shard and plan share.
 func addRunFlags(fs *flagSet) (repo, configFile *string) {
 	repo, configFile = addConfigFlags(fs)
 	fs.configList("method", "methods", "methods to run, comma-separated (default modernize)")
 	fs.configList("paths", "paths", "target packages or files, relative to --repo, comma-separated or repeated (default: the whole module)")
 	fs.configString("base", "base", "git ref to compare with: only packages with files changed since its merge base are targets")
-	fs.configString("control", "control", "how to publish: auto or patch (github comes with a later version; default auto)")
+	fs.configString("control", "control", controlHelp)
 	fs.configString("out", "out", "output directory (default <repo>/.optimizer)")
 	fs.configString("max-agents", "max_agents", "agents working in parallel, each in its own worktree (default 5)")
 	fs.configString("cid-version", "cid_version", "CID version of stored patches: 1 (default) or 0")

@@ -86,14 +86,14 @@ func shardCmd(ctx context.Context, c *cli, args []string) int {
 }
 
 func mergeCmd(ctx context.Context, c *cli, args []string) int {
-	fs := newFlagSet("merge", "optimizer merge [--repo DIR] [--out DIR] [--control auto|patch] [--json] SHARD_DIR…",
+	fs := newFlagSet("merge", "optimizer merge [--repo DIR] [--out DIR] [--control auto|patch|github] [--json] SHARD_DIR…",
 		"Merge gathers the output directories of the shards of one plan: it verifies every patch against the\n"+
 			"CID its shard recorded (one mismatch refuses the merge), combines the accepted patches — hunk by hunk,\n"+
-			"merging overlaps three-way or escalating them — validates the combination, and writes everything\n"+
-			"with one report to --out. Run it on the commit the shards ran on.", c.stderr)
+			"merging overlaps three-way or escalating them — validates the combination, writes everything\n"+
+			"with one report to --out and publishes it (--control). Run it on the commit the shards ran on.", c.stderr)
 	repo, configFile := addConfigFlags(fs)
 	fs.configString("out", "out", "output directory (default <repo>/.optimizer)")
-	fs.configString("control", "control", "how to publish: auto or patch (github comes with a later version; default auto)")
+	fs.configString("control", "control", controlHelp)
 	fs.configString("cid-version", "cid_version", "CID version of stored patches: 1 (default) or 0")
 	fs.configBool("dry-run", "dry_run", "validate but write nothing: no patches, no report file")
 	asJSON := fs.Bool("json", false, "print report.json on stdout")
@@ -105,7 +105,7 @@ func mergeCmd(ctx context.Context, c *cli, args []string) int {
 		return exitUsage
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(c.stderr, "optimizer: "+format+"\n", args...) }
-	rep, err := pipeline.Merge(ctx, cfg, *repo, fs.Args(), logf)
+	rep, err := pipeline.Merge(ctx, cfg, *repo, fs.Args(), c.getenv, logf)
 	if errors.Is(err, pipeline.ErrTampered) {
 		fmt.Fprintf(c.stderr, "optimizer merge: %v\nNothing was merged or published. Run the shards again, and keep their artifacts out of reach of other jobs.\n", err)
 		return exitRejected

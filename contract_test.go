@@ -194,6 +194,9 @@ func newContractRun(t *testing.T, bin string, goEnv []string, event string, inpu
 		"GITHUB_STEP_SUMMARY="+filepath.Join(dir, "step_summary"),
 		"GITHUB_ENV="+filepath.Join(dir, "env"),
 		"GITHUB_REPOSITORY=octo-org/octo-repo",
+		// No request may leave the machine: a closed local port stands
+		// for the API, and change control falls back to patches.
+		"GITHUB_API_URL=http://127.0.0.1:1",
 		"GITHUB_SHA="+head,
 		"GITHUB_REF=refs/heads/main",
 		"GITHUB_RUN_ID=1234567890",

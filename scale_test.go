@@ -44,7 +44,8 @@ func TestPlanShardMerge(t *testing.T) {
 	wt := filepath.Join(t.TempDir(), "wt")
 	optimizer := func(args ...string) ([]byte, string, error) {
 		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=", "OPTIMIZER_WORKTREE_BASE="+wt)
+		// Never publish: no token, and no API but a closed local port.
+		cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=", "OPTIMIZER_WORKTREE_BASE="+wt, "OPTIMIZER_GITHUB_TOKEN=", "GITHUB_TOKEN=", "GITHUB_API_URL=http://127.0.0.1:1")
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()

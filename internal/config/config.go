@@ -30,6 +30,7 @@ type Config struct {
 	GitHubRepo                string            `json:"github_repo"`
 	GitHubCacheTTL            time.Duration     `json:"github_cache_ttl"`
 	RateLimitThreshold        int               `json:"rate_limit_threshold"`
+	AllowPullRequestTarget    bool              `json:"allow_pull_request_target"`
 	IPFSAPI                   string            `json:"ipfs_api"`
 	IPFSGateway               string            `json:"ipfs_gateway"`
 	LLMProvider               string            `json:"llm_provider"`

@@ -150,6 +150,7 @@ var perKeyLayers = []layerValues{
 	{"github_repo", func(c *Config) any { return c.GitHubRepo }, [4]string{"a/b", "c/d.go", "e-f/g_h", "i/j"}, [4]string{"a/b", "c/d.go", "e-f/g_h", "i/j"}},
 	{"github_cache_ttl", func(c *Config) any { return c.GitHubCacheTTL }, [4]string{"60", "5m", "0", "1h"}, [4]string{"1m0s", "5m0s", "0s", "1h0m0s"}},
 	{"github_rate_limit_threshold", func(c *Config) any { return c.RateLimitThreshold }, [4]string{"0", "50", "500", "5000"}, [4]string{"0", "50", "500", "5000"}},
+	{"allow_pull_request_target", func(c *Config) any { return c.AllowPullRequestTarget }, [4]string{"", "yes", "false", "true"}, [4]string{"", "true", "false", "true"}},
 	{"ipfs_api", func(c *Config) any { return c.IPFSAPI }, [4]string{"/dns/ipfs/tcp/5001", "http://127.0.0.1:5001", "/ip6/::1/tcp/5001/http", "/unix/run/ipfs.sock"}, [4]string{"/dns/ipfs/tcp/5001", "http://127.0.0.1:5001", "/ip6/::1/tcp/5001/http", "/unix/run/ipfs.sock"}},
 	{"ipfs_gateway", func(c *Config) any { return c.IPFSGateway }, [4]string{"http://localhost:8080", "https://ipfs.io", "https://dweb.link/", "http://gw:80"}, [4]string{"http://localhost:8080", "https://ipfs.io", "https://dweb.link/", "http://gw:80"}},
 	{"llm_provider", func(c *Config) any { return c.LLMProvider }, [4]string{"gpt-4", "openai:gpt-4.1", "anthropic:claude-sonnet-4-5", "github:openai/gpt-4.1"}, [4]string{"gpt-4", "openai:gpt-4.1", "anthropic:claude-sonnet-4-5", "github:openai/gpt-4.1"}},

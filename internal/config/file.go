@@ -148,8 +148,13 @@ func (l *loader) readFile(path string) {
 		case k == nil:
 			l.fail(at(keyNode.Line), key, unknownKeyMsg(key, fileKeyNames()))
 			continue
-		case k.notInFile:
+		case k.notInFile && k.name == keyConfigFile:
 			l.fail(at(keyNode.Line), key, fmt.Sprintf("%s cannot be set inside a config file (use --config, the action input %s or %s)",
+				key, k.inputName(), k.env()))
+			continue
+		case k.notInFile:
+			// The file is the checked-out code's, which a pull request can change.
+			l.fail(at(keyNode.Line), key, fmt.Sprintf("%s cannot be set inside a config file, which a pull request can change (use the action input %s or %s in the workflow)",
 				key, k.inputName(), k.env()))
 			continue
 		}

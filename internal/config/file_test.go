@@ -67,6 +67,11 @@ func TestFileErrors(t *testing.T) {
 			want: `config: .github/optimizer.yml:1: config_file cannot be set inside a config file (use --config, the action input config-file or OPTIMIZER_CONFIG_FILE)`,
 		},
 		{
+			name: "allow_pull_request_target in the file",
+			file: "allow_pull_request_target: true\n",
+			want: `config: .github/optimizer.yml:1: allow_pull_request_target cannot be set inside a config file, which a pull request can change (use the action input allow-pull-request-target or OPTIMIZER_ALLOW_PULL_REQUEST_TARGET in the workflow)`,
+		},
+		{
 			name: "config-file in the file",
 			file: "config-file: other.yml\n",
 			want: `config: .github/optimizer.yml:1: config-file cannot be set inside a config file (use --config, the action input config-file or OPTIMIZER_CONFIG_FILE)`,

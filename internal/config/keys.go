@@ -148,6 +148,12 @@ var keyTable = [...]keySpec{
 		set: func(c *Config, s string) error { return setInt(&c.RateLimitThreshold, s, 0, 1<<31-1) },
 	},
 	{
+		name: "allow_pull_request_target", def: "false", notInFile: true,
+		help: "run on pull_request_target although the pull request's code is checked out (its tests then run beside a write token; never in the file)",
+		want: "true or false (or yes/no, 1/0)", example: "true",
+		set: func(c *Config, s string) error { return setBool(&c.AllowPullRequestTarget, s) },
+	},
+	{
 		name: "ipfs_api",
 		help: "kubo RPC API to pin patches to: a multiaddr or an http(s) URL",
 		want: "a multiaddr such as /ip4/127.0.0.1/tcp/5001 or /dns/ipfs/tcp/5001, or an http(s) URL", example: "/ip4/127.0.0.1/tcp/5001",

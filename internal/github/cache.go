@@ -30,10 +30,12 @@ const maxCacheEntries = 4096
 // If-None-Match (and If-Modified-Since) and a 304 — free on GitHub's rate
 // limit — renews the entry. Entries are keyed by method, URL, Accept, API
 // version and a hash of the Authorization header, so two tokens never
-// share one. A write to a repository drops every entry under that
-// repository's path, except git objects named by their SHA, which never
-// change and never expire. A Cache is safe for concurrent use and may be saved
-// to a file and loaded by the next run.
+// share one. A write to a repository makes every entry under that
+// repository's path stale: the next GET of it is sent, conditionally, so
+// that an answer the write did not change still comes back as a 304. Git
+// objects named by their SHA never change and never expire; the commits a
+// write creates are kept as if they had been fetched. A Cache is safe for
+// concurrent use and may be saved to a file and loaded by the next run.
 type Cache struct {
 	ttl time.Duration
 	now func() time.Time
@@ -171,6 +173,9 @@ func (c *Cache) roundTrip(next http.RoundTripper, req *http.Request) (*http.Resp
 		if !errors.As(err, &unsent) { // it may have changed something
 			c.invalidate(req.URL.Path)
 		}
+		if err == nil {
+			resp = c.keepCreated(req, resp)
+		}
 		return resp, err
 	}
 	if req.Header.Get("If-None-Match") != "" || req.Header.Get("If-Modified-Since") != "" || req.Header.Get("Range") != "" {
@@ -254,7 +259,9 @@ func (e *cacheEntry) response(req *http.Request, fromCache bool) *http.Response 
 	}
 }
 
-// invalidate drops the entries of the repository a write went to.
+// invalidate makes the entries of the repository a write went to stale:
+// they are no longer served without a request, but keep their validators,
+// so that the next GET asks whether they changed.
 func (c *Cache) invalidate(path string) {
 	prefix := repoPrefix(path)
 	if prefix == "" {
@@ -264,10 +271,47 @@ func (c *Cache) invalidate(path string) {
 	defer c.mu.Unlock()
 	for k, e := range c.entries {
 		if p := strings.ToLower(e.Path); (p == prefix || strings.HasPrefix(p, prefix+"/")) && !immutable(p) {
-			delete(c.entries, k)
+			stale := *e
+			stale.Stored = time.Time{}
+			c.entries[k] = &stale
 		}
 	}
 }
+
+// createdCommit matches the path a commit is created at.
+var createdCommit = regexp.MustCompile(`/repos/[^/]+/[^/]+/git/commits$`)
+
+// keepCreated stores a commit that a write created as the answer to its
+// GET: a git object never changes, so the answer GitHub gave to the POST is
+// the one it would give to the GET, and the next run that looks the commit
+// up (is the branch's change still the same?) needs no request.
+func (c *Cache) keepCreated(req *http.Request, resp *http.Response) *http.Response {
+	if req.Method != http.MethodPost || resp.StatusCode != http.StatusCreated || !createdCommit.MatchString(req.URL.Path) {
+		return resp
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	var created struct {
+		SHA string `json:"sha"`
+	}
+	if err != nil || json.Unmarshal(body, &created) != nil || !sha1Hex.MatchString(created.SHA) {
+		return resp
+	}
+	get := req.Clone(req.Context())
+	get.Method, get.Body, get.ContentLength = http.MethodGet, nil, 0
+	u := *req.URL
+	u.Path, u.RawPath, u.RawQuery = req.URL.Path+"/"+created.SHA, "", ""
+	get.URL = &u
+	key := cacheKey(get)
+	c.mu.Lock()
+	c.entries[key] = &cacheEntry{Key: key, Path: u.Path, Header: resp.Header.Clone(), Body: body, Stored: c.now()}
+	c.evict()
+	c.mu.Unlock()
+	return resp
+}
+
+var sha1Hex = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 // gitObject matches the path of a git object named by its SHA.
 var gitObject = regexp.MustCompile(`/git/(commits|trees|blobs)/[0-9a-f]{40}$`)

@@ -153,7 +153,28 @@ func TestCacheWriteInvalidates(t *testing.T) {
 		t.Errorf("after creating a label, the list has %d, want 1 (a stale cache entry?)", n)
 	}
 	if n := s.Count("GET /repos/{owner}/{repo}/labels"); n != 3 {
-		t.Errorf("%d label lists sent, want 3 (the write drops the cached one)", n)
+		t.Errorf("%d label lists sent, want 3 (the write makes the cached one stale)", n)
+	}
+}
+
+// TestCacheWriteKeepsValidators: after a write, an answer the write did not
+// change is asked for again, conditionally, and comes back as a 304.
+func TestCacheWriteKeepsValidators(t *testing.T) {
+	s, _ := newServer(t)
+	c := newClient(t, s, writer)
+	ctx := ctxT(t)
+	if _, err := c.Repository(ctx, testRepo); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ensureLabels(ctx, testRepo, []string{"optimizer"}); err != nil {
+		t.Fatal(err)
+	}
+	s.ResetRequests()
+	if _, err := c.Repository(ctx, testRepo); err != nil {
+		t.Fatal(err)
+	}
+	if reqs := s.Requests(); len(reqs) != 1 || !reqs[0].Conditional || reqs[0].Status != http.StatusNotModified {
+		t.Errorf("the repository after a write: %+v, want one conditional request answered 304", reqs)
 	}
 }
 

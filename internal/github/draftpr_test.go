@@ -4,8 +4,10 @@ import (
 	"errors"
 	"maps"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/github/githubtest"
 )
@@ -56,10 +58,10 @@ func TestDraftPR(t *testing.T) {
 	if first.HeadSHA != commit.SHA {
 		t.Errorf("HeadSHA = %s, want %s", first.HeadSHA, commit.SHA)
 	}
-	// get base commit, tree, get ref (404), commit, create ref, list PRs,
-	// create PR, plus the blob of the binary file.
-	if first.Requests != 8 {
-		t.Errorf("first DraftPR sent %d requests, want 8 (7 + 1 blob)", first.Requests)
+	// list PRs, get base commit, tree, get ref (404), commit, create ref,
+	// create PR, the read-back, plus the blob of the binary file.
+	if first.Requests != 9 {
+		t.Errorf("first DraftPR sent %d requests, want 9 (8 + 1 blob)", first.Requests)
 	}
 
 	// The same change again: the same pull request, no new commit.
@@ -70,10 +72,11 @@ func TestDraftPR(t *testing.T) {
 	if again.Created || again.Updated || again.Number != first.Number || again.HeadSHA != first.HeadSHA {
 		t.Errorf("second DraftPR = %+v, want #%d unchanged", again, first.Number)
 	}
-	// The base commit comes from the cache (a git object never changes);
-	// blob, tree, ref, branch commit and the pull request lookup are sent.
-	if again.Requests != 5 || again.CacheHits != 1 {
-		t.Errorf("unchanged DraftPR: %d requests, %d cache hits; want 5 and 1", again.Requests, again.CacheHits)
+	// The base commit and the branch's commit come from the cache (a git
+	// object never changes, and the one DraftPR made was kept); the pull
+	// request lookup (a 304), blob, tree and ref are sent.
+	if again.Requests != 4 || again.CacheHits != 2 {
+		t.Errorf("unchanged DraftPR: %d requests, %d cache hits; want 4 and 2", again.Requests, again.CacheHits)
 	}
 
 	// A new version of the change, with a new body: a new commit on the
@@ -95,9 +98,10 @@ func TestDraftPR(t *testing.T) {
 	if len(commit.Parents) != 1 || commit.Parents[0] != base {
 		t.Errorf("updated commit's parents = %v, want [%s] (force-moved, not stacked)", commit.Parents, base)
 	}
-	// blob, tree, ref, commit, ref update, pull request lookup and edit.
-	if third.Requests != 7 {
-		t.Errorf("updated DraftPR: %d requests, want 7", third.Requests)
+	// pull request lookup, blob, tree, ref, commit, ref update, edit and
+	// the read-back.
+	if third.Requests != 8 {
+		t.Errorf("updated DraftPR: %d requests, want 8", third.Requests)
 	}
 
 	prs := s.PullRequests(repoName)
@@ -118,8 +122,8 @@ func TestDraftPRTextOnlyRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pr.Requests != 7 || s.Count("POST /repos/{owner}/{repo}/git/blobs") != 0 {
-		t.Errorf("DraftPR of text files sent %d requests (%v), want 7 and no blob", pr.Requests, s.CountByRoute())
+	if pr.Requests != 8 || s.Count("POST /repos/{owner}/{repo}/git/blobs") != 0 {
+		t.Errorf("DraftPR of text files sent %d requests (%v), want 8 and no blob", pr.Requests, s.CountByRoute())
 	}
 	writes := 0
 	for _, r := range s.Requests() {
@@ -130,14 +134,65 @@ func TestDraftPRTextOnlyRequests(t *testing.T) {
 	if writes != 4 {
 		t.Errorf("%d writes, want 4 (tree, commit, ref, pull request)", writes)
 	}
-	// Again, unchanged: the tree (a write, to compare), the branch, its
-	// commit and the pull request lookup; the base commit is cached.
+	// Again, unchanged: the pull request lookup, the tree (a write, to
+	// compare) and the branch; the base commit and the branch's are cached.
 	again, err := c.DraftPR(ctxT(t), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Requests != 4 || again.CacheHits != 1 || again.Updated {
-		t.Errorf("unchanged DraftPR of text files: %+v, want 4 requests and 1 cache hit", again)
+	if again.Requests != 3 || again.CacheHits != 2 || again.Updated {
+		t.Errorf("unchanged DraftPR of text files: %+v, want 3 requests and 2 cache hits", again)
+	}
+}
+
+// TestDraftPRKnownTree: with the tree the change makes known, proposing the
+// same change again writes nothing and costs one revalidated lookup, also
+// for a client that starts from the saved cache, as the next run does.
+func TestDraftPRKnownTree(t *testing.T) {
+	s, base := newServer(t)
+	c := newClient(t, s, writer)
+	req := draftRequest(base)
+	req.Files = change[:3]
+	first, err := c.DraftPR(ctxT(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit, _ := s.Commit(repoName, first.HeadSHA)
+	req.TreeSHA = commit.Tree
+	path := filepath.Join(t.TempDir(), "cache.json")
+	if err := c.Cache().Save(path); err != nil {
+		t.Fatal(err)
+	}
+	cache, err := LoadCache(path, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := newClient(t, s, writer, func(o *Options) { o.Cache = cache })
+	s.ResetRequests()
+	again, err := next.DraftPR(ctxT(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Created || again.Updated || again.Number != first.Number || again.HeadSHA != first.HeadSHA {
+		t.Errorf("DraftPR of the same tree = %+v, want #%d unchanged", again, first.Number)
+	}
+	reqs := s.Requests()
+	if len(reqs) != 1 || reqs[0].IsWrite() || reqs[0].Status != http.StatusNotModified {
+		t.Errorf("DraftPR of the same tree sent %+v, want one lookup answered 304", reqs)
+	}
+	if st := next.Stats().Cache; st.HitRate() != 1 {
+		t.Errorf("cache stats %+v, want every GET answered from the cache", st)
+	}
+
+	// Another tree: the change is committed as without TreeSHA.
+	req.TreeSHA = strings.Repeat("0", 40)
+	req.Body = "another body"
+	third, err := next.DraftPR(ctxT(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !third.Updated || third.HeadSHA != first.HeadSHA {
+		t.Errorf("DraftPR with another tree SHA = %+v, want the same commit (GitHub's tree is the same) and the body updated", third)
 	}
 }
 

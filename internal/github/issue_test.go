@@ -25,17 +25,22 @@ func TestUpsertIssue(t *testing.T) {
 	if !first.Created || first.Number == 0 || first.URL == "" {
 		t.Errorf("first UpsertIssue = %+v, want a new issue", first)
 	}
-	// list labels, create "performance", list issues, create the issue.
-	if first.Requests != 4 {
-		t.Errorf("first UpsertIssue sent %d requests, want 4", first.Requests)
+	// list issues, list labels, create "performance", create the issue,
+	// list issues again.
+	if first.Requests != 5 {
+		t.Errorf("first UpsertIssue sent %d requests, want 5", first.Requests)
 	}
 
+	s.ResetRequests()
 	again, err := c.UpsertIssue(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if again.Created || again.Updated || again.Number != first.Number {
 		t.Errorf("unchanged UpsertIssue = %+v, want #%d untouched", again, first.Number)
+	}
+	if reqs := s.Requests(); len(reqs) != 1 || reqs[0].Status != 304 {
+		t.Errorf("unchanged UpsertIssue sent %+v, want one list answered 304", reqs)
 	}
 
 	req.Title, req.Body = "optimizer: 3 findings in ./pkg/foo", "- one\n- two\n- three "+Marker("other")+"\n"

@@ -18,6 +18,10 @@ type ReviewRequest struct {
 	HeadSHA string // the head the change was made against
 	Patch   []byte // the accepted change: a unified diff against HeadSHA
 	Body    string // the review's text
+	// Key, when set, is kept in the review's body as a hidden marker (see
+	// Marker): a review that already carries it is not posted again, so
+	// that a re-run of the same workflow does not repeat its suggestions.
+	Key string
 }
 
 // ReviewResult is what ReviewSuggestions posted and what it left out.
@@ -29,6 +33,9 @@ type ReviewResult struct {
 	// draft pull request against the pull request's branch.
 	Outside  []Outside `json:"outside,omitempty"`
 	Requests int       `json:"requests"`
+	// Existing is set when the review had been posted before (its Key's
+	// marker was found) and was not posted again.
+	Existing bool `json:"existing,omitempty"`
 }
 
 // ReviewSuggestions posts one review (event COMMENT) on the pull request
@@ -40,6 +47,9 @@ func (c *Client) ReviewSuggestions(ctx context.Context, req ReviewRequest) (Revi
 	files, err := patch.Parse(req.Patch)
 	if err != nil {
 		return ReviewResult{}, &Error{Op: "review suggestions", Kind: ErrRejected, Err: err}
+	}
+	if req.Key != "" && (!issueKey.MatchString(req.Key) || strings.Contains(req.Key, "--")) {
+		return ReviewResult{}, &Error{Op: "review suggestions", Kind: ErrRejected, Err: fmt.Errorf("bad key %q", req.Key)}
 	}
 	ctx, o := withOp(ctx)
 	res, err := c.reviewSuggestions(ctx, req, files)
@@ -78,6 +88,23 @@ func (c *Client) reviewSuggestions(ctx context.Context, req ReviewRequest, files
 	if strings.TrimSpace(body) == "" {
 		body = "Suggested by the optimizer."
 	}
+	if req.Key != "" {
+		marker := Marker(req.Key)
+		reviews, resp, err := listAll(revalidate(ctx), func(ctx context.Context, lo gh.ListOptions) ([]*gh.PullRequestReview, *gh.Response, error) {
+			return c.gh.PullRequests.ListReviews(ctx, owner, name, n, &lo)
+		})
+		if err != nil {
+			return res, c.wrap(fmt.Sprintf("list reviews of pull request #%d", n), resp, err)
+		}
+		for _, r := range reviews {
+			if strings.Contains(r.GetBody(), marker) {
+				res.ReviewID, res.URL, res.Existing = r.GetID(), r.GetHTMLURL(), true
+				return res, nil
+			}
+		}
+		body = strings.ReplaceAll(body, "<!-- optimizer:", "&lt;!-- optimizer:")
+		body = strings.TrimRight(body, "\n") + "\n\n" + marker + "\n"
+	}
 	review, resp, err := c.gh.PullRequests.CreateReview(ctx, owner, name, n, &gh.PullRequestReviewRequest{
 		CommitID: &req.HeadSHA, Body: &body, Event: gh.Ptr("COMMENT"), Comments: comments,
 	})
@@ -86,6 +113,12 @@ func (c *Client) reviewSuggestions(ctx context.Context, req ReviewRequest, files
 	}
 	res.ReviewID, res.URL = review.GetID(), review.GetHTMLURL()
 	return res, nil
+}
+
+// PullFiles lists the files of a pull request's diff, with their hunks:
+// what Suggest maps a change onto.
+func (c *Client) PullFiles(ctx context.Context, repo Repo, number int) ([]PRFile, error) {
+	return c.pullFiles(ctx, repo, number)
 }
 
 // pullFiles lists the files of a pull request with their patches.

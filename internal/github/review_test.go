@@ -161,3 +161,27 @@ func TestApprovals(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewSuggestionsOnce: with a key, the same review is not posted
+// twice (a workflow re-run), and the marker hides in the body.
+func TestReviewSuggestionsOnce(t *testing.T) {
+	s, _ := newServer(t)
+	number, head := openFeaturePR(t, s)
+	c := newClient(t, s, writer)
+	req := ReviewRequest{Repo: testRepo, Number: number, HeadSHA: head, Patch: []byte(accepted), Body: "The optimizer suggests:", Key: "review:" + head[:12]}
+	first, err := c.ReviewSuggestions(ctxT(t), req)
+	if err != nil || first.ReviewID == 0 || first.Existing {
+		t.Fatalf("first = %+v, %v", first, err)
+	}
+	again, err := c.ReviewSuggestions(ctxT(t), req)
+	if err != nil || !again.Existing || again.ReviewID != first.ReviewID || len(again.Suggestions) != 1 {
+		t.Fatalf("again = %+v, %v; want the first review found", again, err)
+	}
+	reviews := s.Reviews(repoName, number)
+	if len(reviews) != 1 || !strings.HasSuffix(reviews[0].Body, Marker(req.Key)+"\n") {
+		t.Errorf("reviews %+v, want one carrying its marker", reviews)
+	}
+	if _, err := c.ReviewSuggestions(ctxT(t), ReviewRequest{Repo: testRepo, Number: number, HeadSHA: head, Patch: []byte(accepted), Key: "a b"}); err == nil {
+		t.Error("a bad key was taken")
+	}
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/config"
+	"github.com/agentic-optimizer/optimizer/internal/control"
 	"github.com/agentic-optimizer/optimizer/internal/coord"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
@@ -219,8 +220,8 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 			c.Configure(cfg)
 		}
 	}
-	if cfg.Control == "github" {
-		return nil, fmt.Errorf("%w: control %q is not available in this build (use --control patch or auto)", ErrUsage, cfg.Control)
+	if err := control.Check(cfg, getenv); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
@@ -238,16 +239,11 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 		Started:   start.UTC(),
 		Levels:    validate.Levels(),
 		Tasks:     []report.Task{},
-		ChangeControl: report.ChangeControl{
-			Mode: "patch",
-		},
 	}
 	for _, m := range ms {
 		rep.Methods = append(rep.Methods, m.Name())
 	}
-	if cfg.Control == "auto" {
-		rep.ChangeControl.FallbackReason = "GitHub change control is not available in this build; patches written to the output directory"
-	}
+	rep.ChangeControl = control.Initial(cfg)
 
 	if dirty, _ := ws.Repo.Git(ctx, "status", "--porcelain", "--untracked-files=no", "--", ws.ModuleRel); dirty != "" {
 		note := fmt.Sprintf("the work tree has uncommitted changes in %s; the run works on the last commit (%.12s) and does not see them", ws.ModuleRel, ws.Head)
@@ -382,6 +378,10 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 	rep.Tally(agents, time.Since(start))
 	if pub != nil {
 		if err := pub.audit(ctx, cfg, rep); err != nil {
+			return rep, err
+		}
+		run := control.Run{Config: cfg, Getenv: getenv, Worktrees: ws.Worktrees, Head: ws.Head, ModuleDir: ws.ModuleRel}
+		if err := control.Publish(ctx, run, rep, control.Logf(logf)); err != nil {
 			return rep, err
 		}
 	}

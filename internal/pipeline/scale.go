@@ -12,6 +12,7 @@ import (
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/config"
+	"github.com/agentic-optimizer/optimizer/internal/control"
 	"github.com/agentic-optimizer/optimizer/internal/coord"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/report"
@@ -133,11 +134,15 @@ var ErrTampered = errors.New("a shard's patch does not match its CID")
 // the CIDs its shard recorded (one mismatch refuses the whole merge: an
 // artifact was changed after its shard wrote it), combines the accepted
 // patches (internal/coord), validates the combination and stores it all in
-// cfg.Out with a report of every shard's tasks.
-func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []string, logf Logf) (*report.Report, error) {
+// cfg.Out with a report of every shard's tasks, then publishes it with the
+// configured change control (getenv reads the environment, as for Run).
+func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []string, getenv func(string) string, logf Logf) (*report.Report, error) {
 	start := time.Now()
 	if len(dirs) == 0 {
 		return nil, fmt.Errorf("%w: merge needs the output directories of the shards", ErrUsage)
+	}
+	if err := control.Check(cfg, getenv); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
@@ -148,10 +153,7 @@ func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []strin
 	defer ws.Close(context.WithoutCancel(ctx))
 	rep := &report.Report{
 		Version: report.Version, Repo: ws.Repo.Root, Base: ws.Head, Started: start.UTC(),
-		Levels: validate.Levels(), Tasks: []report.Task{}, ChangeControl: report.ChangeControl{Mode: "patch"},
-	}
-	if cfg.Control == "auto" {
-		rep.ChangeControl.FallbackReason = "GitHub change control is not available in this build; patches written to the output directory"
+		Levels: validate.Levels(), Tasks: []report.Task{}, ChangeControl: control.Initial(cfg),
 	}
 	var (
 		items   []stored
@@ -241,6 +243,10 @@ func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []strin
 		}
 		rep.Tally(0, time.Since(start))
 		if err := pub.audit(ctx, cfg, rep); err != nil {
+			return rep, err
+		}
+		run := control.Run{Config: cfg, Getenv: getenv, Worktrees: ws.Worktrees, Head: ws.Head, ModuleDir: ws.ModuleRel}
+		if err := control.Publish(ctx, run, rep, control.Logf(logf)); err != nil {
 			return rep, err
 		}
 	} else {

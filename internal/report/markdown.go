@@ -117,11 +117,51 @@ func (r *Report) mdHeader(b *strings.Builder) {
 		}
 		b.WriteString(".\n")
 	}
-	if cc.PRURL != "" {
+	if cc.PRURL != "" && !slices.ContainsFunc(cc.PullRequests, func(p PullRequest) bool { return p.FollowUp && p.URL == cc.PRURL }) {
 		fmt.Fprintf(b, "Pull request: %s.\n", link(cc.PRURL, cc.PRURL))
 	}
-	if cc.IssueURL != "" {
+	for _, p := range cc.PullRequests {
+		if p.FollowUp {
+			fmt.Fprintf(b, "Follow-up pull request with the hunks outside the pull request's diff: %s.\n", link(p.URL, p.URL))
+		}
+	}
+	if rv := cc.Review; rv != nil {
+		fmt.Fprintf(b, "Review of pull request #%d: %d suggestions", rv.PullRequest, rv.Suggestions)
+		if rv.URL != "" {
+			fmt.Fprintf(b, " (%s)", link("review", rv.URL))
+		}
+		if n := len(rv.Outside); n > 0 {
+			fmt.Fprintf(b, "; %d hunk(s) outside its diff", n)
+		}
+		b.WriteString(".\n")
+	}
+	switch {
+	case len(cc.Issues) > 1:
+		var links []string
+		for _, is := range cc.Issues {
+			links = append(links, link(fmt.Sprintf("#%d", is.Number), is.URL))
+		}
+		fmt.Fprintf(b, "Issues: %s.\n", strings.Join(links, ", "))
+	case cc.IssueURL != "":
 		fmt.Fprintf(b, "Issue: %s.\n", link(cc.IssueURL, cc.IssueURL))
+	}
+	for _, p := range cc.Closed {
+		fmt.Fprintf(b, "Closed pull request #%d: its change is no longer proposed.\n", p.Number)
+	}
+	if g := cc.GitHub; g != nil && g.Requests+g.CacheHits > 0 {
+		fmt.Fprintf(b, "GitHub API: %d requests (%d writes), cache hit rate %.0f %% (%d hits, %d not modified, %d misses)",
+			g.Requests, g.Writes, 100*g.CacheHitRate, g.CacheHits, g.CacheRevalidated, g.CacheMisses)
+		if g.RequestsPerDraftPR > 0 {
+			fmt.Fprintf(b, ", %.1f requests per draft pull request", g.RequestsPerDraftPR)
+		}
+		b.WriteString(".\n")
+	}
+	for i, n := range cc.Notes {
+		if i == maxListItems {
+			fmt.Fprintf(b, "\n> … %d more change control notes in report.json\n", len(cc.Notes)-i)
+			break
+		}
+		fmt.Fprintf(b, "\n> %s\n", EscapeMarkdown(truncate(n, maxDetailRunes)))
 	}
 	for i, n := range r.Notes {
 		if i == maxListItems {

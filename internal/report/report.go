@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -162,10 +163,153 @@ type Store struct {
 
 // ChangeControl says how accepted changes were published.
 type ChangeControl struct {
-	Mode           string `json:"mode"`
+	// Mode is what published them: "patch" (the output directory only) or
+	// "github" (besides it, on GitHub).
+	Mode string `json:"mode"`
+	// FallbackReason says why GitHub was not used although the
+	// configuration allowed it, or what of it failed midway; the patches
+	// are in the output directory whatever it says.
 	FallbackReason string `json:"fallback_reason"`
-	PRURL          string `json:"pr_url"`
-	IssueURL       string `json:"issue_url"`
+	PRURL          string `json:"pr_url"`    // the draft pull request of the run's change
+	IssueURL       string `json:"issue_url"` // the first issue; Issues lists them all
+
+	// Requested is the control asked for: auto, patch or github.
+	Requested  string `json:"requested,omitempty"`
+	Repository string `json:"repository,omitempty"` // owner/name
+	// PullRequests are the draft pull requests opened or updated: the
+	// run's change, and on a pull request event the follow-up with the
+	// hunks outside its diff.
+	PullRequests []PullRequest `json:"pull_requests,omitempty"`
+	// Review is the review with suggestions posted on the pull request
+	// that triggered the run.
+	Review *Review `json:"review,omitempty"`
+	// Issues are the findings published as issues, one per task.
+	Issues []Issue `json:"issues,omitempty"`
+	// Closed are the optimizer's pull requests closed because their change
+	// is no longer proposed.
+	Closed []PullRequest `json:"closed,omitempty"`
+	GitHub *GitHubUse    `json:"github,omitempty"`
+	Notes  []string      `json:"notes,omitempty"`
+}
+
+// PullRequest is a pull request change control opened, updated or closed.
+type PullRequest struct {
+	Number  int    `json:"number"`
+	URL     string `json:"url"`
+	Branch  string `json:"branch"`
+	Base    string `json:"base"`
+	HeadSHA string `json:"head_sha,omitempty"`
+	// PatchID and PatchCID name the stored patch it holds; a follow-up
+	// holds part of one.
+	PatchID  string `json:"patch_id,omitempty"`
+	PatchCID string `json:"patch_cid,omitempty"`
+	// FollowUp is set on the pull request that carries, against the
+	// triggering pull request's branch, the hunks its diff does not show.
+	FollowUp bool `json:"follow_up,omitempty"`
+	Created  bool `json:"created,omitempty"`
+	Updated  bool `json:"updated,omitempty"`
+	// Requests is how many API requests proposing it took.
+	Requests int `json:"requests,omitempty"`
+}
+
+// Review is a review with suggestions on the triggering pull request.
+type Review struct {
+	PullRequest int    `json:"pull_request"`
+	URL         string `json:"url,omitempty"` // empty when nothing fitted its diff
+	HeadSHA     string `json:"head_sha"`
+	PatchID     string `json:"patch_id"`
+	PatchCID    string `json:"patch_cid"`
+	Suggestions int    `json:"suggestions"`
+	// Existing is set when the same review had been posted before (a
+	// re-run) and was not posted again.
+	Existing bool `json:"existing,omitempty"`
+	// Outside are the hunks its diff does not show: in the follow-up pull
+	// request when one could be opened, else only in the patch.
+	Outside  []Outside `json:"outside,omitempty"`
+	Requests int       `json:"requests"`
+}
+
+// Outside is a hunk of the published patch that is not a suggestion.
+type Outside struct {
+	Path   string `json:"path"`
+	Hunk   int    `json:"hunk"` // index in the file's hunks, -1 for the whole file
+	Reason string `json:"reason"`
+}
+
+// Issue is an issue that holds a task's findings.
+type Issue struct {
+	Task     string `json:"task"`
+	Number   int    `json:"number"`
+	URL      string `json:"url"`
+	Created  bool   `json:"created,omitempty"`
+	Updated  bool   `json:"updated,omitempty"`
+	Requests int    `json:"requests"`
+}
+
+// GitHubUse is what change control asked of the GitHub API.
+type GitHubUse struct {
+	API      string `json:"api"` // the API's base URL
+	Requests int    `json:"requests"`
+	Writes   int    `json:"writes"`
+	// CacheHits were answered from the cache without a request,
+	// CacheRevalidated by a 304 (free of the rate limit), CacheMisses by
+	// a full answer. CacheHitRate is (hits + 304s) / GETs.
+	CacheHits        int     `json:"cache_hits"`
+	CacheRevalidated int     `json:"cache_revalidated"`
+	CacheMisses      int     `json:"cache_misses"`
+	CacheHitRate     float64 `json:"cache_hit_rate"`
+	// CacheFile is where the cache is kept between runs; CacheEntries how
+	// many answers it held when the run started.
+	CacheFile      string `json:"cache_file,omitempty"`
+	CacheEntries   int    `json:"cache_entries"`
+	SecondaryWaits int    `json:"secondary_waits"`
+	// RateLimitRemaining is the core rate limit's remaining requests as the
+	// last response gave it, -1 when no response said.
+	RateLimitRemaining int `json:"rate_limit_remaining"`
+	RateLimitThreshold int `json:"rate_limit_threshold"`
+	// RequestsPerDraftPR is the API requests one draft pull request took,
+	// on average over the ones proposed in the run.
+	RequestsPerDraftPR float64 `json:"requests_per_draft_pr"`
+}
+
+// Line is change control's result in one line, for the end of a run:
+// "published on GitHub: https://…/pull/7" or "published as patches
+// (fallback: …)".
+func (c ChangeControl) Line() string {
+	var parts []string
+	if c.PRURL != "" && !slices.ContainsFunc(c.PullRequests, func(p PullRequest) bool { return p.FollowUp && p.URL == c.PRURL }) {
+		parts = append(parts, "pull request "+c.PRURL)
+	}
+	if c.Review != nil && c.Review.Suggestions > 0 {
+		parts = append(parts, fmt.Sprintf("%d suggestions on pull request #%d", c.Review.Suggestions, c.Review.PullRequest))
+	}
+	for _, p := range c.PullRequests {
+		if p.FollowUp {
+			parts = append(parts, "follow-up pull request "+p.URL)
+		}
+	}
+	if n := len(c.Issues); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d issues", n))
+	}
+	if n := len(c.Closed); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d stale pull requests closed", n))
+	}
+	s := "published as patches"
+	if c.Mode == "github" {
+		s = "published on GitHub"
+		if len(parts) == 0 {
+			s += ": nothing to propose"
+		} else {
+			s += ": " + strings.Join(parts, ", ")
+		}
+	}
+	if c.FallbackReason != "" {
+		s += " (fallback: " + c.FallbackReason + ")"
+	}
+	if g := c.GitHub; g != nil && g.Requests+g.CacheHits > 0 {
+		s += fmt.Sprintf("; GitHub API: %d requests, cache hit rate %.0f%%", g.Requests, 100*g.CacheHitRate)
+	}
+	return s
 }
 
 // Agent states at the end of a run.
@@ -331,6 +475,12 @@ func (r *Report) Summary(w io.Writer) {
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", oneLine(n, 300))
+	}
+	for _, n := range r.ChangeControl.Notes {
+		fmt.Fprintf(w, "note: %s\n", oneLine(n, 300))
+	}
+	if r.ChangeControl.Mode != "" {
+		fmt.Fprintln(w, oneLine(r.ChangeControl.Line(), 600))
 	}
 	if u := r.ModelUsage(); u != "" {
 		fmt.Fprintln(w, u)

@@ -88,3 +88,50 @@ func TestWriteIsValidJSONWithTheSchemaFields(t *testing.T) {
 		t.Errorf("validation = %v", cand["validation"])
 	}
 }
+
+// TestChangeControlSays: the summary line and the job summary say how the
+// run was published, and why not on GitHub when it fell back.
+func TestChangeControlSays(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		cc        ChangeControl
+		line, md  []string
+		notInLine string
+	}{
+		{"fallback", ChangeControl{Mode: "patch", Requested: "auto", FallbackReason: "no GitHub token"},
+			[]string{"published as patches (fallback: no GitHub token)"}, []string{"Published as `patch` (fallback: no GitHub token)"}, "GitHub API"},
+		{"draft pull request", ChangeControl{Mode: "github", PRURL: "https://github.com/o/r/pull/7",
+			PullRequests: []PullRequest{{Number: 7, URL: "https://github.com/o/r/pull/7"}},
+			Issues:       []Issue{{Task: "chaos:./a", Number: 8, URL: "https://github.com/o/r/issues/8"}, {Task: "chaos:./b", Number: 9, URL: "https://github.com/o/r/issues/9"}},
+			GitHub:       &GitHubUse{Requests: 9, Writes: 4, CacheHits: 1, CacheHitRate: 0.25, RequestsPerDraftPR: 8}},
+			[]string{"published on GitHub: pull request https://github.com/o/r/pull/7, 2 issues; GitHub API: 9 requests, cache hit rate 25%"},
+			[]string{"Pull request: [https", "Issues: [\\#8](https://github.com/o/r/issues/8), [\\#9](", "8.0 requests per draft pull request"}, "fallback"},
+		{"review and follow-up", ChangeControl{Mode: "github", PRURL: "https://github.com/o/r/pull/3",
+			PullRequests: []PullRequest{{Number: 3, URL: "https://github.com/o/r/pull/3", FollowUp: true}},
+			Review:       &Review{PullRequest: 2, URL: "https://github.com/o/r/pull/2#pullrequestreview-1", Suggestions: 4, Outside: []Outside{{Path: "a_test.go", Hunk: -1}}}},
+			[]string{"4 suggestions on pull request #2, follow-up pull request https://github.com/o/r/pull/3"},
+			[]string{"Review of pull request #2: 4 suggestions ([review](", "1 hunk(s) outside its diff", "Follow-up pull request with the hunks outside"}, "pull request https://github.com/o/r/pull/3,"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := sample()
+			r.ChangeControl = tc.cc
+			r.Tally(1, time.Second)
+			var b strings.Builder
+			r.Summary(&b)
+			for _, want := range tc.line {
+				if !strings.Contains(b.String(), want) {
+					t.Errorf("summary lacks %q:\n%s", want, b.String())
+				}
+			}
+			if strings.Contains(tc.cc.Line(), tc.notInLine) {
+				t.Errorf("line %q has %q", tc.cc.Line(), tc.notInLine)
+			}
+			md := r.Markdown(0)
+			for _, want := range tc.md {
+				if !strings.Contains(md, want) {
+					t.Errorf("job summary lacks %q:\n%s", want, md)
+				}
+			}
+		})
+	}
+}

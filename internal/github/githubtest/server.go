@@ -5,7 +5,8 @@
 // per token, and programmable faults (secondary rate limits, 5xx, missing
 // permissions, unknown tokens).
 //
-// Set it up with AddToken and AddRepo, point a client at URL, and read the
+// Set it up with AddToken and AddRepo (and Mirror, to hold a local
+// repository's commits with their SHAs), point a client at URL, and read the
 // state back with Files, PullRequests, Reviews, Issues and Requests.
 // Setup helpers panic on misuse (an unknown repository), as httptest does.
 package githubtest

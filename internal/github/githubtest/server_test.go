@@ -292,3 +292,53 @@ func TestPullsReviewsIssues(t *testing.T) {
 		t.Errorf("labels = %v, want bulk, created with the first issue", labels)
 	}
 }
+
+// TestMirror: local commits come over with their SHAs and files; a commit
+// that cannot hash the same (a local time zone) is refused.
+func TestMirror(t *testing.T) {
+	dir := t.TempDir()
+	run := func(date string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+			"GIT_AUTHOR_NAME=A", "GIT_AUTHOR_EMAIL=a@example.com", "GIT_AUTHOR_DATE="+date,
+			"GIT_COMMITTER_NAME=C", "GIT_COMMITTER_EMAIL=c@example.com", "GIT_COMMITTER_DATE="+date)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("git %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	run("", "init", "-q")
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("one\n"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "d"), 0o755)
+	os.WriteFile(filepath.Join(dir, "d", "run.sh"), []byte("#!/bin/sh\n"), 0o755)
+	run("1700000000 +0000", "add", "-A")
+	run("1700000000 +0000", "commit", "-qm", "first")
+	first := run("", "rev-parse", "HEAD")
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("two\n"), 0o644)
+	run("1700000100 +0000", "commit", "-qam", "second\n\nwith a body")
+	second := run("", "rev-parse", "HEAD")
+
+	s := New()
+	defer s.Close()
+	s.AddRepo(repoFN, "main", map[string]string{"x": "x\n"})
+	if err := s.Mirror(repoFN, dir, map[string]string{"main": first, "topic": second}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Ref(repoFN, "main") != first || s.Ref(repoFN, "topic") != second {
+		t.Errorf("refs main %s, topic %s; want %s and %s", s.Ref(repoFN, "main"), s.Ref(repoFN, "topic"), first, second)
+	}
+	if got := s.Files(repoFN, "topic"); got["a.txt"] != "two\n" || got["d/run.sh"] != "#!/bin/sh\n" || len(got) != 2 {
+		t.Errorf("topic's files %v", got)
+	}
+	if c, ok := s.Commit(repoFN, second); !ok || len(c.Parents) != 1 || c.Parents[0] != first {
+		t.Errorf("second commit %+v", c)
+	}
+
+	run("1700000200 +0200", "commit", "-q", "--allow-empty", "-m", "elsewhere")
+	if err := s.Mirror(repoFN, dir, map[string]string{"main": run("", "rev-parse", "HEAD")}); err == nil {
+		t.Error("a commit with a +0200 date was mirrored")
+	}
+}
