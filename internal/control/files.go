@@ -13,6 +13,7 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/github"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
 
 // changeFiles applies the patch in a worktree at commit and returns the
@@ -75,21 +76,11 @@ func changeFiles(ctx context.Context, wts *gitx.Worktrees, commit string, p []by
 	return out, strings.TrimSpace(tree), nil
 }
 
-// secretPatterns match credentials that must never be published; the
-// validation's policy level refuses them too, this is the check "right
-// before publishing" of SPEC §12.
-var secretPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`gh[pousr]_[A-Za-z0-9]{36}`),
-	regexp.MustCompile(`github_pat_[A-Za-z0-9_]{22,}`),
-	regexp.MustCompile(`sk-(ant-)?[A-Za-z0-9_-]{20,}`),
-	regexp.MustCompile(`AKIA[0-9A-Z]{16}`),
-	regexp.MustCompile(`xox[abprs]-[A-Za-z0-9-]{10,}`),
-	regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`),
-}
-
 // checkPublishable checks a patch once more right before it leaves the
 // machine: every path inside the module, none under .github/ or .git, no
-// symbolic link, no binary file but a PGO profile, no credential added.
+// symbolic link, no binary file but a PGO profile, no credential added
+// (the validation's policy level refused them already; this is SPEC §12's
+// check "right before publishing", with the same rules).
 func checkPublishable(files []patch.File, moduleDir string) error {
 	moduleDir = path.Clean(moduleDir)
 	var problems []string
@@ -112,17 +103,11 @@ func checkPublishable(files []patch.File, moduleDir string) error {
 		if f.NewMode == "120000" || f.OldMode == "120000" {
 			problems = append(problems, f.Path()+": a symbolic link")
 		}
-		if f.Binary && path.Ext(f.Path()) != ".pgo" {
+		if f.Binary && !validate.IsProfile(f.Path()) {
 			problems = append(problems, f.Path()+": a binary file")
 		}
-		for _, h := range f.Hunks {
-			for _, l := range h.Added {
-				for _, re := range secretPatterns {
-					if re.MatchString(l.Text) {
-						problems = append(problems, fmt.Sprintf("%s:%d: what looks like a credential", f.Path(), l.N))
-					}
-				}
-			}
+		for _, n := range validate.Credentials(f) {
+			problems = append(problems, fmt.Sprintf("%s:%d: what looks like a credential", f.Path(), n))
 		}
 	}
 	if len(problems) > 0 {

@@ -42,7 +42,7 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 		return Pass, why
 	}
 	changed := c.changedLines(false)
-	if len(changed) == 0 && !slices.ContainsFunc(c.files, func(f patch.File) bool { return isProfile(f.Path()) }) {
+	if len(changed) == 0 && !slices.ContainsFunc(c.files, func(f patch.File) bool { return IsProfile(f.Path()) }) {
 		return nothing("the patch changes no non-test Go code, so there is nothing to measure")
 	}
 	if c.v.Baseline == nil {

@@ -38,7 +38,7 @@ type benchTarget struct {
 func (c *candidate) profileTargets(ctx context.Context) ([]benchTarget, error) {
 	var out []benchTarget
 	for _, f := range c.files {
-		if !isProfile(f.Path()) {
+		if !IsProfile(f.Path()) {
 			continue
 		}
 		dir := filepath.Dir(c.abs(f.Path()))

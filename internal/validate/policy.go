@@ -53,20 +53,14 @@ func checkPolicy(ctx context.Context, c *candidate) (Status, string) {
 				problems = append(problems, msg)
 			}
 		}
-		if f.Binary && !isProfile(f.Path()) {
+		if f.Binary && !IsProfile(f.Path()) {
 			problems = append(problems, f.Path()+": binary files are not accepted")
 		}
 		if f.NewMode == "120000" || f.OldMode == "120000" {
 			problems = append(problems, f.Path()+": symbolic links are not accepted")
 		}
-		for _, h := range f.Hunks {
-			for _, l := range h.Added {
-				for _, re := range secretPatterns {
-					if re.MatchString(l.Text) {
-						problems = append(problems, fmt.Sprintf("%s:%d: added line holds what looks like a credential", f.Path(), l.N))
-					}
-				}
-			}
+		for _, n := range Credentials(f) {
+			problems = append(problems, fmt.Sprintf("%s:%d: added line holds what looks like a credential", f.Path(), n))
 		}
 	}
 	if len(problems) > 0 {
@@ -195,11 +189,26 @@ func importsOf(name string, src []byte) ([]string, error) {
 	return out, nil
 }
 
-// isProfile reports whether a repository-relative path is a main package's
+// IsProfile reports whether a repository-relative path is a main package's
 // profile for profile-guided optimization: the one binary file a patch may
 // hold. The go command reads it as a CPU profile that steers inlining and
 // devirtualization; it adds no code, and the types level builds the main
 // package with it, so a malformed one is rejected there.
-func isProfile(p string) bool {
+func IsProfile(p string) bool {
 	return path.Base(p) == "default.pgo"
+}
+
+// Credentials returns the numbers of the lines f adds that hold what
+// looks like a credential: no patch may carry one, into validation or out
+// to a pull request.
+func Credentials(f patch.File) []int {
+	var out []int
+	for _, h := range f.Hunks {
+		for _, l := range h.Added {
+			if slices.ContainsFunc(secretPatterns, func(re *regexp.Regexp) bool { return re.MatchString(l.Text) }) {
+				out = append(out, l.N)
+			}
+		}
+	}
+	return out
 }
