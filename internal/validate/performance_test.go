@@ -185,14 +185,20 @@ func TestPerformanceLevel(t *testing.T) {
 // HEAD and validates it with the production validator.
 func validateFiles(t *testing.T, repo, objective string, files map[string]string) *validate.Report {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
 	gittest.WriteFiles(t, repo, files)
 	gittest.Git(t, repo, "add", "-A")
 	raw := gittest.Git(t, repo, "diff", "--cached")
 	gittest.Git(t, repo, "reset", "-q", "--hard")
 	gittest.Git(t, repo, "clean", "-qfd")
+	return validateRaw(t, repo, objective, raw)
+}
 
+// validateRaw validates a patch against the repository's HEAD with the
+// production validator, in a workspace of its own.
+func validateRaw(t *testing.T, repo, objective, raw string) *validate.Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	cfg, err := config.Load(repo, config.Flags{"objective": objective, "worktree_base": filepath.Join(t.TempDir(), "wt")}, os.Getenv, "")
 	if err != nil {
 		t.Fatal(err)

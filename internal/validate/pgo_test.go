@@ -59,26 +59,7 @@ func TestProfilePatches(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			raw := binaryDiffOf(t, repo, tc.files)
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			cfg, err := config.Load(repo, config.Flags{"objective": "speed", "worktree_base": filepath.Join(t.TempDir(), "wt")}, os.Getenv, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			ws, err := pipeline.Open(ctx, cfg, repo)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ws.Close(ctx)
-			wt, err := ws.Worktrees.Add(ctx, "pgo", ws.Head)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rep, err := ws.Validator(cfg, nil).Validate(ctx, wt, []byte(raw))
-			if err != nil {
-				t.Fatal(err)
-			}
+			rep := validateRaw(t, repo, "speed", binaryDiffOf(t, repo, tc.files))
 			for _, l := range rep.Levels {
 				t.Logf("%-12s %-5s %s", l.Name, l.Status, l.Detail)
 			}
