@@ -104,6 +104,7 @@ func addRunFlags(fs *flagSet) (repo, configFile *string) {
 	fs.configString("control", "control", controlHelp)
 	fs.configString("out", "out", "output directory (default <repo>/.optimizer)")
 	fs.configString("max-agents", "max_agents", "agents working in parallel, each in its own worktree (default 5)")
+	fs.configString("isolation", "isolation", "strict (default) refuses to run code under test without Landlock or, as root, uids of its own; best-effort runs with what there is")
 	fs.configString("cid-version", "cid_version", "CID version of stored patches: 1 (default) or 0")
 	fs.configString("candidates", "candidates", "adversarial: competing candidates per target, 1..16 (default 4)")
 	fs.configString("rounds", "rounds", "actor-critic: most rounds per target, 1..10 (default 3)")

@@ -23,6 +23,7 @@ type Config struct {
 	Control                   string            `json:"control"`
 	Out                       string            `json:"out"` // "" = <repo>/.optimizer, decided by the caller
 	MaxAgents                 int               `json:"max_agents"`
+	Isolation                 string            `json:"isolation"`
 	Timeout                   time.Duration     `json:"timeout"`
 	DryRun                    bool              `json:"dry_run"`
 	WorktreeBase              string            `json:"worktree_base"`

@@ -118,6 +118,12 @@ var keyTable = [...]keySpec{
 		set: func(c *Config, s string) error { return setBool(&c.DryRun, s) },
 	},
 	{
+		name: "isolation", def: "strict",
+		help: "strict refuses to run code under test when the platform lacks a sandbox mechanism it should have (Landlock; as root, uids of the run's own); best-effort runs with what there is and says so",
+		want: "strict or best-effort", example: "best-effort",
+		set: func(c *Config, s string) error { return setEnum(&c.Isolation, s, "strict", "best-effort") },
+	},
+	{
 		name: "worktree_base",
 		help: "directory under which the agents' git worktrees are created",
 		want: "a directory", example: "/tmp/optimizer-worktrees",

@@ -12,8 +12,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 )
 
 // ErrNotRepo is wrapped by Open when the directory is not inside a git work tree.
@@ -127,14 +130,20 @@ func Apply(ctx context.Context, dir string, patch []byte, opt ApplyOptions) erro
 }
 
 // run executes git in dir. A failure's error carries git's own message.
+//
+// git runs only in the repository the user named and in worktrees the
+// optimizer made, never in a directory that code under test could write
+// (that runs on a copy without .git; see internal/sandbox). Even so, every
+// call gets a fixed git: the optimizer's environment less every credential,
+// no system or global configuration, no hooks, no fsmonitor, no attribute
+// files from outside the repository, and no pager, prompt or external diff.
 func run(ctx context.Context, dir string, stdin []byte, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd := exec.CommandContext(ctx, "git", append(fixedConfig(), args...)...)
 	cmd.Dir = dir
-	// A fixed, predictable git: no pager, no prompts, no user diff drivers
-	// or external diff tools that would change the patch format.
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_PAGER=cat", "GIT_EXTERNAL_DIFF=", "LC_ALL=C")
+	cmd.Env = Env()
+	cmd.WaitDelay = 5 * time.Second
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
@@ -148,6 +157,42 @@ func run(ctx context.Context, dir string, stdin []byte, args ...string) (string,
 		return stdout.String(), fmt.Errorf("git %s: %s", args[0], msg)
 	}
 	return stdout.String(), nil
+}
+
+// fixedConfig are the -c options of every git call. safe.directory=* on
+// the command line (where git honours it, unlike the repository's own
+// config) replaces the entry actions/checkout would need in a writable
+// global configuration: the checkout belongs to the runner's user while a
+// Docker action runs as root.
+func fixedConfig() []string {
+	return []string{
+		"-c", "safe.directory=*",
+		"-c", "core.hooksPath=" + os.DevNull,
+		"-c", "core.fsmonitor=false",
+		"-c", "core.attributesFile=" + os.DevNull,
+		"-c", "core.pager=cat",
+		"-c", "credential.helper=",
+		"-c", "protocol.allow=never",
+	}
+}
+
+// Env is the environment of every git call: the optimizer's own less each
+// variable whose name suggests a credential, with git's own configuration
+// sources outside the repository switched off.
+func Env() []string {
+	env := slices.DeleteFunc(sandbox.TrustedEnv(), func(kv string) bool {
+		return strings.HasPrefix(kv, "GIT_") // GIT_DIR, GIT_CONFIG_*, GIT_SSH_COMMAND, ...
+	})
+	return append(env,
+		"GIT_CONFIG_NOSYSTEM=1",
+		"GIT_CONFIG_GLOBAL="+os.DevNull,
+		"GIT_ATTR_NOSYSTEM=1",
+		"GIT_TERMINAL_PROMPT=0",
+		"GIT_PAGER=cat",
+		"GIT_EXTERNAL_DIFF=",
+		"GIT_OPTIONAL_LOCKS=0",
+		"LC_ALL=C",
+	)
 }
 
 // CommonDir returns the absolute path of the repository's git directory:

@@ -125,7 +125,7 @@ func Open(ctx context.Context, cfg *config.Config, repoDir string) (*Workspace, 
 	if out, err := repo.Git(ctx, "ls-files", "--error-unmatch", filepath.ToSlash(filepath.Join(rel, "go.mod"))); err != nil || out == "" {
 		return nil, fmt.Errorf("%w: %s/go.mod is not committed (the optimizer works on the last commit; commit the module first)", ErrUsage, repoDir)
 	}
-	runner, err := sandbox.New(ctx)
+	runner, err := sandbox.New(ctx, sandbox.Options{Strict: cfg.Isolation != "best-effort"})
 	if err != nil {
 		return nil, err
 	}
@@ -149,23 +149,20 @@ func Open(ctx context.Context, cfg *config.Config, repoDir string) (*Workspace, 
 	return ws, nil
 }
 
-// confine tells the sandbox what its children must reach (the worktrees,
-// and the module cache when the module has requirements) and hides the
-// repository's git directory from them: its config may hold the token that
-// actions/checkout persisted.
+// confine makes the modules the module needs readable by the sandbox's
+// children, and hides the repository's git directory from them: its config
+// may hold the token that actions/checkout persisted. (They run on copies
+// without .git; hiding closes the way by absolute path where Landlock does
+// not confine their reads.)
 func confine(ctx context.Context, runner *sandbox.Runner, repo *gitx.Repo, cfg *config.Config, moduleDir string) error {
-	runner.Need(cfg.WorktreeBase)
 	if gomod, err := os.ReadFile(filepath.Join(moduleDir, "go.mod")); err != nil || bytes.Contains(gomod, []byte("require")) {
-		runner.Need(runner.GoEnv["GOMODCACHE"])
+		if err := runner.Modules(ctx, moduleDir); err != nil {
+			return err
+		}
 	}
 	common, err := repo.CommonDir(ctx)
 	if err != nil {
 		return err
-	}
-	if base, err := filepath.Abs(cfg.WorktreeBase); err == nil {
-		if rel, err := filepath.Rel(common, base); err == nil && !strings.HasPrefix(rel, "..") {
-			return nil // the worktrees live inside it: children must reach them
-		}
 	}
 	return runner.Hide(common)
 }

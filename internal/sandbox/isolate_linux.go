@@ -1,88 +1,264 @@
 package sandbox
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
-// isolate finds out what the platform allows: as root, children drop to
-// ChildUID with a private HOME and build cache of their own; a fresh network
-// namespace where unshare works.
-func (r *Runner) isolate() error {
+// reaperWorks: every command is started by the reaper (helper_linux.go).
+const reaperWorks = true
+
+// Resource limits of every command. Processes count threads too, per uid;
+// the go command runs a compiler per core with a few dozen threads each.
+const (
+	limitFiles    = 16384
+	limitFileSize = 4 << 30
+	limitCPUMin   = 600 // seconds of CPU per process, at least
+)
+
+func (r *Runner) limits() string {
+	return fmt.Sprintf("processes %d, open files %d, file size %d GiB, CPU %d s per process or 4× the timeout, no core dumps; memory not limited (no delegated cgroup; address-space limits break the race detector)",
+		r.procs, limitFiles, limitFileSize>>30, limitCPUMin)
+}
+
+// isolate finds out what the platform allows and sets the run up: the
+// run's directory, the helper, the uid range as root, Landlock, a network
+// namespace. A probe command checks that the mechanisms really work.
+func (r *Runner) isolate(ctx context.Context) error {
+	if err := r.makeDirs(); err != nil {
+		return err
+	}
 	r.netns = netnsWorks()
 	if !r.netns {
 		r.notes = append(r.notes, "network: no network namespace (unshare(CLONE_NEWNET) is not permitted here)")
 	}
-	if os.Geteuid() != 0 {
-		r.notes = append(r.notes, "uid: the optimizer is not root, so children run as its own uid")
-		return nil
+	r.abi = landlockABI()
+	if r.abi == 0 {
+		r.notes = append(r.notes, "landlock: the kernel has no Landlock (Linux 5.13 or later with landlock in lsm=)")
 	}
-	cred := &syscall.Credential{Uid: ChildUID, Gid: ChildGID, Groups: []uint32{}}
-	if err := os.Chown(r.home, ChildUID, ChildGID); err != nil {
-		return fmt.Errorf("sandbox: private home: %w", err)
+	if !r.netns && r.abi >= 4 {
+		r.ports = ephemeralPorts()
 	}
-	cache, err := childCache()
-	if err != nil {
+	if os.Geteuid() == 0 {
+		ids, err := takeSlot(r.state)
+		if err != nil {
+			return err
+		}
+		r.ids = ids
+		r.procs = 4096 + 256*uint64(runtime.NumCPU())
+		if err := r.Need(r.GOROOT()); err != nil {
+			return err
+		}
+	} else {
+		r.notes = append(r.notes, "uid: the optimizer is not root, so children run as its own uid; Landlock keeps them from its files, and the optimizer is not dumpable, so /proc/<pid>/environ of it is closed to them")
+		// This process's /proc files become root's: a child with the same
+		// uid cannot read its environment or memory.
+		syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, 0, 0)
+		r.procs = uint64(countThreads(os.Getuid())) + 4096 + 256*uint64(runtime.NumCPU())
+	}
+	if err := r.sharedCache(); err != nil {
 		return err
 	}
-	r.cred, r.cache = cred, cache
-	r.Need(r.GOROOT())
+	if r.opt.Strict {
+		if w := r.weaker(); len(w) > 0 {
+			return fmt.Errorf("sandbox: %w: %s (isolation: strict refuses to run code under test so; fix the platform, or set isolation: best-effort to run with what there is)", ErrIsolation, strings.Join(w, "; "))
+		}
+	}
+	return r.probe(ctx)
+}
+
+// weaker lists the mechanisms missing that this kind of platform should
+// offer: Landlock everywhere (GitHub's runners have it); as root, the
+// drop to a uid of the run's own.
+func (r *Runner) weaker() []string {
+	var w []string
+	if r.abi == 0 {
+		w = append(w, "no Landlock: code under test can read every file its uid can, and write outside its tree")
+	}
+	if os.Geteuid() == 0 && r.ids == nil {
+		w = append(w, "code under test runs as root")
+	}
+	if os.Geteuid() != 0 && r.abi == 0 {
+		w = append(w, "code under test runs as the optimizer's uid without Landlock: it can read /proc of the optimizer's parent processes and the files of that uid")
+	}
+	return w
+}
+
+// makeDirs makes the machine's sandbox directory (kept between runs: the
+// slots and the shared build caches) and this run's directory in it, and
+// puts this program where children can execute it.
+func (r *Runner) makeDirs() error {
+	tmp, err := filepath.EvalSymlinks(os.TempDir())
+	if err != nil {
+		return fmt.Errorf("sandbox: temporary directory: %w", err)
+	}
+	if strings.ContainsAny(tmp, " \t\n") {
+		return fmt.Errorf("sandbox: the temporary directory %q holds white space, which GOCACHEPROG cannot carry (set TMPDIR to a path without)", tmp)
+	}
+	r.state = filepath.Join(tmp, fmt.Sprintf("optimizer-sandbox-%d", os.Geteuid()))
+	if err := os.Mkdir(r.state, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	if err := ownedDir(r.state); err != nil {
+		return err
+	}
+	if r.root, err = os.MkdirTemp(r.state, "run-"); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	if err := os.Chmod(r.root, 0o755); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("sandbox: own executable: %w", err)
+	}
+	bin := filepath.Join(r.root, "bin")
+	if err := os.Mkdir(bin, 0o755); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	r.helper = filepath.Join(bin, "optimizer")
+	if err := os.Link(exe, r.helper); err != nil {
+		if err := copyFile(exe, r.helper, 0o755); err != nil {
+			return fmt.Errorf("sandbox: copy of %s for the children: %w", exe, err)
+		}
+	}
+	return os.Chmod(r.helper, 0o755)
+}
+
+// ownedDir checks that dir is a real directory of this uid that no one
+// else may write: a directory in /tmp could have been made by anyone.
+func ownedDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !fi.IsDir() || !ok || int(st.Uid) != os.Geteuid() || fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("sandbox: %s is not a directory of uid %d that only it may write; remove it", dir, os.Geteuid())
+	}
 	return nil
 }
 
-// childCache returns the children's build cache, shared by every Runner
-// of the machine so that it stays warm across runs: a directory in the
-// temporary directory owned by ChildUID. One that is not a plain directory
-// owned by root or ChildUID is not trusted.
-func childCache() (string, error) {
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("optimizer-gocache-%d", ChildUID))
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return "", fmt.Errorf("sandbox: build cache: %w", err)
-	}
-	fi, err := os.Lstat(dir)
+func copyFile(src, dst string, perm fs.FileMode) error {
+	in, err := os.Open(src)
 	if err != nil {
-		return "", fmt.Errorf("sandbox: build cache: %w", err)
+		return err
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !fi.IsDir() || !ok || st.Uid != 0 && st.Uid != ChildUID {
-		return "", fmt.Errorf("sandbox: build cache %s is not a directory of root or uid %d; remove it", dir, ChildUID)
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
 	}
-	if err := os.Lchown(dir, ChildUID, ChildGID); err != nil {
-		return "", fmt.Errorf("sandbox: build cache: %w", err)
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
 	}
-	return dir, nil
+	return err
 }
 
-// Need tells the Runner that children must be able to read path (a
-// directory: the worktree base, the module cache). If the unprivileged uid
-// cannot reach it, children run as the optimizer's own uid instead, and
-// Isolation says why: a sandbox that fails every build would reject every
-// candidate.
-func (r *Runner) Need(path string) {
-	if r.cred == nil || path == "" {
-		return
+// sharedCache makes the shared build cache layer: one per slot, kept
+// between runs so that it stays warm, owned by the slot's base uid.
+func (r *Runner) sharedCache() error {
+	name := "buildcache"
+	uid := -1
+	if r.ids != nil {
+		uid = r.ids.base()
+		name = fmt.Sprintf("buildcache-%d", uid)
 	}
-	if err := reachable(path, r.cred.Uid, r.cred.Gid); err != nil {
-		r.cred = nil
-		r.notes = append(r.notes, fmt.Sprintf("uid: children run as uid %d: %v", os.Getuid(), err))
+	r.shared = filepath.Join(r.state, name)
+	if err := os.Mkdir(r.shared, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("sandbox: build cache: %w", err)
 	}
+	fi, err := os.Lstat(r.shared)
+	if err != nil {
+		return fmt.Errorf("sandbox: build cache: %w", err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	want := os.Geteuid()
+	if uid >= 0 {
+		want = uid
+	}
+	if !fi.IsDir() || !ok || int(st.Uid) != want && int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("sandbox: build cache %s is not a directory of uid %d; remove it", r.shared, want)
+	}
+	if uid >= 0 && int(st.Uid) != uid {
+		return os.Lchown(r.shared, uid, uid)
+	}
+	return nil
+}
+
+// Need checks that children can read path (a directory: the toolchain).
+// As root, a path the run's uids cannot reach is an error: the children
+// never fall back to the optimizer's own uid.
+func (r *Runner) Need(path string) error {
+	if r.ids == nil || path == "" {
+		return nil
+	}
+	if err := reachable(path, uint32(r.ids.first), uint32(r.ids.first)); err != nil {
+		return fmt.Errorf("sandbox: %w: code under test runs as uid %d and cannot read %s: %v (install Go where every user can read it, as the official image and setup-go do)", ErrIsolation, r.ids.first, path, err)
+	}
+	return nil
+}
+
+// Modules makes the modules that the module at moduleDir needs readable
+// by children. As root, when the module cache is out of the run's uids'
+// reach (root's own, under a 0700 home), the needed modules are copied
+// from it into a module cache of the run's, through the go command with
+// the cache as a file proxy: nothing is downloaded and the checksums in
+// go.sum are checked as usual.
+func (r *Runner) Modules(ctx context.Context, moduleDir string) error {
+	orig := r.GoEnv["GOMODCACHE"]
+	if r.ids == nil || orig == "" || reachable(orig, uint32(r.ids.first), uint32(r.ids.first)) == nil {
+		return nil
+	}
+	if r.modules != orig {
+		return nil // made already
+	}
+	dir := filepath.Join(r.root, "modcache")
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	// First fill the optimizer's own cache, as the package loading would
+	// (it makes no request when everything is there); its failure shows
+	// in the copy's.
+	fill := exec.CommandContext(ctx, "go", "mod", "download")
+	fill.Dir, fill.Env = moduleDir, append(TrustedEnv(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	fill.Run()
+	cmd := exec.CommandContext(ctx, "go", "mod", "download")
+	cmd.Dir = moduleDir
+	cmd.Env = append(TrustedEnv(),
+		"GOMODCACHE="+dir,
+		"GOPROXY=file://"+filepath.Join(orig, "cache", "download"),
+		"GOSUMDB=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOWORK=off")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("sandbox: %w: the module cache %s is out of reach of the children's uids, and copying the modules %s needs failed: %v: %s (make the module cache readable by every user, e.g. GOMODCACHE=/var/cache/go-mod, or run go mod download first)",
+			ErrIsolation, orig, moduleDir, err, strings.TrimSpace(string(out)))
+	}
+	r.modules = dir
+	r.notes = append(r.notes, fmt.Sprintf("modules: %s is out of reach of the children's uids; the modules this module needs were copied to a read-only cache of the run's", orig))
+	return nil
 }
 
 // Hide makes path (the repository's git directory) unreadable to children
-// until Close, by clearing its permission bits for others (and for its
-// group, when that is the children's group). Owner and group keep their
-// access, so git, run by the optimizer, is unaffected. Without a dropped
-// uid it does nothing: the children could read it anyway.
+// until Close, by clearing its permission bits for others. Children run on
+// copies without .git; this closes the path by which they could still open
+// the original where Landlock does not confine their reads. Without a uid
+// of their own it does nothing: they would be its owner.
 func (r *Runner) Hide(path string) error {
-	if r.cred == nil {
+	if r.ids == nil || r.abi > 0 {
 		return nil
 	}
 	fi, err := os.Stat(path)
@@ -90,14 +266,6 @@ func (r *Runner) Hide(path string) error {
 		return fmt.Errorf("sandbox: hide %s: %w", path, err)
 	}
 	hidden := fi.Mode().Perm() &^ 0o007
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		if st.Uid == r.cred.Uid {
-			return fmt.Errorf("sandbox: hide %s: it belongs to uid %d, the children's", path, st.Uid)
-		}
-		if st.Gid == r.cred.Gid {
-			hidden &^= 0o070
-		}
-	}
 	if err := os.Chmod(path, fi.Mode()&^fs.ModePerm|hidden); err != nil {
 		return fmt.Errorf("sandbox: hide %s: %w", path, err)
 	}
@@ -106,8 +274,7 @@ func (r *Runner) Hide(path string) error {
 }
 
 // reachable reports whether uid/gid (with no supplementary groups) can
-// search every directory on the way to path and read path. Directories
-// that do not exist yet are fine: root creates them with mode 0755.
+// search every directory on the way to path and read path.
 func reachable(path string, uid, gid uint32) error {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -145,60 +312,251 @@ func reachable(path string, uid, gid uint32) error {
 	return nil
 }
 
-// chownTree gives dir and everything below it to uid and gid. It works on
-// file descriptors, never following a symbolic link, so a child that left
-// links behind cannot make it change files elsewhere; files with more than
-// one link are left alone for the same reason.
-func chownTree(dir string, uid, gid int) error {
-	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+// run runs one command of tree t: the tree is synced when no other command
+// of it runs, the command is started by the reaper as the tree's identity,
+// and when the last command of the tree ends, every process of its uid is
+// killed and what it left in shared temporary directories removed.
+func (r *Runner) run(ctx context.Context, t *tree, dir string, timeout time.Duration, name string, args ...string) (*Result, error) {
+	t.mu.Lock()
+	if t.running == 0 {
+		if err := t.sync(); err != nil {
+			t.mu.Unlock()
+			return nil, err
+		}
+	}
+	t.running++
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		t.running--
+		if t.running == 0 {
+			r.sweep(t)
+		}
+		t.mu.Unlock()
+	}()
+	abs, _ := filepath.Abs(dir)
+	if within(abs, t.src) {
+		rel, _ := filepath.Rel(t.src, abs)
+		abs = filepath.Join(t.dir, rel)
+	}
+	spec := r.spec(t, timeout)
+	js, err := json.Marshal(spec)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", dir, err)
+		return nil, err
 	}
-	if err := syscall.Fchown(fd, uid, gid); err != nil {
-		syscall.Close(fd)
-		return fmt.Errorf("chown %s: %w", dir, err)
+	// The parent's deadline is a backstop: the reaper ends the command at
+	// the timeout itself and kills what it left.
+	ctx, cancel := context.WithTimeout(ctx, timeout+10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "/proc/self/exe", append([]string{helperArg, string(js), name}, args...)...)
+	cmd.Args[0] = name
+	cmd.Dir = abs
+	cmd.Env = r.treeEnv(t)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if t.uid >= 0 {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(t.uid), Gid: uint32(t.uid), Groups: []uint32{}}
 	}
-	return chownBelow(fd, uid, gid)
+	// First ask the reaper to end the command and clean up; kill the group
+	// if it does not.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 5 * time.Second
+	stdout := &capped{max: r.MaxOutput}
+	stderr := &capped{max: r.MaxOutput}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	start := time.Now()
+	err = r.start(cmd)
+	if err == nil {
+		err = cmd.Wait()
+	}
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	res := &Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), Duration: time.Since(start)}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		res.ExitCode = exit.ExitCode()
+	case ctx.Err() != nil:
+		res.ExitCode = exitTimedOut
+	default:
+		return res, fmt.Errorf("sandbox: run %s %s: %w", name, strings.Join(args, " "), err)
+	}
+	switch res.ExitCode {
+	case exitTimedOut:
+		if res.Duration >= timeout || ctx.Err() != nil {
+			res.TimedOut, res.ExitCode = true, -1
+		}
+	case exitHelper:
+		if msg := helperMessage(res.Stderr); msg != "" {
+			return res, fmt.Errorf("sandbox: run %s: %s", name, msg)
+		}
+	}
+	return res, nil
 }
 
-// chownBelow changes the owner of the entries of the directory open as fd,
-// recursively, and closes fd.
-func chownBelow(fd, uid, gid int) error {
-	f := os.NewFile(uintptr(fd), "")
-	defer f.Close()
-	entries, err := f.ReadDir(-1)
+// helperMessage is the helper's own complaint in a command's stderr.
+func helperMessage(stderr []byte) string {
+	for _, line := range strings.Split(string(stderr), "\n") {
+		if msg, ok := strings.CutPrefix(line, "optimizer sandbox: "); ok {
+			return msg
+		}
+	}
+	return ""
+}
+
+// treeEnv is the environment of t's commands.
+func (r *Runner) treeEnv(t *tree) []string {
+	private := filepath.Join(t.home, "layer")
+	if t.role == Base {
+		private = r.shared
+	}
+	return append(r.baseEnv(),
+		"HOME="+t.home,
+		"TMPDIR="+filepath.Join(t.home, "tmp"),
+		"GOPATH="+filepath.Join(t.home, "gopath"),
+		"GOCACHE="+filepath.Join(t.home, "gocache"),
+		"GOCACHEPROG="+strings.Join([]string{r.helper, cacheProgArg, r.shared, private}, " "),
+	)
+}
+
+// spec is the helper's instructions for a command of t.
+func (r *Runner) spec(t *tree, timeout time.Duration) helperSpec {
+	s := helperSpec{
+		Stage:      1,
+		Timeout:    timeout,
+		ABI:        r.abi,
+		Procs:      r.procs,
+		Files:      limitFiles,
+		FileSize:   limitFileSize,
+		CPUSeconds: uint64(max(limitCPUMin, 4*int(timeout.Seconds()))),
+	}
+	if r.abi == 0 {
+		return s
+	}
+	for _, d := range append(systemDirs(), r.GOROOT(), r.modules, filepath.Dir(r.helper), r.shared) {
+		// Landlock opens each path as the child: one it cannot open
+		// would fail the ruleset, and it could not read it anyway.
+		if t.uid < 0 || reachable(d, uint32(t.uid), uint32(t.uid)) == nil {
+			s.ReadExec = append(s.ReadExec, d)
+		}
+	}
+	s.ReadWrite = []string{t.dir, t.home}
+	if t.role == Base {
+		s.ReadWrite = append(s.ReadWrite, r.shared)
+	}
+	s.Devices = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"}
+	if !r.netns && r.abi >= 4 {
+		s.RestrictNet = true
+		s.ConnectPorts = r.ports
+	}
+	return s
+}
+
+// systemDirs are the directories every command may read and execute: the
+// system's programs and libraries (a C compiler for cgo and -race),
+// configuration, and the directories of PATH that are not a home.
+func systemDirs() []string {
+	dirs := []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/sys"}
+	home, _ := os.UserHomeDir()
+	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+		if d == "" || !filepath.IsAbs(d) || d == "/" || home != "" && (within(home, d) || within(d, home)) {
+			continue
+		}
+		dirs = append(dirs, d)
+	}
+	return dirs
+}
+
+// sweep kills every process of t's uid and removes what the uid left in
+// the machine's shared temporary directories. The caller holds t.mu and no
+// command of t runs.
+func (r *Runner) sweep(t *tree) {
+	if t.uid < 0 {
+		return
+	}
+	for range 100 {
+		n := 0
+		for _, pid := range procPIDs() {
+			if uid, ok := uidOf(pid); ok && uid == t.uid {
+				syscall.Kill(pid, syscall.SIGKILL)
+				n++
+			}
+		}
+		if n == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for _, dir := range []string{"/dev/shm", os.TempDir(), "/var/tmp"} {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			fi, err := e.Info()
+			if err != nil {
+				continue
+			}
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) == t.uid {
+				removeAll(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+}
+
+// countThreads counts the threads of uid's processes: RLIMIT_NPROC counts
+// them all, so a non-root limit must leave room for what already runs.
+func countThreads(uid int) int {
+	n := 0
+	for _, pid := range procPIDs() {
+		if u, ok := uidOf(pid); ok && u == uid {
+			if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status"); err == nil {
+				for _, line := range strings.Split(string(b), "\n") {
+					if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+						k, _ := strconv.Atoi(strings.TrimSpace(v))
+						n += k
+					}
+				}
+			}
+		}
+	}
+	return n
+}
+
+// ephemeralPorts is the kernel's range of ports for outgoing connections
+// and port-0 listeners: what tests that start a server on 127.0.0.1:0 and
+// dial it use.
+func ephemeralPorts() [2]int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err == nil {
+		f := strings.Fields(string(b))
+		if len(f) == 2 {
+			lo, err1 := strconv.Atoi(f[0])
+			hi, err2 := strconv.Atoi(f[1])
+			if err1 == nil && err2 == nil && 0 < lo && lo <= hi && hi < 65536 {
+				return [2]int{lo, hi}
+			}
+		}
+	}
+	return [2]int{32768, 60999}
+}
+
+// probe runs one command through the whole machinery, so that a mechanism
+// that the platform refuses fails here, with its reason, rather than as a
+// test failure of every candidate.
+func (r *Runner) probe(ctx context.Context) error {
+	dir, err := r.Scratch("probe-")
 	if err != nil {
 		return err
 	}
-	for _, e := range entries {
-		switch t := e.Type(); {
-		case t&fs.ModeSymlink != 0:
-			continue
-		case t.IsDir():
-			sub, err := syscall.Openat(fd, e.Name(), syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
-			if err != nil {
-				continue
-			}
-			if err := syscall.Fchown(sub, uid, gid); err != nil {
-				syscall.Close(sub)
-				return err
-			}
-			if err := chownBelow(sub, uid, gid); err != nil {
-				return err
-			}
-		case t.IsRegular():
-			file, err := syscall.Openat(fd, e.Name(), syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
-			if err != nil {
-				continue
-			}
-			var st syscall.Stat_t
-			if syscall.Fstat(file, &st) == nil && st.Nlink == 1 {
-				// A file that stays the optimizer's is only not
-				// writable by the child: that is not worth failing for.
-				_ = syscall.Fchown(file, uid, gid)
-			}
-			syscall.Close(file)
-		}
+	defer r.Release(dir)
+	res, err := r.Run(ctx, dir, time.Minute, "go", "env", "GOROOT")
+	if err != nil {
+		return fmt.Errorf("sandbox: the platform refused the sandbox: %w", err)
+	}
+	if res.ExitCode != 0 {
+		return fmt.Errorf("sandbox: the go command fails in the sandbox (exit %d): %s", res.ExitCode, strings.TrimSpace(string(res.Stderr)))
 	}
 	return nil
 }

@@ -1,15 +1,24 @@
-// Package sandbox runs commands on untrusted code — the repository's own
-// build, vet and tests — with an allow-listed environment, a private HOME and
-// TMPDIR, no module downloads, a timeout that kills the whole process group,
-// and capped output.
+// Package sandbox runs the code under judgment — a repository's build, vet,
+// tests and benchmarks, with a candidate patch that a model wrote applied —
+// so that it can neither reach the optimizer's secrets and repository nor
+// change the verdict that is made of its results.
 //
-// When the optimizer runs as root (as GitHub runs Docker actions), children
-// run as an unprivileged uid with no supplementary groups, so that they
-// cannot read the optimizer's environment through /proc/<pid>/environ nor
-// root-only files, and the repository's git metadata (where actions/checkout
-// keeps its token) is made unreadable to them. Where the kernel allows it,
-// each child also gets a fresh network namespace with only loopback.
-// Isolation says truthfully what a Runner achieves.
+// Code under test never runs in a git worktree: each worktree it is run
+// from gets a tree, a copy without any .git, kept in step with the worktree
+// before every command. Every tree has an identity of its own: as root, a
+// uid from a range reserved for the run (the base's and each candidate's
+// differ, and so do concurrent runs'); and, where the kernel has Landlock,
+// a ruleset that lets the command write only its tree and private
+// directories and read only them, the toolchain, the module cache and the
+// system's directories. Every command gets resource limits and is started
+// by a reaper (this program, re-executed) that kills whatever the command
+// leaves behind; its environment is an allow-list without credentials.
+// What children write and the optimizer reads back is read with ReadFile:
+// no symbolic links, regular files only, bounded.
+//
+// Isolation says truthfully which of these mechanisms are in force; in
+// strict mode, New refuses to run anything when one that the platform
+// should offer is missing.
 package sandbox
 
 import (
@@ -20,60 +29,89 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"syscall"
+	"sync"
 	"time"
 )
 
-// Isolation records what a Runner achieved; it goes into every report.
+// Isolation records what a Runner achieves; it goes into every report.
 type Isolation struct {
+	// Mode is strict or best-effort (see Options.Strict).
+	Mode        string `json:"mode"`
 	EnvScrubbed bool   `json:"env_scrubbed"`
-	Network     string `json:"network"` // namespace | unavailable
-	UID         string `json:"uid"`     // the uid children run as
-	// GitMetadata is "hidden" when children cannot read the repository's
-	// .git directory (its config may hold a token), else "readable".
+	// Identity says whom the code under test runs as: "per-tree uid"
+	// (one uid of the run's range per tree) or "optimizer uid".
+	Identity string `json:"identity"`
+	// UID is the uid range children run as, or the optimizer's own uid.
+	UID string `json:"uid"`
+	// Landlock is "ABI N" when every command runs under a Landlock
+	// ruleset, else "unavailable".
+	Landlock string `json:"landlock"`
+	// Network is "namespace" (only loopback), "landlock" (TCP connect
+	// only to ephemeral ports, bind only to an ephemeral port) or
+	// "unrestricted".
+	Network string `json:"network"`
+	// Limits are the resource limits of every command.
+	Limits string `json:"limits"`
+	// Reaper is true when every process a command leaves is killed.
+	Reaper bool `json:"reaper"`
+	// GitMetadata is "absent": children run on copies without .git; and
+	// the repository's own is "hidden" from them (unreadable) or
+	// "readable" by path.
 	GitMetadata string `json:"git_metadata"`
+	// BuildCache is how children share compiled packages.
+	BuildCache string `json:"build_cache"`
+	// ModuleCache is where children read modules from.
+	ModuleCache string `json:"module_cache"`
+	// Weaker lists what falls short of what the platform allows, for the
+	// job summary to show prominently. Empty when nothing does.
+	Weaker []string `json:"weaker,omitempty"`
 	// Notes say why something is unavailable.
 	Notes []string `json:"notes,omitempty"`
 }
 
+// Options choose how strict a Runner is.
+type Options struct {
+	// Strict refuses to make a Runner when a mechanism that the platform
+	// should offer (Landlock; as root, a uid of the children's own) is
+	// missing, instead of running with what there is and saying so.
+	Strict bool
+}
+
+// ErrIsolation is wrapped by New in strict mode when a mechanism is
+// missing, and by Runner.Modules and Runner.Need when children could not
+// reach what they need without running as the optimizer's uid.
+var ErrIsolation = errors.New("isolation unavailable")
+
 // Runner runs commands for validation.
 type Runner struct {
-	// GoEnv holds the toolchain's settings that children keep: the shared
-	// build and module caches, so that worktrees reuse each other's work.
+	// GoEnv holds the toolchain's settings: GOROOT, GOMODCACHE and the
+	// platform.
 	GoEnv map[string]string
 	// MaxOutput caps the bytes kept of each stream; the rest is dropped
 	// and the cut is marked.
 	MaxOutput int
-	// home is a private directory used as HOME and TMPDIR.
-	home string
-	// cred is the identity children run as; nil when they run as the
-	// optimizer's own uid (it is not root, or dropping was given up).
-	cred *syscall.Credential
-	// cache is the children's GOCACHE when cred is set: the optimizer's
-	// own build cache is not writable by them.
-	cache string
-	// netns is whether children get a fresh network namespace.
-	netns bool
-	// hidden are paths made unreadable to children, with the modes that
-	// Close restores.
-	hidden []hiddenPath
-	notes  []string
-}
 
-type hiddenPath struct {
-	path string
-	mode os.FileMode
-}
+	opt     Options
+	state   string // the machine's sandbox directory (slot locks, shared build caches)
+	root    string // this run's directory: trees, helper, module cache
+	helper  string // this program, where children can execute it
+	ids     *identities
+	shared  string // the build cache layer the base's commands write
+	modules string // the module cache children read
+	abi     int    // Landlock ABI in force, 0 for none
+	netns   bool
+	ports   [2]int // ephemeral TCP ports, for Landlock's connect rules
+	procs   uint64 // RLIMIT_NPROC for children
+	hidden  []hiddenPath
+	notes   []string
 
-// ChildUID and ChildGID are the identity children run as when the
-// optimizer is root: nobody and nogroup on Debian.
-const (
-	ChildUID = 65534
-	ChildGID = 65534
-)
+	mu    sync.Mutex
+	trees map[string]*tree // by source root
+	next  int
+}
 
 // Result is a finished command.
 type Result struct {
@@ -86,13 +124,15 @@ type Result struct {
 // ErrToolchain is wrapped when the go command cannot be found or queried.
 var ErrToolchain = errors.New("go toolchain unavailable")
 
-// New prepares a Runner: it asks the go command for its cache locations,
-// makes the private home directory (removed by Close) and finds out which
-// isolation the platform allows.
-func New(ctx context.Context) (*Runner, error) {
+// New prepares a Runner: it asks the go command for its locations, makes
+// the run's directory (removed by Close) and finds out which isolation the
+// platform allows.
+func New(ctx context.Context, opt Options) (*Runner, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "go", "env", "-json", "GOROOT", "GOCACHE", "GOMODCACHE", "GOPATH", "GOOS", "GOARCH", "CGO_ENABLED").Output()
+	cmd := exec.CommandContext(ctx, "go", "env", "-json", "GOROOT", "GOMODCACHE", "GOOS", "GOARCH", "CGO_ENABLED", "GOCACHE")
+	cmd.Env = TrustedEnv()
+	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: go env: %w: %v (install Go and put it on PATH)", ErrToolchain, err)
 	}
@@ -100,48 +140,47 @@ func New(ctx context.Context) (*Runner, error) {
 	if err := json.Unmarshal(out, &env); err != nil {
 		return nil, fmt.Errorf("sandbox: go env: %w: %v", ErrToolchain, err)
 	}
-	home, err := os.MkdirTemp("", "optimizer-sandbox-")
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: private home: %w", err)
-	}
-	r := &Runner{GoEnv: env, MaxOutput: 1 << 20, home: home}
-	if err := r.isolate(); err != nil {
-		os.RemoveAll(home)
+	r := &Runner{GoEnv: env, MaxOutput: 1 << 20, opt: opt, trees: map[string]*tree{}, modules: env["GOMODCACHE"]}
+	if err := r.isolate(ctx); err != nil {
+		r.Close()
 		return nil, err
 	}
 	return r, nil
 }
 
-// Close restores the modes of the hidden paths and removes the private
-// home directory.
+// Close kills what is left of every tree, removes the run's directory and
+// restores the modes of the hidden paths.
 func (r *Runner) Close() error {
 	var errs []error
+	r.mu.Lock()
+	trees := r.trees
+	r.trees = map[string]*tree{}
+	r.mu.Unlock()
+	for _, t := range trees {
+		if err := r.drop(t); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, h := range r.hidden {
 		if err := os.Chmod(h.path, h.mode); err != nil {
 			errs = append(errs, fmt.Errorf("sandbox: restore mode of %s: %w", h.path, err))
 		}
 	}
 	r.hidden = nil
-	if err := os.RemoveAll(r.home); err != nil {
-		errs = append(errs, fmt.Errorf("sandbox: remove private home: %w", err))
+	if r.root != "" {
+		if err := removeAll(r.root); err != nil {
+			errs = append(errs, fmt.Errorf("sandbox: remove %s: %w", r.root, err))
+		}
+	}
+	if r.ids != nil {
+		r.ids.release()
 	}
 	return errors.Join(errs...)
 }
 
-// TempDir makes a new directory, removed by Close, where children may write
-// what the optimizer reads back (test binaries, coverage profiles): a
-// directory of the optimizer's may not be writable by them.
-func (r *Runner) TempDir(pattern string) (string, error) {
-	dir, err := os.MkdirTemp(r.home, pattern)
-	if err != nil {
-		return "", fmt.Errorf("sandbox: temporary directory: %w", err)
-	}
-	if r.cred != nil {
-		if err := os.Lchown(dir, int(r.cred.Uid), int(r.cred.Gid)); err != nil {
-			return "", fmt.Errorf("sandbox: temporary directory: %w", err)
-		}
-	}
-	return dir, nil
+type hiddenPath struct {
+	path string
+	mode os.FileMode
 }
 
 // GOROOT is the toolchain's root directory.
@@ -149,16 +188,42 @@ func (r *Runner) GOROOT() string { return r.GoEnv["GOROOT"] }
 
 // Isolation reports what this Runner achieves.
 func (r *Runner) Isolation() Isolation {
-	iso := Isolation{EnvScrubbed: true, Network: "unavailable", UID: strconv.Itoa(os.Getuid()), GitMetadata: "readable", Notes: slices.Clone(r.notes)}
-	if r.netns {
+	iso := Isolation{
+		Mode:        "best-effort",
+		EnvScrubbed: true,
+		Identity:    "optimizer uid",
+		UID:         fmt.Sprint(os.Getuid()),
+		Landlock:    "unavailable",
+		Network:     "unrestricted",
+		Limits:      r.limits(),
+		Reaper:      reaperWorks,
+		GitMetadata: "absent",
+		BuildCache:  "shared layer written only by the base's commands; a private layer per tree",
+		ModuleCache: r.modules,
+		Notes:       slices.Clone(r.notes),
+	}
+	if r.opt.Strict {
+		iso.Mode = "strict"
+	}
+	if r.ids != nil {
+		iso.Identity = "per-tree uid"
+		iso.UID = r.ids.String()
+	}
+	if r.abi > 0 {
+		iso.Landlock = fmt.Sprintf("ABI %d", r.abi)
+	}
+	switch {
+	case r.netns:
 		iso.Network = "namespace"
+	case r.abi >= 4:
+		iso.Network = "landlock"
 	}
-	if r.cred != nil {
-		iso.UID = strconv.Itoa(int(r.cred.Uid))
-		if len(r.hidden) > 0 {
-			iso.GitMetadata = "hidden"
-		}
+	if len(r.hidden) > 0 {
+		iso.GitMetadata = "absent; the repository's is hidden"
+	} else if r.abi == 0 {
+		iso.GitMetadata = "absent; the repository's is readable by path"
 	}
+	iso.Weaker = r.weaker()
 	return iso
 }
 
@@ -173,14 +238,19 @@ func (r *Runner) Isolation() Isolation {
 // test run, and so the verdict.
 const RaceOptions = "atexit_sleep_ms=100"
 
-// Env is the complete environment a child sees: nothing of the parent's but
-// PATH and the toolchain's cache locations. Tokens and API keys never pass.
-// VCS stamping is off: it runs git, and children cannot read git metadata.
+// Env is the environment of the go command's package loading on the
+// trusted side (analysis, type checks): what children see, less the
+// build cache program, which only runs inside a tree.
 func (r *Runner) Env() []string {
+	return append(r.baseEnv(), "HOME="+os.TempDir(), "TMPDIR="+os.TempDir(), "GOCACHE="+r.GoEnv["GOCACHE"])
+}
+
+// baseEnv is what every child's environment starts from: nothing of the
+// parent's but PATH. Tokens and API keys never pass. VCS stamping is off:
+// the trees have no .git.
+func (r *Runner) baseEnv() []string {
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + r.home,
-		"TMPDIR=" + r.home,
 		"LANG=C.UTF-8",
 		"GOFLAGS=-mod=readonly -buildvcs=false",
 		"GORACE=" + RaceOptions,
@@ -190,61 +260,26 @@ func (r *Runner) Env() []string {
 		"GOTELEMETRY=off",
 		"GIT_TERMINAL_PROMPT=0",
 	}
-	for _, k := range []string{"GOROOT", "GOCACHE", "GOMODCACHE", "GOPATH", "CGO_ENABLED"} {
-		if v := r.GoEnv[k]; v != "" {
-			env = append(env, k+"="+v)
-		}
+	if v := r.GoEnv["GOROOT"]; v != "" {
+		env = append(env, "GOROOT="+v)
 	}
-	return env
+	if v := r.GoEnv["CGO_ENABLED"]; v != "" {
+		env = append(env, "CGO_ENABLED="+v)
+	}
+	return append(env, "GOMODCACHE="+r.modules)
 }
 
-// Run runs name with args in dir and waits at most timeout. On timeout or
-// cancellation the whole process group is killed, so a test binary's
-// children cannot outlive it. A non-zero exit is not an error: it is in
-// Result.ExitCode. The error is for commands that could not run at all.
+// Run runs name with args in dir, which must be inside a source tree the
+// Runner copies (a worktree; see Path) or inside one of its TempDirs, and
+// waits at most timeout. The tree is brought in step with its source
+// first. A non-zero exit is not an error: it is in Result.ExitCode. The
+// error is for commands that could not run at all.
 func (r *Runner) Run(ctx context.Context, dir string, timeout time.Duration, name string, args ...string) (*Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	cmd.Env = r.Env()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if r.cred != nil {
-		cmd.SysProcAttr.Credential = r.cred
-		cmd.Env = append(cmd.Env, "GOCACHE="+r.cache) // the last value wins
-		// The child may write in the directory it runs in (tests write
-		// files beside them); the tree is given back afterwards, so that
-		// git, run by the optimizer, keeps trusting the worktree.
-		if err := chownTree(dir, int(r.cred.Uid), int(r.cred.Gid)); err != nil {
-			return nil, fmt.Errorf("sandbox: run %s in %s: %w", name, dir, err)
-		}
-		defer chownTree(dir, os.Getuid(), os.Getgid())
+	t, err := r.treeOf(dir)
+	if err != nil {
+		return nil, err
 	}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	stdout := &capped{max: r.MaxOutput}
-	stderr := &capped{max: r.MaxOutput}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	start := time.Now()
-	err := r.start(cmd)
-	if err == nil {
-		err = cmd.Wait()
-	}
-	res := &Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), Duration: time.Since(start)}
-	if ctx.Err() != nil {
-		res.TimedOut = true
-		res.ExitCode = -1
-		return res, nil
-	}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		res.ExitCode = exit.ExitCode()
-	default:
-		return res, fmt.Errorf("sandbox: run %s %s: %w", name, strings.Join(args, " "), err)
-	}
-	return res, nil
+	return r.run(ctx, t, dir, timeout, name, args...)
 }
 
 // capped keeps the first max bytes written to it.
@@ -293,8 +328,8 @@ func secretName(name string) bool {
 
 // TrustedEnv is the optimizer's own environment less every variable whose
 // name suggests a credential. It is for the go command's package loading
-// before validation (which may need the network to fill the module cache),
-// never for running the repository's code.
+// before validation (which may need the network to fill the module cache)
+// and for git, never for running the repository's code.
 func TrustedEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -304,4 +339,19 @@ func TrustedEnv() []string {
 		}
 	}
 	return env
+}
+
+// removeAll removes dir even where a child left directories without
+// write or search permission for their owner.
+func removeAll(dir string) error {
+	if err := os.RemoveAll(dir); err == nil {
+		return nil
+	}
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if d != nil && d.IsDir() {
+			os.Chmod(path, 0o700)
+		}
+		return nil
+	})
+	return os.RemoveAll(dir)
 }

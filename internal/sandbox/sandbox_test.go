@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,7 +12,7 @@ import (
 
 func newRunner(t *testing.T) *Runner {
 	t.Helper()
-	r, err := New(context.Background())
+	r, err := New(context.Background(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,18 +47,18 @@ func TestChildSeesNoSecrets(t *testing.T) {
 			t.Errorf("child environment holds %q:\n%s", leak, env)
 		}
 	}
-	for _, want := range []string{"GOPROXY=off", "GOFLAGS=-mod=readonly -buildvcs=false", "HOME=" + r.home, "TMPDIR=" + r.home} {
+	for _, want := range []string{"GOPROXY=off", "GOFLAGS=-mod=readonly -buildvcs=false", "HOME=" + r.root, "TMPDIR=" + r.root, "GOCACHEPROG=" + r.helper} {
 		if !strings.Contains(env, want) {
 			t.Errorf("child environment lacks %q", want)
 		}
 	}
 	iso := r.Isolation()
-	wantUID := strconv.Itoa(os.Getuid())
+	wantID := "optimizer uid"
 	if os.Geteuid() == 0 {
-		wantUID = strconv.Itoa(ChildUID)
+		wantID = "per-tree uid"
 	}
-	if !iso.EnvScrubbed || iso.UID != wantUID || iso.GitMetadata != "readable" {
-		t.Errorf("Isolation = %+v, want env_scrubbed, uid %s, git_metadata readable (nothing hidden yet)", iso, wantUID)
+	if !iso.EnvScrubbed || iso.Identity != wantID || !strings.HasPrefix(iso.GitMetadata, "absent") {
+		t.Errorf("Isolation = %+v, want env_scrubbed, identity %s, git_metadata absent", iso, wantID)
 	}
 }
 
@@ -116,7 +115,7 @@ func TestTimeoutKillsTheProcessGroup(t *testing.T) {
 	if d := time.Since(start); d > 20*time.Second {
 		t.Fatalf("Run took %v after a 300ms timeout", d)
 	}
-	b, err := os.ReadFile(dir + "/pid")
+	b, err := os.ReadFile(r.Path(dir) + "/pid")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,6 +52,10 @@ func (b *Baseline) dir(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", err
 		}
+		// The base's commands fill the build cache that candidates read.
+		if err := b.Runner.Tree(wt.Dir, sandbox.Base); err != nil {
+			return "", err
+		}
 		b.wt = wt
 	}
 	return filepath.Join(b.wt.Dir, filepath.FromSlash(b.ModuleDir)), nil
@@ -105,7 +109,7 @@ func (b *Baseline) testRun(ctx context.Context, spec testSpec) (*testRun, error)
 	if len(spec.patterns) > 0 {
 		profile := ""
 		if spec.cover {
-			tmp, err := b.Runner.TempDir("base-cover-")
+			tmp, err := b.Runner.TempDir(dir, "base-cover-")
 			if err != nil {
 				return nil, err
 			}

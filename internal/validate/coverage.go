@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/tools/cover"
 
 	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 )
 
 // checkCoverage compares the statement coverage of the affected packages
@@ -46,11 +48,11 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	if c.baseCover == "" {
 		return Skip, "the base's tests wrote no coverage profile"
 	}
-	baseProf, err := cover.ParseProfiles(c.baseCover)
+	baseProf, err := readProfiles(c.baseCover)
 	if err != nil {
 		return Error, "base: " + err.Error()
 	}
-	candProf, err := cover.ParseProfiles(c.cover)
+	candProf, err := readProfiles(c.cover)
 	if err != nil {
 		return Error, err.Error()
 	}
@@ -290,4 +292,19 @@ func hasLine(lines []patch.Line, n int) bool {
 		}
 	}
 	return false
+}
+
+// maxProfile bounds a coverage profile read back from a child: far above
+// what any real module's profile needs.
+const maxProfile = 256 << 20
+
+// readProfiles parses a coverage profile that code under test wrote: read
+// as a child's file (no links, regular files only, bounded), never opened
+// by path as a trusted one.
+func readProfiles(path string) ([]*cover.Profile, error) {
+	data, err := sandbox.ReadFile(path, maxProfile)
+	if err != nil {
+		return nil, err
+	}
+	return cover.ParseProfilesFromReader(bytes.NewReader(data))
 }

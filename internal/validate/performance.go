@@ -16,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/tools/cover"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/bench"
@@ -78,7 +77,7 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 		}
 		return nothing(fmt.Sprintf("no benchmarks in the %d affected packages", len(pkgs)))
 	}
-	tmp, err := c.v.Runner.TempDir("perf-")
+	tmp, err := c.v.Runner.TempDir(c.modDir, "perf-")
 	if err != nil {
 		return Error, err.Error()
 	}
@@ -132,7 +131,7 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 		out := filepath.Join(tmp, fmt.Sprintf("cand%d.test", i))
 		var flags []string
 		if t.candPGO != "" {
-			flags = append(flags, "-pgo="+t.candPGO)
+			flags = append(flags, "-pgo="+c.v.Runner.Path(t.candPGO))
 		}
 		if st, detail := c.buildTestBinary(ctx, t.pkg.Dir, out, overlay, flags...); st != Pass {
 			if st == Fail && !claim {
@@ -248,19 +247,22 @@ func (c *candidate) baseTestOverlay(ctx context.Context, pkgs []*analysis.Packag
 			if !slices.ContainsFunc(pkgs, func(pkg *analysis.Package) bool { return pkg.Dir == filepath.Dir(abs) }) {
 				continue
 			}
-			if _, done := replace[abs]; done {
+			// The go command runs on the sandbox's copy of the worktree:
+			// the overlay names the copy's files.
+			copied := c.v.Runner.Path(abs)
+			if _, done := replace[copied]; done {
 				continue
 			}
 			src, err := c.wt.Git(ctx, "show", c.wt.Commit+":"+p)
 			if err != nil {
-				replace[abs] = "" // new in the candidate: deleted for the benchmarks
+				replace[copied] = "" // new in the candidate: deleted for the benchmarks
 				continue
 			}
 			keep := filepath.Join(tmp, fmt.Sprintf("base%d_%s", i, path.Base(p)))
 			if err := os.WriteFile(keep, []byte(src), 0o644); err != nil {
 				return "", fmt.Errorf("performance: %w", err)
 			}
-			replace[abs] = keep
+			replace[copied] = keep
 		}
 	}
 	if len(replace) == 0 {
@@ -324,7 +326,7 @@ func (c *candidate) selectBenchmarks(ctx context.Context, p *analysis.Package, c
 
 // executes reports whether a coverage profile shows any changed line run.
 func (c *candidate) executes(profile string, changed map[string][]int) (bool, error) {
-	profs, err := cover.ParseProfiles(profile)
+	profs, err := readProfiles(profile)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil // the benchmark does not exist in the base's test files
 	}
@@ -437,7 +439,7 @@ func (b *Baseline) benchBinary(ctx context.Context, relDir, pgo string) (bench.B
 		return bin, nil
 	}
 	if pc.dir == "" {
-		if pc.dir, err = b.Runner.TempDir("base-bench-"); err != nil {
+		if pc.dir, err = b.Runner.TempDir(modDir, "base-bench-"); err != nil {
 			return bench.Binary{}, err
 		}
 		pc.binaries = map[string]bench.Binary{}
@@ -455,7 +457,7 @@ func (b *Baseline) benchBinary(ctx context.Context, relDir, pgo string) (bench.B
 	}
 	var flags []string
 	if pgo != "" {
-		flags = append(flags, "-pgo="+filepath.Join(modDir, filepath.FromSlash(pgo)))
+		flags = append(flags, "-pgo="+b.Runner.Path(filepath.Join(modDir, filepath.FromSlash(pgo))))
 	}
 	path, err := bench.Build(ctx, run, pkgDir, out, flags...)
 	if err != nil {

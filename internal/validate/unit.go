@@ -110,7 +110,7 @@ func (c *candidate) startBase(patterns []string) {
 func (c *candidate) runTests(ctx context.Context, spec testSpec) (*testRun, error) {
 	profile := ""
 	if spec.cover {
-		dir, err := c.v.Runner.TempDir("cover-")
+		dir, err := c.v.Runner.TempDir(c.modDir, "cover-")
 		if err != nil {
 			return nil, err
 		}
@@ -507,11 +507,11 @@ func runGoTest(ctx context.Context, runner *sandbox.Runner, dir string, timeout 
 // it does not, why says what is missing. go env runs in a directory of its
 // own, so that it can run beside the levels' commands.
 func detectRace(ctx context.Context, runner *sandbox.Runner) (ok bool, why string, err error) {
-	dir, err := runner.TempDir("env-")
+	dir, err := runner.Scratch("env-")
 	if err != nil {
 		return false, "", err
 	}
-	defer os.Remove(dir)
+	defer runner.Release(dir)
 	res, err := runner.Run(ctx, dir, time.Minute, "go", "env", "-json", "CGO_ENABLED", "CC", "GOOS", "GOARCH")
 	if err != nil {
 		return false, "", err

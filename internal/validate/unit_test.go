@@ -167,7 +167,7 @@ func TestParseCachedPackage(t *testing.T) {
 // TestRaceUnavailable checks the reason given when the runner's
 // environment has cgo off.
 func TestRaceUnavailable(t *testing.T) {
-	r, err := sandbox.New(context.Background())
+	r, err := sandbox.New(context.Background(), sandbox.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestRaceUnavailable(t *testing.T) {
 }
 
 func TestIntegrationCommandTimeout(t *testing.T) {
-	r, err := sandbox.New(context.Background())
+	r, err := sandbox.New(context.Background(), sandbox.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -216,7 +216,16 @@ func (v *Validator) Validate(ctx context.Context, wt *gitx.Worktree, raw []byte)
 		modDir: filepath.Join(wt.Dir, filepath.FromSlash(v.ModuleDir)),
 		report: &Report{Objective: v.Objective, Isolation: v.Runner.Isolation()},
 	}
+	// Every validation runs on a copy of its own with an identity of its
+	// own: nothing a candidate left (a process, a cache entry, a file)
+	// meets the next one.
+	if err := v.Runner.Tree(wt.Dir, sandbox.Candidate); err != nil {
+		return nil, fmt.Errorf("validate: %w", err)
+	}
 	defer func() {
+		if relErr := v.Runner.Release(wt.Dir); relErr != nil && err == nil {
+			err = fmt.Errorf("validate: %w", relErr)
+		}
 		if resetErr := wt.Reset(context.WithoutCancel(ctx)); resetErr != nil && err == nil {
 			err = fmt.Errorf("validate: %w", resetErr)
 		}

@@ -50,7 +50,7 @@ func testEnv(t *testing.T, ctx context.Context, dir, sub, pkg string) (*methods.
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err := sandbox.New(ctx)
+	runner, err := sandbox.New(ctx, sandbox.Options{})
 	if err != nil {
 		t.Skipf("no sandbox: %v", err)
 	}

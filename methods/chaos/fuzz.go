@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"go/format"
 	"maps"
 	"os"
@@ -197,7 +198,7 @@ func (s *task) fuzzOne(ctx context.Context, t *fuzzTarget) (r FuzzReport) {
 	// A cache of the fuzzer's own for each run: the shared one would
 	// replay inputs found on other code (and other runs' findings), which
 	// makes runs neither independent nor repeatable.
-	cache, err := s.env.Sandbox.TempDir("chaos-fuzzcache-")
+	cache, err := s.env.Sandbox.TempDir(s.env.ModuleDir, "chaos-fuzzcache-")
 	if err != nil {
 		r.Error = err.Error()
 		return r
@@ -227,7 +228,8 @@ func (s *task) fuzzOne(ctx context.Context, t *fuzzTarget) (r FuzzReport) {
 		rep := &Reproducer{Panic: f.panic, Location: s.location(f.frames)}
 		if f.corpus != "" {
 			rep.File = f.corpus
-			data, err := os.ReadFile(filepath.Join(s.pkg.Dir, filepath.FromSlash(f.corpus)))
+			// go test -fuzz wrote the input into the sandbox's copy.
+			data, err := sandbox.ReadFile(s.env.Sandbox.Path(filepath.Join(s.pkg.Dir, filepath.FromSlash(f.corpus))), 1<<20)
 			if err != nil {
 				rep.Input = "(could not read " + f.corpus + ": " + err.Error() + ")"
 			} else {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"hash/fnv"
 	"os"
 	"path/filepath"
@@ -280,7 +281,7 @@ type baseTimes struct{ total, tests time.Duration }
 // profile and returns the coverage and how long the run took.
 func (s *task) baseRun(ctx context.Context) (*coverage, baseTimes, error) {
 	var none baseTimes
-	dir, err := s.env.Sandbox.TempDir("chaos-cover-")
+	dir, err := s.env.Sandbox.TempDir(s.env.ModuleDir, "chaos-cover-")
 	if err != nil {
 		return nil, none, err
 	}
@@ -307,7 +308,7 @@ func (s *task) baseRun(ctx context.Context) (*coverage, baseTimes, error) {
 	if len(s.pkg.TestFiles) == 0 {
 		return &coverage{none: true}, times, nil
 	}
-	data, err := os.ReadFile(profile)
+	data, err := sandbox.ReadFile(profile, 256<<20)
 	if err != nil {
 		return nil, none, fmt.Errorf("no coverage profile from the tests: %w", err)
 	}

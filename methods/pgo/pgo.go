@@ -21,6 +21,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -127,7 +128,7 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 		res.Notes = append(res.Notes, fmt.Sprintf("no benchmarks in %s nor in the packages of the module it imports: PGO needs a CPU profile, from benchmarks or from production; save a production profile as %s to use PGO (see https://go.dev/doc/pgo)", pkg, env.Rel(profile)))
 		return res, nil
 	}
-	tmp, err := env.Sandbox.TempDir("pgo-")
+	tmp, err := env.Sandbox.TempDir(env.ModuleDir, "pgo-")
 	if err != nil {
 		return res, fmt.Errorf("pgo: %w", err)
 	}
@@ -157,7 +158,7 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 	if err := m.merge(ctx, env, tmp, merged, profiles); err != nil {
 		return res, err
 	}
-	data, err := os.ReadFile(merged)
+	data, err := sandbox.ReadFile(merged, 64<<20)
 	if err != nil {
 		return res, fmt.Errorf("pgo: %w", err)
 	}
