@@ -158,10 +158,8 @@ func (c *candidate) newImports(ctx context.Context, f patch.File) ([]string, err
 		return nil, err
 	}
 	var before []string
-	if f.OldPath != "" {
-		if was, err := c.wt.Git(ctx, "show", c.wt.Commit+":"+f.OldPath); err == nil {
-			before, _ = importsOf(f.OldPath, []byte(was))
-		}
+	if was := c.baseSource(ctx, f); was != nil {
+		before, _ = importsOf(f.OldPath, was)
 	}
 	var added []string
 	for _, imp := range now {
@@ -170,6 +168,25 @@ func (c *candidate) newImports(ctx context.Context, f patch.File) ([]string, err
 		}
 	}
 	return added, nil
+}
+
+// baseSource returns the base commit's content of the file that f changes,
+// or nil when f makes a new one. A copy is a new file, and so is a rename
+// whose source is still there after the patch: what it holds is added.
+func (c *candidate) baseSource(ctx context.Context, f patch.File) []byte {
+	if f.OldPath == "" {
+		return nil
+	}
+	if f.NewPath != "" && f.NewPath != f.OldPath {
+		if _, err := os.Lstat(c.abs(f.OldPath)); err == nil {
+			return nil
+		}
+	}
+	src, err := c.wt.Git(ctx, "show", c.wt.Commit+":"+f.OldPath)
+	if err != nil {
+		return nil
+	}
+	return []byte(src)
 }
 
 // importsOf lists the imports of a Go source file. src must not be nil:
