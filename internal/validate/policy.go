@@ -71,18 +71,8 @@ func checkPolicy(ctx context.Context, c *candidate) (Status, string) {
 	}
 	c.applied = true
 	for _, f := range c.files {
-		if f.NewPath == "" || !strings.HasSuffix(f.NewPath, ".go") || strings.HasSuffix(f.NewPath, "_test.go") {
-			continue
-		}
-		added, err := c.newImports(ctx, f)
-		if err != nil {
-			continue // a file that does not parse is the syntax level's to report
-		}
-		for _, imp := range added {
-			if slices.Contains(forbiddenImports, imp) || strings.HasPrefix(imp, "net/") && imp != "net/url" && imp != "net/netip" && imp != "net/mail" && imp != "net/textproto" {
-				problems = append(problems, fmt.Sprintf("%s: new import of %q is not allowed", f.NewPath, imp))
-			}
-		}
+		problems = append(problems, c.importProblems(ctx, f)...)
+		problems = append(problems, c.powerProblems(ctx, f)...)
 	}
 	problems = append(problems, c.integrityProblems(ctx)...)
 	if len(problems) > 0 {
@@ -144,6 +134,25 @@ func (c *candidate) allowed(p string) bool {
 		}
 	}
 	return false
+}
+
+// importProblems reports the forbidden imports that f, a non-test Go file
+// as the patch left it, newly has.
+func (c *candidate) importProblems(ctx context.Context, f patch.File) []string {
+	if f.NewPath == "" || !strings.HasSuffix(f.NewPath, ".go") || strings.HasSuffix(f.NewPath, "_test.go") {
+		return nil
+	}
+	added, err := c.newImports(ctx, f)
+	if err != nil {
+		return nil // a file that does not parse is the syntax level's to report
+	}
+	var problems []string
+	for _, imp := range added {
+		if slices.Contains(forbiddenImports, imp) || strings.HasPrefix(imp, "net/") && imp != "net/url" && imp != "net/netip" && imp != "net/mail" && imp != "net/textproto" {
+			problems = append(problems, fmt.Sprintf("%s: new import of %q is not allowed", f.NewPath, imp))
+		}
+	}
+	return problems
 }
 
 // newImports returns the imports of f's new content that its old content
