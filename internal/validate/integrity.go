@@ -72,13 +72,7 @@ func (c *candidate) gaming(ctx context.Context, f patch.File) []string {
 	if err != nil {
 		return nil // the syntax level reports unreadable files
 	}
-	var was []byte
-	if f.OldPath != "" {
-		if src, err := c.wt.Git(ctx, "show", c.wt.Commit+":"+f.OldPath); err == nil {
-			was = []byte(src)
-		}
-	}
-	return gamingProblems(f.NewPath, was, now)
+	return gamingProblems(f.NewPath, c.baseSource(ctx, f), now)
 }
 
 // gamingProblems compares the source of a non-test file before (nil for a

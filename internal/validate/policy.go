@@ -71,18 +71,8 @@ func checkPolicy(ctx context.Context, c *candidate) (Status, string) {
 	}
 	c.applied = true
 	for _, f := range c.files {
-		if f.NewPath == "" || !strings.HasSuffix(f.NewPath, ".go") || strings.HasSuffix(f.NewPath, "_test.go") {
-			continue
-		}
-		added, err := c.newImports(ctx, f)
-		if err != nil {
-			continue // a file that does not parse is the syntax level's to report
-		}
-		for _, imp := range added {
-			if slices.Contains(forbiddenImports, imp) || strings.HasPrefix(imp, "net/") && imp != "net/url" && imp != "net/netip" && imp != "net/mail" && imp != "net/textproto" {
-				problems = append(problems, fmt.Sprintf("%s: new import of %q is not allowed", f.NewPath, imp))
-			}
-		}
+		problems = append(problems, c.importProblems(ctx, f)...)
+		problems = append(problems, c.powerProblems(ctx, f)...)
 	}
 	problems = append(problems, c.integrityProblems(ctx)...)
 	if len(problems) > 0 {
@@ -146,6 +136,25 @@ func (c *candidate) allowed(p string) bool {
 	return false
 }
 
+// importProblems reports the forbidden imports that f, a non-test Go file
+// as the patch left it, newly has.
+func (c *candidate) importProblems(ctx context.Context, f patch.File) []string {
+	if f.NewPath == "" || !strings.HasSuffix(f.NewPath, ".go") || strings.HasSuffix(f.NewPath, "_test.go") {
+		return nil
+	}
+	added, err := c.newImports(ctx, f)
+	if err != nil {
+		return nil // a file that does not parse is the syntax level's to report
+	}
+	var problems []string
+	for _, imp := range added {
+		if slices.Contains(forbiddenImports, imp) || strings.HasPrefix(imp, "net/") && imp != "net/url" && imp != "net/netip" && imp != "net/mail" && imp != "net/textproto" {
+			problems = append(problems, fmt.Sprintf("%s: new import of %q is not allowed", f.NewPath, imp))
+		}
+	}
+	return problems
+}
+
 // newImports returns the imports of f's new content that its old content
 // did not have.
 func (c *candidate) newImports(ctx context.Context, f patch.File) ([]string, error) {
@@ -158,10 +167,8 @@ func (c *candidate) newImports(ctx context.Context, f patch.File) ([]string, err
 		return nil, err
 	}
 	var before []string
-	if f.OldPath != "" {
-		if was, err := c.wt.Git(ctx, "show", c.wt.Commit+":"+f.OldPath); err == nil {
-			before, _ = importsOf(f.OldPath, []byte(was))
-		}
+	if was := c.baseSource(ctx, f); was != nil {
+		before, _ = importsOf(f.OldPath, was)
 	}
 	var added []string
 	for _, imp := range now {
@@ -170,6 +177,25 @@ func (c *candidate) newImports(ctx context.Context, f patch.File) ([]string, err
 		}
 	}
 	return added, nil
+}
+
+// baseSource returns the base commit's content of the file that f changes,
+// or nil when f makes a new one. A copy is a new file, and so is a rename
+// whose source is still there after the patch: what it holds is added.
+func (c *candidate) baseSource(ctx context.Context, f patch.File) []byte {
+	if f.OldPath == "" {
+		return nil
+	}
+	if f.NewPath != "" && f.NewPath != f.OldPath {
+		if _, err := os.Lstat(c.abs(f.OldPath)); err == nil {
+			return nil
+		}
+	}
+	src, err := c.wt.Git(ctx, "show", c.wt.Commit+":"+f.OldPath)
+	if err != nil {
+		return nil
+	}
+	return []byte(src)
 }
 
 // importsOf lists the imports of a Go source file. src must not be nil:
