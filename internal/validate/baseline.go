@@ -31,6 +31,7 @@ type Baseline struct {
 	mu     sync.Mutex
 	wt     *gitx.Worktree
 	vet    map[string]map[string]int
+	warmed map[string]bool
 	tests  map[string]*testRun       // by testSpec.key
 	reruns map[string]map[string]int // by testSpec.key: failures per package.Test
 
@@ -74,7 +75,9 @@ func (b *Baseline) Vet(ctx context.Context, patterns []string) (map[string]int, 
 	if err != nil {
 		return nil, err
 	}
-	res, err := b.Runner.Run(ctx, dir, b.timeout(), "go", append([]string{"vet"}, patterns...)...)
+	// -trimpath as the candidate's vet: the same compiled packages serve
+	// both, from the build cache layer the base's commands fill.
+	res, err := b.Runner.Run(ctx, dir, b.timeout(), "go", append([]string{"vet", "-trimpath"}, patterns...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +169,38 @@ func (b *Baseline) rerun(ctx context.Context, spec testSpec, pkg string, tests [
 	}
 	b.reruns[key] = fails
 	return fails, nil
+}
+
+// warm compiles, as the base, what the candidates' vet and tests of
+// patterns compile: the standard library and the dependencies, with and
+// without the race detector. Candidates write their compiled packages only
+// to a build cache layer of their own (see package sandbox), so what the
+// base does not compile, every candidate compiles again. Once per package
+// set; failures are the levels' to report, not this warm-up's.
+func (b *Baseline) warm(ctx context.Context, spec testSpec) {
+	b.mu.Lock()
+	key := "warm " + spec.key()
+	done := b.warmed[key]
+	if b.warmed == nil {
+		b.warmed = map[string]bool{}
+	}
+	b.warmed[key] = true
+	b.mu.Unlock()
+	if done {
+		return
+	}
+	b.Vet(ctx, spec.patterns)
+	if !spec.race {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	dir, err := b.dir(ctx)
+	if err != nil {
+		return
+	}
+	spec.run, spec.cover, spec.count, spec.cached = "^$", false, 1, false
+	runGoTest(ctx, b.Runner, dir, b.timeout(), spec, "")
 }
 
 // race reports whether -race works where runner runs, asking once.

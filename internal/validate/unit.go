@@ -100,7 +100,10 @@ func (c *candidate) startBase(patterns []string) {
 	spec := c.plainSpec(patterns, nil)
 	spec.cover = true
 	c.pending.Go(func() {
-		b.race(c.background, c.v.Runner)
+		race, _, _ := b.race(c.background, c.v.Runner)
+		warm := spec
+		warm.race = race
+		b.warm(c.background, warm)
 		b.testRun(c.background, spec.forBase()) // the levels ask again for the answer
 	})
 }
