@@ -16,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/bench"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
