@@ -104,6 +104,65 @@ func TestInterruptCleansUp(t *testing.T) {
 	}
 }
 
+// TestSecondInterruptQuitsAtOnce sends SIGINT twice: the second ends the
+// run at once (exit 130), within seconds, and still removes the worktrees
+// and the sandbox's processes.
+func TestSecondInterruptQuitsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "optimizer")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	repo := t.TempDir()
+	copyDir(t, filepath.Join("examples", "demo"), repo)
+	gittest.Git(t, repo, "init", "-q")
+	gittest.Git(t, repo, "add", "-A")
+	gittest.Git(t, repo, "commit", "-qm", "demo")
+	wtBase := filepath.Join(t.TempDir(), "worktrees")
+	cmd := exec.Command(bin, "run", "--repo", repo, "--max-agents", "1", "--worktree-base", wtBase)
+	cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), ": validate ") {
+			break
+		}
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "interrupt again") {
+			break
+		}
+	}
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	go io.Copy(io.Discard, stderr)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+			t.Errorf("exit after a second SIGINT = %v, want status 130", err)
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the optimizer did not quit within 30 s of a second SIGINT")
+	}
+	t.Logf("quit %v after the second SIGINT", time.Since(start))
+	if list := gittest.Git(t, repo, "worktree", "list"); strings.Count(list, "\n") != 1 {
+		t.Errorf("worktrees left after a second SIGINT:\n%s", list)
+	}
+}
+
 func copyDir(t *testing.T, from, to string) {
 	t.Helper()
 	err := filepath.Walk(from, func(path string, info os.FileInfo, err error) error {

@@ -12,6 +12,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/cleanup"
 )
 
 func main() {
@@ -23,6 +26,9 @@ const (
 	exitOK       = 0
 	exitRejected = 1 // the work finished with a negative answer, or failed
 	exitUsage    = 2 // bad command line, configuration or input
+	// exitInterrupted is a second interrupt's: the run was abandoned, as
+	// a shell reports a command that SIGINT ended.
+	exitInterrupted = 130
 )
 
 // command is one subcommand.
@@ -69,11 +75,29 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	}
 	for _, cmd := range commands() {
 		if cmd.name == args[0] {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			sigs := make(chan os.Signal, 2)
+			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(sigs)
 			go func() {
-				<-ctx.Done()
-				stop() // a second signal ends the process the ordinary way
+				// The first signal winds the run down: what is finished is
+				// reported, everything is cleaned up. The second ends the
+				// process at once, after a cleanup bounded in time that
+				// restores what the run changed.
+				if _, ok := <-sigs; !ok {
+					return
+				}
+				fmt.Fprintln(stderr, "optimizer: stopping: finishing the report and cleaning up (interrupt again to quit at once)")
+				cancel()
+				if _, ok := <-sigs; !ok {
+					return
+				}
+				fmt.Fprintln(stderr, "optimizer: quitting at once; cleaning up for at most 10s")
+				if !cleanup.Run(10 * time.Second) {
+					fmt.Fprintln(stderr, "optimizer: cleanup did not finish in time")
+				}
+				os.Exit(exitInterrupted)
 			}()
 			return cmd.run(ctx, c, args[1:])
 		}

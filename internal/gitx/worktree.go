@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/cleanup"
 )
 
 // Worktree is a detached git worktree made for one agent. It shares the
@@ -31,8 +33,9 @@ type Worktrees struct {
 	// Base is the directory that holds the worktrees.
 	Base string
 
-	mu   sync.Mutex
-	live map[*Worktree]bool
+	mu         sync.Mutex
+	live       map[*Worktree]bool
+	unregister func()
 }
 
 // Add creates a worktree named agent-<agent>-<timestamp> at commit.
@@ -54,6 +57,10 @@ func (ws *Worktrees) Add(ctx context.Context, agent, commit string) (*Worktree, 
 	if ws.live == nil {
 		ws.live = make(map[*Worktree]bool)
 	}
+	if ws.unregister == nil {
+		// A second interrupt quits at once: the worktrees must go even then.
+		ws.unregister = cleanup.Register(func(ctx context.Context) { ws.RemoveAll(ctx) })
+	}
 	ws.live[w] = true
 	ws.mu.Unlock()
 	return w, nil
@@ -74,6 +81,10 @@ func (ws *Worktrees) RemoveAll(ctx context.Context) error {
 	ws.mu.Lock()
 	live := ws.live
 	ws.live = nil
+	if ws.unregister != nil {
+		ws.unregister()
+		ws.unregister = nil
+	}
 	ws.mu.Unlock()
 	var first error
 	for w := range live {

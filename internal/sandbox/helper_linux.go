@@ -102,6 +102,17 @@ func reaper(spec helperSpec, argv []string) int {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	// If the optimizer dies (killed, or quit at once), the command ends
+	// with it: this process is re-parented, and notices.
+	parent := os.Getppid()
+	go func() {
+		for range time.Tick(200 * time.Millisecond) {
+			if os.Getppid() != parent {
+				term <- syscall.SIGTERM
+				return
+			}
+		}
+	}()
 	timer := time.NewTimer(spec.Timeout)
 	code := 0
 	select {

@@ -34,6 +34,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/cleanup"
 )
 
 // Isolation records what a Runner achieves; it goes into every report.
@@ -111,6 +113,9 @@ type Runner struct {
 	mu    sync.Mutex
 	trees map[string]*tree // by source root
 	next  int
+
+	closeMu    sync.Mutex
+	unregister func()
 }
 
 // Result is a finished command.
@@ -145,12 +150,20 @@ func New(ctx context.Context, opt Options) (*Runner, error) {
 		r.Close()
 		return nil, err
 	}
+	r.unregister = cleanup.Register(func(context.Context) { r.Close() })
 	return r, nil
 }
 
 // Close kills what is left of every tree, removes the run's directory and
-// restores the modes of the hidden paths.
+// restores the modes of the hidden paths. It is safe to call more than
+// once, and from a signal's cleanup while the run winds down.
 func (r *Runner) Close() error {
+	r.closeMu.Lock()
+	defer r.closeMu.Unlock()
+	if r.unregister != nil {
+		r.unregister()
+		r.unregister = nil
+	}
 	var errs []error
 	r.mu.Lock()
 	trees := r.trees
@@ -171,6 +184,7 @@ func (r *Runner) Close() error {
 		if err := removeAll(r.root); err != nil {
 			errs = append(errs, fmt.Errorf("sandbox: remove %s: %w", r.root, err))
 		}
+		r.root = ""
 	}
 	if r.ids != nil {
 		r.ids.release()
