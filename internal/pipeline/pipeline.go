@@ -237,6 +237,8 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 		Levels:    validate.Levels(),
 		Tasks:     []report.Task{},
 	}
+	iso := ws.Runner.Isolation()
+	rep.Isolation = &iso
 	for _, m := range ms {
 		rep.Methods = append(rep.Methods, m.Name())
 	}

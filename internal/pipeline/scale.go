@@ -155,6 +155,8 @@ func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []strin
 		Version: report.Version, Repo: ws.Repo.Root, Base: ws.Head, Started: start.UTC(),
 		Levels: validate.Levels(), Tasks: []report.Task{}, ChangeControl: control.Initial(cfg),
 	}
+	iso := ws.Runner.Isolation()
+	rep.Isolation = &iso
 	var (
 		items   []stored
 		changes []coord.Change

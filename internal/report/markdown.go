@@ -106,6 +106,16 @@ func (r *Report) mdHeader(b *strings.Builder) {
 	if len(r.Stats.RejectedByLevel) > 0 {
 		fmt.Fprintf(b, "Rejections by level: %s.\n", EscapeMarkdown(levelCounts(r.Stats.RejectedByLevel, r.Levels)))
 	}
+	if iso := r.Isolation; iso != nil {
+		if len(iso.Weaker) > 0 {
+			// Prominent: the maintainer must see that the code under test
+			// ran with less isolation than the platform allows.
+			fmt.Fprintf(b, "\n> [!WARNING]\n> **Sandbox weaker than this platform allows** (isolation: %s): %s.\n\n",
+				EscapeMarkdown(iso.Mode), EscapeMarkdown(strings.Join(iso.Weaker, "; ")))
+		}
+		fmt.Fprintf(b, "Sandbox: code under test ran as %s (uid %s), Landlock %s, network %s, reaper %v.\n",
+			EscapeMarkdown(iso.Identity), EscapeMarkdown(iso.UID), EscapeMarkdown(iso.Landlock), EscapeMarkdown(iso.Network), iso.Reaper)
+	}
 	if u := r.ModelUsage(); u != "" {
 		fmt.Fprintf(b, "Model use: %s.\n", EscapeMarkdown(u))
 	}

@@ -3,6 +3,7 @@ package report
 import (
 	"flag"
 	"fmt"
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -228,5 +229,21 @@ func TestEscapeMarkdown(t *testing.T) {
 		if got := EscapeMarkdown(tc.in); got != tc.want {
 			t.Errorf("EscapeMarkdown(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestSummaryShowsWeakerIsolation: when the code under test ran with less
+// isolation than the platform allows, the summary says so before anything
+// else a maintainer reads; when it did not, it names what held.
+func TestSummaryShowsWeakerIsolation(t *testing.T) {
+	weak := &Report{Isolation: &sandbox.Isolation{Mode: "best-effort", Identity: "optimizer uid", UID: "0", Landlock: "unavailable", Network: "unrestricted", Weaker: []string{"code under test runs as root"}}}
+	md := weak.Markdown(0)
+	if !strings.Contains(md, "[!WARNING]") || !strings.Contains(md, "code under test runs as root") {
+		t.Errorf("summary of a weaker sandbox lacks the warning:\n%s", md)
+	}
+	strong := &Report{Isolation: &sandbox.Isolation{Mode: "strict", Identity: "per-tree uid", UID: "65000-65063", Landlock: "ABI 7", Network: "namespace", Reaper: true}}
+	md = strong.Markdown(0)
+	if strings.Contains(md, "WARNING") || !strings.Contains(md, "Landlock ABI 7, network namespace") {
+		t.Errorf("summary of a full sandbox:\n%s", md)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/atomicfile"
 	"github.com/agentic-optimizer/optimizer/internal/coord"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
 
@@ -40,6 +41,9 @@ type Report struct {
 	Methods       []string      `json:"methods"`
 	Started       time.Time     `json:"started"`
 	Levels        []string      `json:"levels"` // the validation levels this build runs
+	// Isolation is what the sandbox held for the code under test in this
+	// run: identity, Landlock, network, limits, and what fell short.
+	Isolation *sandbox.Isolation `json:"isolation,omitempty"`
 	Tasks         []Task        `json:"tasks"`
 	ChangeControl ChangeControl `json:"change_control"`
 	Stats         Stats         `json:"stats"`

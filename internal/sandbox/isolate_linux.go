@@ -371,7 +371,10 @@ func (r *Runner) run(ctx context.Context, t *tree, dir string, timeout time.Dura
 	if cmd.Process != nil {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
-	res := &Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), Duration: time.Since(start)}
+	// Paths in the output name the copy; callers know the source. (The
+	// go command prints the absolute paths of panics, of test2json's
+	// build output and of -json events.)
+	res := &Result{Stdout: t.unmap(stdout.Bytes()), Stderr: t.unmap(stderr.Bytes()), Duration: time.Since(start)}
 	var exit *exec.ExitError
 	switch {
 	case err == nil:

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -197,6 +198,11 @@ func (r *Runner) TempDir(owner, pattern string) (string, error) {
 		return "", err
 	}
 	return dir, nil
+}
+
+// unmap rewrites the copy's paths in a command's output to the source's.
+func (t *tree) unmap(out []byte) []byte {
+	return bytes.ReplaceAll(out, []byte(t.dir), []byte(t.src))
 }
 
 // own gives path to the tree's identity.
