@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/landlock-lsm/go-landlock/landlock"
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
+	"golang.org/x/sys/unix"
 )
 
 // helperArg is os.Args[1] of a process started as the sandbox's helper:
@@ -41,12 +43,15 @@ type helperSpec struct {
 	Stage   int
 	Timeout time.Duration
 	// Landlock rules; Landlock is off when ABI is 0.
-	ABI          int
-	ReadExec     []string // read and execute
-	ReadWrite    []string // everything, execution included
-	Devices      []string // read and write, single files
-	ConnectPorts [2]int   // TCP ports the command may connect to, when restricted
-	RestrictNet  bool
+	ABI       int
+	ReadExec  []string // read and execute
+	ReadWrite []string // everything, execution included
+	Devices   []string // read and write, single files
+	// NetFD is the descriptor of a ruleset for TCP that the Runner made
+	// once (it has a rule per allowed port: too many to make per
+	// command), stacked under the paths' ruleset; -1 for none.
+	NetFD    int
+	NetFlags uint32
 	// Limits (setrlimit); 0 leaves a limit as it is.
 	Procs, Files, FileSize, CPUSeconds uint64
 }
@@ -65,6 +70,9 @@ func helperMain(specJSON string, argv []string) int {
 	if spec.Stage == 1 {
 		return reaper(spec, argv)
 	}
+	// Stage 2 enforces Landlock on this thread only and then execs: the
+	// restriction passes to the command, and no other thread matters.
+	runtime.LockOSThread()
 	if err := confineSelf(spec); err != nil {
 		fmt.Fprintf(os.Stderr, "optimizer sandbox: %v\n", err)
 		return exitHelper
@@ -96,6 +104,9 @@ func reaper(spec helperSpec, argv []string) int {
 	cmd := exec.Command("/proc/self/exe", append([]string{helperArg, string(js)}, argv...)...)
 	cmd.Args[0] = argv[0]
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if spec.NetFD >= 0 {
+		cmd.ExtraFiles = []*os.File{os.NewFile(uintptr(spec.NetFD), "landlock-net")}
+	}
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintf(os.Stderr, "optimizer sandbox: start: %v\n", err)
 		return exitHelper
@@ -273,36 +284,58 @@ func confineSelf(spec helperSpec) error {
 	if spec.ABI == 0 {
 		return nil
 	}
-	cfg := landlockConfig(spec.ABI, spec.RestrictNet)
-	rules := []landlock.Rule{
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("no_new_privs: %w", err)
+	}
+	if spec.NetFD >= 0 {
+		err := llsys.LandlockRestrictSelf(spec.NetFD, spec.NetFlags)
+		unix.Close(spec.NetFD)
+		if err != nil {
+			return fmt.Errorf("landlock (network): %w", err)
+		}
+	}
+	fd, flags, err := pathConfig(spec.ABI).NewRulesetFD(
 		landlock.RODirs(spec.ReadExec...).IgnoreIfMissing(),
 		landlock.RWDirs(spec.ReadWrite...).WithRefer().IgnoreIfMissing(),
 		landlock.RWFiles(spec.Devices...).WithIoctlDev().IgnoreIfMissing(),
+	)
+	if err != nil {
+		return fmt.Errorf("landlock: %w", err)
 	}
-	if spec.RestrictNet && spec.ABI >= 4 {
-		rules = append(rules, landlock.BindTCP(0))
-		for p := spec.ConnectPorts[0]; p > 0 && p <= spec.ConnectPorts[1]; p++ {
-			rules = append(rules, landlock.ConnectTCP(uint16(p)))
-		}
-	}
-	if err := cfg.Restrict(rules...); err != nil {
+	defer unix.Close(fd)
+	if err := llsys.LandlockRestrictSelf(fd, flags); err != nil {
 		return fmt.Errorf("landlock: %w", err)
 	}
 	return nil
 }
 
+// netRuleset makes the ruleset that confines TCP where there is no network
+// namespace: bind only to an ephemeral port (port 0), connect only to the
+// ephemeral range, where the listeners of tests are; the machine's services
+// (an IPFS API, a metadata endpoint) listen below it.
+func netRuleset(abi int, ports [2]int) (fd int, flags uint32, err error) {
+	cfg := configFor(abi)
+	cfg.HandledAccessFS, cfg.Scoped = 0, 0
+	rules := []landlock.Rule{landlock.BindTCP(0)}
+	for p := ports[0]; p > 0 && p <= ports[1]; p++ {
+		rules = append(rules, landlock.ConnectTCP(uint16(p)))
+	}
+	return cfg.NewRulesetFD(rules...)
+}
+
 const rlimitNproc = 6 // RLIMIT_NPROC on Linux
 
-// landlockConfig is the strictest configuration the kernel's ABI allows,
-// handling TCP only where the network is to be restricted: a network
-// namespace with only loopback already confines it, and tests listen and
-// dial there.
-func landlockConfig(abi int, net bool) landlock.Config {
+// configFor is the strictest configuration the kernel's ABI allows.
+func configFor(abi int) landlock.Config {
 	configs := []landlock.Config{landlock.V1, landlock.V2, landlock.V3, landlock.V4, landlock.V5, landlock.V6, landlock.V7}
-	cfg := configs[min(abi, len(configs))-1]
-	if !net {
-		cfg.HandledAccessNet = 0
-	}
+	return configs[min(abi, len(configs))-1]
+}
+
+// pathConfig handles files and the IPC scopes (signals and abstract
+// sockets to processes outside the command's domain); TCP is netRuleset's.
+func pathConfig(abi int) landlock.Config {
+	cfg := configFor(abi)
+	cfg.HandledAccessNet = 0
 	return cfg
 }
 

@@ -51,6 +51,11 @@ func (r *Runner) isolate(ctx context.Context) error {
 	}
 	if !r.netns && r.abi >= 4 {
 		r.ports = ephemeralPorts()
+		fd, flags, err := netRuleset(r.abi, r.ports)
+		if err != nil {
+			return fmt.Errorf("sandbox: landlock network ruleset: %w", err)
+		}
+		r.netRules, r.netFlags = os.NewFile(uintptr(fd), "landlock-net"), flags
 	}
 	if os.Geteuid() == 0 {
 		ids, err := takeSlot(r.state)
@@ -340,18 +345,23 @@ func (r *Runner) run(ctx context.Context, t *tree, dir string, timeout time.Dura
 		abs = filepath.Join(t.dir, rel)
 	}
 	spec := r.spec(t, timeout)
-	js, err := json.Marshal(spec)
-	if err != nil {
-		return nil, err
-	}
 	// The parent's deadline is a backstop: the reaper ends the command at
 	// the timeout itself and kills what it left.
 	ctx, cancel := context.WithTimeout(ctx, timeout+10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "/proc/self/exe", append([]string{helperArg, string(js), name}, args...)...)
+	cmd := exec.CommandContext(ctx, "/proc/self/exe", append([]string{helperArg, "", name}, args...)...)
 	cmd.Args[0] = name
 	cmd.Dir = abs
 	cmd.Env = r.treeEnv(t)
+	if r.netRules != nil {
+		cmd.ExtraFiles = []*os.File{r.netRules} // fd 3 in the helper
+		spec.NetFD, spec.NetFlags = 3, r.netFlags
+	}
+	js, err := json.Marshal(spec)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Args[2] = string(js)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if t.uid >= 0 {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(t.uid), Gid: uint32(t.uid), Groups: []uint32{}}
@@ -427,6 +437,7 @@ func (r *Runner) treeEnv(t *tree) []string {
 func (r *Runner) spec(t *tree, timeout time.Duration) helperSpec {
 	s := helperSpec{
 		Stage:      1,
+		NetFD:      -1,
 		Timeout:    timeout,
 		ABI:        r.abi,
 		Procs:      r.procs,
@@ -440,7 +451,7 @@ func (r *Runner) spec(t *tree, timeout time.Duration) helperSpec {
 	for _, d := range append(systemDirs(), r.GOROOT(), r.modules, filepath.Dir(r.helper), r.shared) {
 		// Landlock opens each path as the child: one it cannot open
 		// would fail the ruleset, and it could not read it anyway.
-		if t.uid < 0 || reachable(d, uint32(t.uid), uint32(t.uid)) == nil {
+		if t.uid >= 0 && reachable(d, uint32(t.uid), uint32(t.uid)) == nil || t.uid < 0 && openable(d) {
 			s.ReadExec = append(s.ReadExec, d)
 		}
 	}
@@ -449,11 +460,18 @@ func (r *Runner) spec(t *tree, timeout time.Duration) helperSpec {
 		s.ReadWrite = append(s.ReadWrite, r.shared)
 	}
 	s.Devices = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"}
-	if !r.netns && r.abi >= 4 {
-		s.RestrictNet = true
-		s.ConnectPorts = r.ports
-	}
 	return s
+}
+
+// openable reports whether this process can open path, or path does not
+// exist (Landlock's rule then ignores it).
+func openable(path string) bool {
+	f, err := os.Open(path)
+	if err == nil {
+		f.Close()
+		return true
+	}
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // systemDirs are the directories every command may read and execute: the

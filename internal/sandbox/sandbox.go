@@ -107,8 +107,12 @@ type Runner struct {
 	netns   bool
 	ports   [2]int // ephemeral TCP ports, for Landlock's connect rules
 	procs   uint64 // RLIMIT_NPROC for children
-	hidden  []hiddenPath
-	notes   []string
+	// netRules is the Landlock ruleset for TCP, made once, when there is
+	// no network namespace.
+	netRules *os.File
+	netFlags uint32
+	hidden   []hiddenPath
+	notes    []string
 
 	mu    sync.Mutex
 	trees map[string]*tree // by source root
@@ -188,6 +192,10 @@ func (r *Runner) Close() error {
 	}
 	if r.ids != nil {
 		r.ids.release()
+	}
+	if r.netRules != nil {
+		r.netRules.Close()
+		r.netRules = nil
 	}
 	return errors.Join(errs...)
 }
