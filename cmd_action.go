@@ -59,17 +59,12 @@ func (s *actionStep) repoDir(fs *flagSet, def string) string {
 	return def
 }
 
-// prepare readies the run once the configuration is known: git trusts the
-// workspace, a pull_request_target run with the pull request's code checked
+// prepare readies the run once the configuration is known: a
+// pull_request_target run with the pull request's code checked
 // out is refused, and the event's base commit becomes the base unless the
 // user set one.
 func (s *actionStep) prepare(ctx context.Context, cfg *config.Config, repoDir string, logf func(string, ...any)) error {
 	s.rt.Mask(cfg.GitHubToken)
-	if s.workspace != "" {
-		if err := action.TrustWorkspace(ctx, s.workspace); err != nil {
-			return err
-		}
-	}
 	ev, err := action.ReadEvent(s.getenv)
 	if err != nil {
 		return err

@@ -74,8 +74,10 @@ func TestRunnerContract(t *testing.T) {
 			if strings.Count(r.stderr, fakeToken) != 1 {
 				t.Errorf("the token appears in the log beyond its mask")
 			}
-			if !strings.Contains(r.gitConfig(t), "directory = "+r.ws) {
-				t.Errorf("the workspace is not a safe directory in the global git config:\n%s", r.gitConfig(t))
+			// git is told on its command line that the workspace is safe:
+			// the user's global configuration stays as it was.
+			if cfg := r.gitConfig(t); cfg != "" {
+				t.Errorf("the optimizer wrote the global git config:\n%s", cfg)
 			}
 		}},
 		{"schedule", "schedule", map[string]string{"INPUT_CONTROL": "patch"}, func(t *testing.T, r *contractRun) {
