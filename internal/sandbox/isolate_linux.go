@@ -46,6 +46,9 @@ func (r *Runner) isolate(ctx context.Context) error {
 		r.notes = append(r.notes, "network: no network namespace (unshare(CLONE_NEWNET) is not permitted here)")
 	}
 	r.abi = landlockABI()
+	if r.opt.noLandlock {
+		r.abi = 0
+	}
 	if r.abi == 0 {
 		r.notes = append(r.notes, "landlock: the kernel has no Landlock (Linux 5.13 or later with landlock in lsm=)")
 	}

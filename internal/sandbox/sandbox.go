@@ -80,6 +80,10 @@ type Options struct {
 	// should offer (Landlock; as root, a uid of the children's own) is
 	// missing, instead of running with what there is and saying so.
 	Strict bool
+
+	// noLandlock makes the Runner act as on a kernel without Landlock,
+	// for tests of what strict and best-effort do there.
+	noLandlock bool
 }
 
 // ErrIsolation is wrapped by New in strict mode when a mechanism is

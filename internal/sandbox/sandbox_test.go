@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,5 +156,27 @@ func TestMissingCommandIsAnError(t *testing.T) {
 	r := newRunner(t)
 	if _, err := r.Run(context.Background(), workDir(t), time.Minute, "no-such-command-here"); err == nil {
 		t.Fatal("running a missing command succeeded")
+	}
+}
+
+// TestStrictRefusesWithoutLandlock: in strict mode a platform without
+// Landlock runs nothing; best-effort runs and lists what falls short.
+func TestStrictRefusesWithoutLandlock(t *testing.T) {
+	_, err := New(context.Background(), Options{Strict: true, noLandlock: true})
+	if !errors.Is(err, ErrIsolation) || !strings.Contains(err.Error(), "isolation: best-effort") {
+		t.Fatalf("strict without Landlock: %v, want ErrIsolation that names the way out", err)
+	}
+	r, err := New(context.Background(), Options{noLandlock: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	iso := r.Isolation()
+	if iso.Mode != "best-effort" || iso.Landlock != "unavailable" || len(iso.Weaker) == 0 {
+		t.Errorf("best-effort without Landlock: %+v, want it listed under weaker", iso)
+	}
+	full := newRunner(t)
+	if w := full.Isolation().Weaker; full.abi > 0 && len(w) > 0 {
+		t.Errorf("with Landlock, weaker = %q", w)
 	}
 }
