@@ -31,7 +31,7 @@ type Baseline struct {
 	mu     sync.Mutex
 	wt     *gitx.Worktree
 	vet    map[string]map[string]int
-	warmed map[string]bool
+	warmed map[string]*sync.Once // by testSpec.key
 	tests  map[string]*testRun       // by testSpec.key
 	reruns map[string]map[string]int // by testSpec.key: failures per package.Test
 
@@ -171,36 +171,33 @@ func (b *Baseline) rerun(ctx context.Context, spec testSpec, pkg string, tests [
 	return fails, nil
 }
 
-// warm compiles, as the base, what the candidates' vet and tests of
-// patterns compile: the standard library and the dependencies, with and
-// without the race detector. Candidates write their compiled packages only
-// to a build cache layer of their own (see package sandbox), so what the
-// base does not compile, every candidate compiles again. Once per package
-// set; failures are the levels' to report, not this warm-up's.
+// warm builds, as the base, the test binaries of spec's packages with
+// spec's flags (-race among them) without running a test: the standard
+// library and the dependencies compiled so. Candidates write their compiled
+// packages only to a build cache layer of their own (see package sandbox),
+// so what the base does not compile, every candidate compiles again. Once
+// per spec; failures are the levels' to report, not this warm-up's.
 func (b *Baseline) warm(ctx context.Context, spec testSpec) {
+	spec.run, spec.cover, spec.count, spec.cached, spec.bench = "^$", false, 1, false, ""
 	b.mu.Lock()
-	key := "warm " + spec.key()
-	done := b.warmed[key]
 	if b.warmed == nil {
-		b.warmed = map[string]bool{}
+		b.warmed = map[string]*sync.Once{}
 	}
-	b.warmed[key] = true
+	once := b.warmed[spec.key()]
+	if once == nil {
+		once = new(sync.Once)
+		b.warmed[spec.key()] = once
+	}
 	b.mu.Unlock()
-	if done {
-		return
-	}
-	b.Vet(ctx, spec.patterns)
-	if !spec.race {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	dir, err := b.dir(ctx)
-	if err != nil {
-		return
-	}
-	spec.run, spec.cover, spec.count, spec.cached = "^$", false, 1, false
-	runGoTest(ctx, b.Runner, dir, b.timeout(), spec, "")
+	// Callers wait for the one build: a candidate that compiled the same
+	// packages beside it would do the work twice, for its private layer.
+	once.Do(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if dir, err := b.dir(ctx); err == nil {
+			runGoTest(ctx, b.Runner, dir, b.timeout(), spec, "")
+		}
+	})
 }
 
 // race reports whether -race works where runner runs, asking once.

@@ -46,6 +46,14 @@ func checkTypes(ctx context.Context, c *candidate) (Status, string) {
 			return st, detail
 		}
 	}
+	if c.v.Baseline != nil {
+		// The base's vet first: it compiles, once per package set and into
+		// the build cache candidates read, what the candidate's vet needs
+		// but its patch does not change. Its answer judges the findings.
+		if _, err := c.v.Baseline.Vet(ctx, patterns); err != nil && ctx.Err() == nil {
+			return Error, "base: " + err.Error()
+		}
+	}
 	vetNote, st, detail := c.vet(ctx, patterns)
 	if st != Pass {
 		return st, detail

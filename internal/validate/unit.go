@@ -100,10 +100,7 @@ func (c *candidate) startBase(patterns []string) {
 	spec := c.plainSpec(patterns, nil)
 	spec.cover = true
 	c.pending.Go(func() {
-		race, _, _ := b.race(c.background, c.v.Runner)
-		warm := spec
-		warm.race = race
-		b.warm(c.background, warm)
+		b.race(c.background, c.v.Runner)
 		b.testRun(c.background, spec.forBase()) // the levels ask again for the answer
 	})
 }
@@ -150,6 +147,9 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec) (Status, stri
 	} else {
 		close(baseDone)
 		base = &testRun{}
+	}
+	if c.v.Baseline != nil && spec.race {
+		c.v.Baseline.warm(ctx, spec) // what the candidate would otherwise compile for itself
 	}
 	run, err := c.runTests(ctx, spec)
 	<-baseDone
