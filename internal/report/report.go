@@ -33,20 +33,20 @@ const (
 
 // Report is the result of one run.
 type Report struct {
-	Version       int           `json:"version"`
-	Repo          string        `json:"repo"`
-	Module        string        `json:"module"`
-	Base          string        `json:"base"`
-	Objective     string        `json:"objective"`
-	Methods       []string      `json:"methods"`
-	Started       time.Time     `json:"started"`
-	Levels        []string      `json:"levels"` // the validation levels this build runs
+	Version   int       `json:"version"`
+	Repo      string    `json:"repo"`
+	Module    string    `json:"module"`
+	Base      string    `json:"base"`
+	Objective string    `json:"objective"`
+	Methods   []string  `json:"methods"`
+	Started   time.Time `json:"started"`
+	Levels    []string  `json:"levels"` // the validation levels this build runs
 	// Isolation is what the sandbox held for the code under test in this
 	// run: identity, Landlock, network, limits, and what fell short.
-	Isolation *sandbox.Isolation `json:"isolation,omitempty"`
-	Tasks         []Task        `json:"tasks"`
-	ChangeControl ChangeControl `json:"change_control"`
-	Stats         Stats         `json:"stats"`
+	Isolation     *sandbox.Isolation `json:"isolation,omitempty"`
+	Tasks         []Task             `json:"tasks"`
+	ChangeControl ChangeControl      `json:"change_control"`
+	Stats         Stats              `json:"stats"`
 	// Agents are the run's agents and what each did.
 	Agents []Agent `json:"agents,omitempty"`
 	Store  *Store  `json:"store,omitempty"`

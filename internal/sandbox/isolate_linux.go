@@ -641,3 +641,13 @@ func loopbackUp() error {
 	}
 	return nil
 }
+
+// fileID is a file's inode and status-change time: a file a child
+// rewrote, even to the same size and modification time, changes both or
+// the latter, which no one can set back.
+func fileID(fi fs.FileInfo) (ino uint64, ctime int64) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Ino, st.Ctim.Nano()
+	}
+	return 0, fi.ModTime().UnixNano()
+}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 )
 
 // Role says what a tree's commands may write in the shared build cache.
@@ -317,13 +316,10 @@ func (t *tree) syncEntry(root *os.Root, path, rel string, info fs.FileInfo) erro
 		}
 		return t.chown(root, rel)
 	case info.Mode().IsRegular():
-		st, _ := info.Sys().(*syscall.Stat_t)
 		want := copyState{srcSize: info.Size(), srcMtime: info.ModTime().UnixNano(), srcMode: info.Mode()}
-		if st != nil {
-			want.srcIno = st.Ino
-		}
+		want.srcIno, _ = fileID(info)
 		if old, ok := t.copied[rel]; ok && dstErr == nil {
-			if dst, ok := dst.Sys().(*syscall.Stat_t); ok && dst.Ino == old.dstIno && dst.Ctim.Nano() == old.dstCtime &&
+			if ino, ctime := fileID(dst); ino == old.dstIno && ctime == old.dstCtime &&
 				old.srcSize == want.srcSize && old.srcMtime == want.srcMtime && old.srcIno == want.srcIno && old.srcMode == want.srcMode {
 				return nil
 			}
@@ -340,9 +336,7 @@ func (t *tree) syncEntry(root *os.Root, path, rel string, info fs.FileInfo) erro
 			return err
 		}
 		if dst, err := root.Lstat(rel); err == nil {
-			if st, ok := dst.Sys().(*syscall.Stat_t); ok {
-				want.dstIno, want.dstCtime = st.Ino, st.Ctim.Nano()
-			}
+			want.dstIno, want.dstCtime = fileID(dst)
 		}
 		t.copied[rel] = want
 		return nil

@@ -31,7 +31,7 @@ type Baseline struct {
 	mu     sync.Mutex
 	wt     *gitx.Worktree
 	vet    map[string]map[string]int
-	warmed map[string]*sync.Once // by testSpec.key
+	warmed map[string]*sync.Once     // by testSpec.key
 	tests  map[string]*testRun       // by testSpec.key
 	reruns map[string]map[string]int // by testSpec.key: failures per package.Test
 
@@ -178,7 +178,7 @@ func (b *Baseline) rerun(ctx context.Context, spec testSpec, pkg string, tests [
 // so what the base does not compile, every candidate compiles again. Once
 // per spec; failures are the levels' to report, not this warm-up's.
 func (b *Baseline) warm(ctx context.Context, spec testSpec) {
-	spec.run, spec.cover, spec.count, spec.cached, spec.bench = "^$", false, 1, false, ""
+	spec.run, spec.count, spec.cached, spec.bench = "", 0, false, ""
 	b.mu.Lock()
 	if b.warmed == nil {
 		b.warmed = map[string]*sync.Once{}
@@ -194,9 +194,16 @@ func (b *Baseline) warm(ctx context.Context, spec testSpec) {
 	once.Do(func() {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		if dir, err := b.dir(ctx); err == nil {
-			runGoTest(ctx, b.Runner, dir, b.timeout(), spec, "")
+		dir, err := b.dir(ctx)
+		if err != nil {
+			return
 		}
+		out, err := b.Runner.TempDir(dir, "warm-")
+		if err != nil {
+			return
+		}
+		b.Runner.Run(ctx, dir, b.timeout(), "go", spec.buildArgs(out)...)
+		os.RemoveAll(out)
 	})
 }
 

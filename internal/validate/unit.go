@@ -441,6 +441,33 @@ func (s testSpec) args(timeout time.Duration, profile string) []string {
 	return append(args, s.patterns...)
 }
 
+// buildArgs are go test's arguments that compile the spec's test binaries
+// into dir, as args would build them, without running them.
+func (s testSpec) buildArgs(dir string) []string {
+	args := []string{"test", "-c", "-o", dir + string(filepath.Separator)}
+	if s.trimPath {
+		args = append(args, "-trimpath")
+	}
+	if s.vetted {
+		args = append(args, "-vet=off")
+	}
+	if s.race {
+		args = append(args, "-race")
+	}
+	if len(s.tags) > 0 {
+		args = append(args, "-tags="+strings.Join(s.tags, ","))
+	}
+	if s.cover {
+		// What -coverprofile turns on: atomic counters under -race.
+		mode := "set"
+		if s.race {
+			mode = "atomic"
+		}
+		args = append(args, "-cover", "-covermode="+mode, "-coverpkg="+strings.Join(s.patterns, ","))
+	}
+	return append(args, s.patterns...)
+}
+
 // forBase is the spec of the base run that every candidate needs: its
 // coverage and its failing tests. It runs without -race, which doubles
 // the cost of a run; the base is run with -race only when a candidate
