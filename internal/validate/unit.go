@@ -252,12 +252,13 @@ func (c *candidate) rerun(ctx context.Context, spec testSpec, run *testRun, fail
 		// Two processes, not -count=2: the race detector reports a race
 		// once per process, which would make a steady race look flaky.
 		var again testRun
+		var procs [][]TestResult
 		for range 2 {
 			one, err := runGoTest(ctx, c.v.Runner, c.modDir, commandTimeout(c.v.Timeout), spec.rerun(pkg, byPkg[pkg]), "")
 			if err != nil {
 				return err
 			}
-			again.results = append(again.results, one.results...)
+			procs = append(procs, one.results)
 			if again.output == nil {
 				again.output = map[string]*strings.Builder{}
 			}
@@ -274,12 +275,21 @@ func (c *candidate) rerun(ctx context.Context, spec testSpec, run *testRun, fail
 				continue
 			}
 			r.Runs, r.Failures = 1, 1
-			for _, x := range again.results {
-				if x.Package == r.Package && x.Test == r.Test && x.Status != "skip" {
-					r.Runs++
-					if x.Status == "fail" {
-						r.Failures++
+			for _, results := range procs {
+				// One process is one run, however many results it printed:
+				// a pass forged beside a failure is still a failure.
+				var st []string
+				for _, x := range results {
+					if x.Package == r.Package && x.Test == r.Test {
+						st = append(st, x.Status)
 					}
+				}
+				switch {
+				case slices.Contains(st, "fail"):
+					r.Runs++
+					r.Failures++
+				case slices.Contains(st, "pass"):
+					r.Runs++
 				}
 			}
 			r.Flaky = r.Failures < r.Runs
