@@ -412,7 +412,7 @@ func lostTests(run *testRun, spec testSpec, expect expectation, checked map[stri
 	}
 	passed := basePassed(bases)
 	for _, pkg := range sortedKeys(passed) {
-		if explained(run, pkg) {
+		if explained(run, pkg, bases) {
 			continue
 		}
 		var want []string
@@ -499,14 +499,19 @@ func basePassed(bases []*testRun) map[string][]string {
 
 // explained reports whether a package's missing tests are explained by a
 // failure reported already: a failed test, a build error, a killed run.
-func explained(run *testRun, pkg string) bool {
+// A failure the base has too explains nothing: it stopped nothing there.
+func explained(run *testRun, pkg string, bases []*testRun) bool {
+	onBase := func(name string) bool {
+		return slices.ContainsFunc(bases, func(b *testRun) bool { return slices.Contains(b.failed, name) })
+	}
 	for _, r := range run.results {
-		if r.Package == pkg && r.Status == "fail" {
+		if r.Package == pkg && r.Status == "fail" && !onBase(r.Package+"."+r.Test) {
 			return true
 		}
 	}
 	for _, e := range run.buildErrs {
-		if strings.HasPrefix(e, pkg+": ") || strings.HasPrefix(e, "go test did not finish") {
+		shared := slices.ContainsFunc(bases, func(b *testRun) bool { return slices.Contains(b.buildErrs, e) })
+		if strings.HasPrefix(e, pkg+": ") && !shared || strings.HasPrefix(e, "go test did not finish") {
 			return true
 		}
 	}

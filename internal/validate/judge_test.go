@@ -12,8 +12,8 @@ func TestLostTests(t *testing.T) {
 	res := func(test, status string) TestResult { return TestResult{Package: pkg, Test: test, Status: status} }
 	base := &testRun{results: []TestResult{
 		res("TestA", "pass"), res("TestB", "pass"), res("TestB/one", "pass"), res("TestB/two", "pass"),
-		res("TestFlakyOnBase", "fail"), res("TestSkipped", "skip"),
-	}}
+		res("TestBrokenOnBase", "fail"), res("TestSkipped", "skip"),
+	}, failed: []string{pkg + ".TestBrokenOnBase"}}
 	all := []TestResult{res("TestA", "pass"), res("TestB", "pass"), res("TestB/one", "pass"), res("TestB/two", "pass")}
 	checked := map[string]bool{pkg: true}
 	judging := expectation{subtests: true}
@@ -85,6 +85,13 @@ func TestLostTests(t *testing.T) {
 			name:    "a failed package explains its missing tests",
 			results: []TestResult{res("TestA", "fail")},
 			expect:  judging, checked: map[string]bool{},
+		},
+		{
+			// It failed on the base too, and the base's other tests ran.
+			name:    "a failure the base shares explains nothing",
+			results: []TestResult{res("TestBrokenOnBase", "fail"), res("TestB", "pass"), res("TestB/one", "pass"), res("TestB/two", "pass")},
+			expect:  judging, checked: checked,
+			want: []string{pkg + ".TestA passed on the base but did not run on the candidate"},
 		},
 		{
 			// The test is left out under -race on the base too.
