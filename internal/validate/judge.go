@@ -37,10 +37,13 @@ package validate
 // passed: non-test code that prints results and exits before the tests
 // run cannot name it. What is left open is what no parser of the output
 // can close: code in the test process that sets out to defeat this
-// validator (reads the check test's name out of its own executable, or
-// writes events past test2json into the go command's output) can forge
-// any result. Against that stand the policy level (no os/exec, unsafe,
-// syscall or network imports) and review.
+// validator can forge any result: it can read the check test's name out
+// of its own executable. Writing events past test2json straight into the
+// go command's output (os.OpenFile of /proc/<parent>/fd/1, nothing but
+// package os) works where the test binary and the go command share a uid
+// and nothing else stands between them; in the sandbox run as root (a uid
+// per tree, Landlock) the open is denied (measured with go1.26 on Linux).
+// Against the rest stand the policy level and review.
 
 import (
 	"context"
