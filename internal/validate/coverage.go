@@ -24,7 +24,10 @@ import (
 // or Example function, and no change to non-test code) must also raise the
 // percentage by Validator.MinCoverageGain points: tests alone must earn
 // their place. Tests that come with a change of the code (a fix and its
-// regression test) are judged with the change.
+// regression test) are judged with the change. And a function that the
+// patch changes and that the tests ran on the base must have the lines
+// the patch adds to it run too (see uncoveredChanges): a rewrite may not
+// leave code that no test runs inside a tested function.
 func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	pkgs, err := c.affected(ctx)
 	if err != nil {
@@ -64,6 +67,11 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	if err != nil {
 		return Error, err.Error()
 	}
+	gaps, judged, err := c.uncoveredChanges(ctx, baseProf, candProf)
+	if err != nil {
+		return Error, err.Error()
+	}
+	var problems []string
 	if len(lost) > 0 {
 		var where []string
 		for i, f := range lost {
@@ -76,12 +84,25 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 		if len(lost) > 5 {
 			more = fmt.Sprintf(" and %d more", len(lost)-5)
 		}
-		return Fail, fmt.Sprintf("%s; covered on the base but not after the patch: %s%s", figures, strings.Join(where, ", "), more)
+		problems = append(problems, fmt.Sprintf("covered on the base but not after the patch: %s%s", strings.Join(where, ", "), more))
+	}
+	for _, g := range gaps {
+		for _, l := range g.lines {
+			c.report.Findings = append(c.report.Findings, Finding{File: g.file, Line: l, Message: g.name + " was covered on the base; this line the patch changed in it is not covered"})
+		}
+		problems = append(problems, g.String())
+	}
+	if len(problems) > 0 {
+		return Fail, figures + "; " + strings.Join(problems, "; ")
 	}
 	if c.addsTests() && len(c.changedLines(false)) == 0 && c.v.MinCoverageGain > 0 && candPct-basePct < c.v.MinCoverageGain {
 		return Fail, fmt.Sprintf("%s; the patch only adds tests, so coverage must rise by at least %.1f points, but it rose by %.1f", figures, c.v.MinCoverageGain, candPct-basePct)
 	}
-	return Pass, figures + "; no covered statement lost"
+	detail := figures + "; no covered statement lost"
+	if judged > 0 {
+		detail += fmt.Sprintf("; the lines changed in the %d functions covered on the base are covered", judged)
+	}
+	return Pass, detail
 }
 
 // addsTests reports whether the patch adds a test: a new _test.go file, or

@@ -36,13 +36,22 @@ type testRun struct {
 	stderr   []byte
 }
 
+// result returns the result of the named test (package.Test): its
+// failure, when the run reported one beside a pass. A pass printed by the
+// code under test can precede the real failure (see judge.go).
 func (r *testRun) result(name string) *TestResult {
+	var found *TestResult
 	for i := range r.results {
 		if x := &r.results[i]; x.Package+"."+x.Test == name {
-			return x
+			if x.Status == "fail" {
+				return x
+			}
+			if found == nil {
+				found = x
+			}
 		}
 	}
-	return nil
+	return found
 }
 
 func (r *testRun) passed() int {

@@ -34,7 +34,8 @@ func checkIntegration(ctx context.Context, c *candidate) (Status, string) {
 }
 
 // taggedTests runs the affected packages' tests with the tags, judged as
-// the unit level judges them: failures the base shares are not blamed.
+// the unit level judges them: by the base's tests, with failures the base
+// shares not blamed.
 func (c *candidate) taggedTests(ctx context.Context, tags []string) (Status, string) {
 	what := "go test -tags=" + strings.Join(tags, ",")
 	pkgs, err := c.affected(ctx)
@@ -48,11 +49,11 @@ func (c *candidate) taggedTests(ctx context.Context, tags []string) (Status, str
 	if err != nil {
 		return Error, err.Error()
 	}
-	st, detail, run := c.judgeTests(ctx, spec)
-	if st == Pass {
-		detail = fmt.Sprintf("%d tests passed in %d packages%s%s", run.passed(), len(pkgs), spec.withRace(), detail)
+	j := c.judgeRuns(ctx, pkgs, spec)
+	if j.status == Pass {
+		j.detail = fmt.Sprintf("%d tests passed in %d packages%s%s%s", j.judged.passed(), len(pkgs), j.ownPassed(), spec.withRace(), j.detail)
 	}
-	return st, what + ": " + detail + spec.raceNote()
+	return j.status, what + ": " + j.detail + spec.raceNote()
 }
 
 // integrationCommand runs sh -c command in the module directory through

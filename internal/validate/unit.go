@@ -18,7 +18,8 @@ import (
 
 // checkUnit runs the tests of the affected packages, with -race where the
 // toolchain supports it, and collects their coverage in the same run for
-// the coverage level.
+// the coverage level. The tests that judge are the base's (see judgeRuns):
+// a patch cannot change, skip or silence the tests that decide its fate.
 func checkUnit(ctx context.Context, c *candidate) (Status, string) {
 	pkgs, err := c.affected(ctx)
 	if err != nil {
@@ -36,15 +37,21 @@ func checkUnit(ctx context.Context, c *candidate) (Status, string) {
 	if names := c.addedBenchmarks(); len(names) > 0 {
 		spec.bench = "^(" + strings.Join(names, "|") + ")$"
 	}
-	st, detail, run := c.judgeTests(ctx, spec)
-	if run != nil {
-		c.report.Tests = run.results
-		c.cover = run.profile
+	j := c.judgeRuns(ctx, pkgs, spec)
+	if j.judged != nil {
+		c.report.Tests = j.results()
+		// The coverage level judges the candidate's tests as they will
+		// live on: the patch's own when it has some, which is also what
+		// lets it see a patch that deletes a covering test.
+		c.cover = j.judged.profile
+		if j.own != nil {
+			c.cover = j.own.profile
+		}
 	}
-	if st == Pass {
-		detail = fmt.Sprintf("%d tests passed in %d packages%s%s", run.passed(), len(pkgs), spec.withRace(), detail)
+	if j.status == Pass {
+		j.detail = fmt.Sprintf("%d tests passed in %d packages%s%s%s", j.judged.passed(), len(pkgs), j.ownPassed(), spec.withRace(), j.detail)
 	}
-	return st, detail + spec.raceNote()
+	return j.status, j.detail + spec.raceNote()
 }
 
 // addedBenchmarks names the benchmarks the patch declares in test files:
@@ -131,9 +138,11 @@ func (c *candidate) race(ctx context.Context) (bool, string, error) {
 // judgeTests runs spec on the candidate and, at the same time, on the base,
 // and fails for the tests that fail on the candidate only. A failed test is
 // rerun twice to tell a flaky failure from a steady one; either rejects
-// the candidate, unless the test fails (or is flaky) on the base too. On a
+// the candidate, unless the test fails (or is flaky) on the base too. It
+// also fails for the tests that passed on the base and, as expect says,
+// must pass here too but were skipped or did not run (see lostTests). On a
 // pass the detail holds only notes, each starting with "; ".
-func (c *candidate) judgeTests(ctx context.Context, spec testSpec) (Status, string, *testRun) {
+func (c *candidate) judgeTests(ctx context.Context, spec testSpec, expect expectation) (Status, string, *testRun) {
 	// The base run is independent of the candidate's: running both at
 	// once costs about one run's wall time where there are cores to spare.
 	var base *testRun
@@ -162,7 +171,9 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec) (Status, stri
 	if run.exitCode != 0 && len(run.failed) == 0 && len(run.buildErrs) == 0 {
 		return Fail, "go test failed: " + trimOutput(run.stderr), run
 	}
-	if (len(run.failed) > 0 || len(run.buildErrs) > 0) && len(base.cached) > 0 && c.v.Baseline != nil {
+	checked := run.takeCheck(spec.check)
+	lost := lostTests(run, spec, expect, checked, base)
+	if (len(run.failed) > 0 || len(run.buildErrs) > 0 || len(lost) > 0) && len(base.cached) > 0 && c.v.Baseline != nil {
 		// The base's pass came from go's test cache: an old run, perhaps
 		// a lucky one of a flaky test. What excuses or blames a failure
 		// is a run of the base made now.
@@ -170,19 +181,22 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec) (Status, stri
 		if err != nil {
 			return Error, "base: " + err.Error(), run
 		}
+		lost = lostTests(run, spec, expect, checked, base)
 	}
 	if spec.cover {
 		c.baseCover = base.profile // what the coverage level compares with: the base run that judged
 	}
 
 	failed, _ := without(run.failed, base.failed)
-	if len(failed) > 0 && spec.race && c.v.Baseline != nil {
+	if (len(failed) > 0 || len(lost) > 0) && spec.race && c.v.Baseline != nil {
 		// Only now is it worth running the base with -race: does it
-		// fail there the same way?
-		raced, err := c.v.Baseline.testRun(ctx, spec)
+		// fail there the same way? (A test may skip itself, or be left
+		// out by a build tag, under the race detector.)
+		raced, err := c.v.Baseline.testRun(ctx, spec.onBase())
 		if err != nil {
 			return Error, "base: " + err.Error(), run
 		}
+		lost = lostTests(run, spec, expect, checked, base, raced)
 		base = &testRun{failed: append(slices.Clone(base.failed), raced.failed...), buildErrs: append(slices.Clone(base.buildErrs), raced.buildErrs...)}
 		failed, _ = without(run.failed, base.failed)
 	}
@@ -196,7 +210,7 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec) (Status, stri
 	var blamed []string
 	for _, name := range failed {
 		if r := run.result(name); r != nil && r.Flaky && c.v.Baseline != nil {
-			baseFails, err := c.v.Baseline.rerun(ctx, spec, r.Package, []string{topLevel(r.Test)})
+			baseFails, err := c.v.Baseline.rerun(ctx, spec.onBase(), r.Package, []string{topLevel(r.Test)})
 			if err != nil {
 				return Error, "base: " + err.Error(), run
 			}
@@ -223,6 +237,9 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec) (Status, stri
 			descs = append(descs, c.describeFailure(run, name))
 		}
 		problems = append(problems, fmt.Sprintf("%d tests failed: %s", len(descs), strings.Join(descs, "; ")))
+	}
+	if len(lost) > 0 {
+		problems = append(problems, summarize(lost, 10))
 	}
 	if len(problems) > 0 {
 		return Fail, strings.Join(problems, "; ") + notes, run
@@ -252,12 +269,13 @@ func (c *candidate) rerun(ctx context.Context, spec testSpec, run *testRun, fail
 		// Two processes, not -count=2: the race detector reports a race
 		// once per process, which would make a steady race look flaky.
 		var again testRun
+		var procs [][]TestResult
 		for range 2 {
 			one, err := runGoTest(ctx, c.v.Runner, c.modDir, commandTimeout(c.v.Timeout), spec.rerun(pkg, byPkg[pkg]), "")
 			if err != nil {
 				return err
 			}
-			again.results = append(again.results, one.results...)
+			procs = append(procs, one.results)
 			if again.output == nil {
 				again.output = map[string]*strings.Builder{}
 			}
@@ -274,12 +292,21 @@ func (c *candidate) rerun(ctx context.Context, spec testSpec, run *testRun, fail
 				continue
 			}
 			r.Runs, r.Failures = 1, 1
-			for _, x := range again.results {
-				if x.Package == r.Package && x.Test == r.Test && x.Status != "skip" {
-					r.Runs++
-					if x.Status == "fail" {
-						r.Failures++
+			for _, results := range procs {
+				// One process is one run, however many results it printed:
+				// a pass forged beside a failure is still a failure.
+				var st []string
+				for _, x := range results {
+					if x.Package == r.Package && x.Test == r.Test {
+						st = append(st, x.Status)
 					}
+				}
+				switch {
+				case slices.Contains(st, "fail"):
+					r.Runs++
+					r.Failures++
+				case slices.Contains(st, "pass"):
+					r.Runs++
 				}
 			}
 			r.Flaky = r.Failures < r.Runs
@@ -402,11 +429,18 @@ type testSpec struct {
 	// base, whose code does not change; see judgeTests for when a cached
 	// answer is not enough.
 	cached bool
+	// overlay is a go build -overlay file: how the candidate's runs put
+	// the base's test files, and the check test, in place (see
+	// judgeRuns). Never the base's: it runs its own files.
+	overlay string
+	// check names the test the overlay adds to each package with tests,
+	// whose pass shows that the package's tests ran (see checkTest).
+	check string
 }
 
 // key identifies the spec's results in the Baseline's cache.
 func (s testSpec) key() string {
-	return fmt.Sprintf("%q %q race=%v cover=%v run=%q count=%d bench=%q trimpath=%v vetted=%v cached=%v", s.patterns, s.tags, s.race, s.cover, s.run, s.count, s.bench, s.trimPath, s.vetted, s.cached)
+	return fmt.Sprintf("%q %q race=%v cover=%v run=%q count=%d bench=%q trimpath=%v vetted=%v cached=%v overlay=%q", s.patterns, s.tags, s.race, s.cover, s.run, s.count, s.bench, s.trimPath, s.vetted, s.cached, s.overlay)
 }
 
 // args are go test's arguments for the spec, with profile as the
@@ -431,6 +465,9 @@ func (s testSpec) args(timeout time.Duration, profile string) []string {
 	}
 	if len(s.tags) > 0 {
 		args = append(args, "-tags="+strings.Join(s.tags, ","))
+	}
+	if s.overlay != "" {
+		args = append(args, "-overlay="+s.overlay)
 	}
 	if s.run != "" {
 		args = append(args, "-run", s.run)
@@ -474,10 +511,19 @@ func (s testSpec) buildArgs(dir string) []string {
 // fails, to learn whether it fails there too. Go's test cache may answer
 // it: on a warm module the base costs next to nothing.
 func (s testSpec) forBase() testSpec {
+	s = s.onBase()
 	s.race = false
 	s.count = 0
 	s.bench = ""
 	s.cached = true
+	return s
+}
+
+// onBase is the spec as the base runs it: with its own test files, which
+// the candidate's overlay (written for the candidate's worktree) does not
+// describe.
+func (s testSpec) onBase() testSpec {
+	s.overlay, s.check = "", ""
 	return s
 }
 
@@ -488,7 +534,8 @@ func (s testSpec) fresh() testSpec {
 }
 
 // rerun is the spec that runs the named top-level tests of one package
-// once more, without coverage, never from go's test cache.
+// once more, without coverage, never from go's test cache, with the same
+// test files (the overlay) as the run that failed.
 func (s testSpec) rerun(pkg string, tests []string) testSpec {
 	quoted := make([]string, len(tests))
 	for i, t := range tests {
@@ -497,7 +544,7 @@ func (s testSpec) rerun(pkg string, tests []string) testSpec {
 	slices.Sort(quoted)
 	return testSpec{
 		patterns: []string{pkg}, tags: s.tags, race: s.race, trimPath: s.trimPath, vetted: s.vetted,
-		run: "^(" + strings.Join(quoted, "|") + ")$",
+		run: "^(" + strings.Join(quoted, "|") + ")$", overlay: s.overlay,
 	}
 }
 

@@ -1,0 +1,238 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path"
+	"strings"
+
+	"golang.org/x/tools/cover"
+)
+
+// funcGap is a function the patch changed that the tests ran on the base,
+// with the lines the patch added to it that no test runs now.
+type funcGap struct {
+	name  string // "Abs", "Counter.Inc"
+	file  string // repository-relative, in the patched tree
+	lines []int
+}
+
+func (g funcGap) String() string {
+	lines := make([]string, len(g.lines))
+	for i, l := range g.lines {
+		lines[i] = fmt.Sprint(l)
+	}
+	return fmt.Sprintf("%s (%s) was covered on the base, but lines the patch changed in it are not covered after the patch: %s:%s (add a test that runs them)", g.name, g.file, g.file, strings.Join(lines, ","))
+}
+
+// funcKey identifies a function across the base and the patched tree: by
+// package directory, receiver type and name, so that a function that moves
+// to another file of its package is still found.
+type funcKey struct{ dir, name string }
+
+// uncoveredChanges returns the functions whose body the patch changes,
+// that had covered statements on the base, and in which a line the patch
+// added holds a statement that cand does not cover. lostCoverage leaves
+// the lines the patch touched to the patch; without this a rewrite could
+// leave a covered function with code that no test runs (a new branch, a
+// new loop body) while the rest of it stays covered. The second result
+// counts the changed functions that were covered on the base.
+func (c *candidate) uncoveredChanges(ctx context.Context, base, cand []*cover.Profile) ([]funcGap, int, error) {
+	after := map[string][]cover.ProfileBlock{}
+	for _, p := range cand {
+		rel := c.profileFile(p.FileName)
+		after[rel] = append(after[rel], p.Blocks...)
+	}
+	var covered map[funcKey]bool // the base's, built on first need
+	var gaps []funcGap
+	judged := 0
+	for _, f := range c.files {
+		if f.NewPath == "" || !strings.HasSuffix(f.NewPath, ".go") || strings.HasSuffix(f.NewPath, "_test.go") {
+			continue
+		}
+		var added []int
+		for _, h := range f.Hunks {
+			for _, l := range h.Added {
+				added = append(added, l.N)
+			}
+		}
+		blocks := after[f.NewPath]
+		if len(added) == 0 || len(blocks) == 0 {
+			continue // nothing added, or nothing measured in this file
+		}
+		src, err := os.ReadFile(c.abs(f.NewPath))
+		if err != nil {
+			return nil, 0, fmt.Errorf("coverage: %w", err)
+		}
+		funcs, err := declaredFuncs(f.NewPath, src)
+		if err != nil {
+			continue // a file that does not parse is the syntax level's to report
+		}
+		lines := strings.Split(string(src), "\n")
+		for _, fn := range funcs {
+			var mine []int
+			for _, l := range added {
+				if l >= fn.from && l <= fn.to {
+					mine = append(mine, l)
+				}
+			}
+			if len(mine) == 0 {
+				continue
+			}
+			if covered == nil {
+				if covered, err = c.coveredFuncs(ctx, base); err != nil {
+					return nil, 0, err
+				}
+			}
+			if !covered[fn.key] {
+				continue // new, or no test ran it before either
+			}
+			judged++
+			var missed []int
+			for _, l := range mine {
+				if statementLine(lines, l) && !lineCovered(blocks, l) {
+					missed = append(missed, l)
+				}
+			}
+			if len(missed) > 0 {
+				gaps = append(gaps, funcGap{name: fn.key.name, file: f.NewPath, lines: missed})
+			}
+		}
+	}
+	return gaps, judged, nil
+}
+
+// coveredFuncs returns the base's functions, in the packages the patch
+// changes, that had a covered statement in the base profile.
+func (c *candidate) coveredFuncs(ctx context.Context, base []*cover.Profile) (map[funcKey]bool, error) {
+	dirs := map[string]bool{}
+	touched := map[string]bool{}
+	for _, f := range c.files {
+		for _, p := range []string{f.OldPath, f.NewPath} {
+			if p != "" {
+				dirs[path.Dir(p)] = true
+				touched[p] = true
+			}
+		}
+	}
+	out := map[funcKey]bool{}
+	for _, p := range base {
+		rel := c.profileFile(p.FileName)
+		if !dirs[path.Dir(rel)] {
+			continue
+		}
+		var src []byte
+		var err error
+		if touched[rel] {
+			var s string
+			s, err = c.wt.Git(ctx, "show", c.wt.Commit+":"+rel)
+			src = []byte(s)
+		} else {
+			src, err = os.ReadFile(c.abs(rel)) // the same as on the base
+		}
+		if err != nil {
+			return nil, fmt.Errorf("coverage: source of %s on the base: %w", rel, err)
+		}
+		funcs, err := declaredFuncs(rel, src)
+		if err != nil {
+			continue
+		}
+		for _, fn := range funcs {
+			for _, b := range p.Blocks {
+				if b.Count > 0 && b.NumStmt > 0 && b.StartLine >= fn.from && b.StartLine <= fn.to {
+					out[fn.key] = true
+					break
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// declaredFunc is a function with a body: its key and the lines of its
+// body, braces included.
+type declaredFunc struct {
+	key      funcKey
+	from, to int
+}
+
+// declaredFuncs parses a file (rel names it: repository-relative) and
+// returns its functions and methods.
+func declaredFuncs(rel string, src []byte) ([]declaredFunc, error) {
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, rel, src, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, err
+	}
+	var out []declaredFunc
+	for _, d := range file.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Body == nil {
+			continue
+		}
+		name := fd.Name.Name
+		if fd.Recv != nil && len(fd.Recv.List) > 0 {
+			name = receiverType(fd.Recv.List[0].Type) + "." + name
+		}
+		out = append(out, declaredFunc{
+			key:  funcKey{dir: path.Dir(rel), name: name},
+			from: fset.Position(fd.Body.Lbrace).Line,
+			to:   fset.Position(fd.Body.Rbrace).Line,
+		})
+	}
+	return out, nil
+}
+
+// receiverType is the name of a receiver's type: T for T, *T, T[K] and
+// *T[K, V].
+func receiverType(e ast.Expr) string {
+	for {
+		switch x := e.(type) {
+		case *ast.StarExpr:
+			e = x.X
+		case *ast.ParenExpr:
+			e = x.X
+		case *ast.IndexExpr:
+			e = x.X
+		case *ast.IndexListExpr:
+			e = x.X
+		case *ast.Ident:
+			return x.Name
+		default:
+			return "?"
+		}
+	}
+}
+
+// statementLine reports whether line n (1-based) of lines holds more than
+// braces, blanks and a comment: a line that can hold a statement.
+func statementLine(lines []string, n int) bool {
+	if n < 1 || n > len(lines) {
+		return false
+	}
+	text := strings.Trim(lines[n-1], " \t{}()")
+	return text != "" && !strings.HasPrefix(text, "//") && !strings.HasPrefix(text, "/*")
+}
+
+// lineCovered reports whether line n is run, as far as blocks tell: true
+// when a block with statements that spans it ran, or when no block with
+// statements spans it (a declaration, a case label). A line two blocks
+// share (an if's condition and the start of its body) counts as run when
+// either ran: its statements are judged on the lines that follow.
+func lineCovered(blocks []cover.ProfileBlock, n int) bool {
+	spanned := false
+	for _, b := range blocks {
+		if b.NumStmt == 0 || b.StartLine > n || b.EndLine < n {
+			continue
+		}
+		if b.Count > 0 {
+			return true
+		}
+		spanned = true
+	}
+	return !spanned
+}
