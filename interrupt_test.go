@@ -21,39 +21,10 @@ import (
 // its worktrees, writes the report for what it finished, and leaves no
 // half-written file behind.
 func TestInterruptCleansUp(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "optimizer")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildOptimizer(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
-			repo := t.TempDir()
-			copyDir(t, filepath.Join("examples", "demo"), repo)
-			gittest.Git(t, repo, "init", "-q")
-			gittest.Git(t, repo, "add", "-A")
-			gittest.Git(t, repo, "commit", "-qm", "demo")
-			wtBase := filepath.Join(t.TempDir(), "worktrees")
-
-			cmd := exec.Command(bin, "run", "--repo", repo, "--max-agents", "1", "--worktree-base", wtBase)
-			cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=") // in CI: not the action, whose outputs are CI's
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			sc := bufio.NewScanner(stderr)
-			var seen []string
-			for sc.Scan() {
-				seen = append(seen, sc.Text())
-				if strings.Contains(sc.Text(), ": validate ") {
-					break
-				}
-			}
+			cmd, repo, wtBase, _, stderr, seen := startDemoRun(t, bin)
 			if err := cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
@@ -108,34 +79,7 @@ func TestInterruptCleansUp(t *testing.T) {
 // run at once (exit 130), within seconds, and still removes the worktrees
 // and the sandbox's processes.
 func TestSecondInterruptQuitsAtOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "optimizer")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	repo := t.TempDir()
-	copyDir(t, filepath.Join("examples", "demo"), repo)
-	gittest.Git(t, repo, "init", "-q")
-	gittest.Git(t, repo, "add", "-A")
-	gittest.Git(t, repo, "commit", "-qm", "demo")
-	wtBase := filepath.Join(t.TempDir(), "worktrees")
-	cmd := exec.Command(bin, "run", "--repo", repo, "--max-agents", "1", "--worktree-base", wtBase)
-	cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), ": validate ") {
-			break
-		}
-	}
+	cmd, repo, _, sc, stderr, _ := startDemoRun(t, buildOptimizer(t))
 	cmd.Process.Signal(syscall.SIGINT)
 	for sc.Scan() {
 		if strings.Contains(sc.Text(), "interrupt again") {
@@ -161,6 +105,49 @@ func TestSecondInterruptQuitsAtOnce(t *testing.T) {
 	if list := gittest.Git(t, repo, "worktree", "list"); strings.Count(list, "\n") != 1 {
 		t.Errorf("worktrees left after a second SIGINT:\n%s", list)
 	}
+}
+
+// startDemoRun starts bin on a fresh git repository of
+// the demo and returns once a validation is under way, with the process,
+// the rest of its stderr and the lines seen so far.
+func startDemoRun(t *testing.T, bin string) (cmd *exec.Cmd, repo, wtBase string, sc *bufio.Scanner, stderr io.Reader, seen []string) {
+	t.Helper()
+	repo = t.TempDir()
+	copyDir(t, filepath.Join("examples", "demo"), repo)
+	gittest.Git(t, repo, "init", "-q")
+	gittest.Git(t, repo, "add", "-A")
+	gittest.Git(t, repo, "commit", "-qm", "demo")
+	wtBase = filepath.Join(t.TempDir(), "worktrees")
+	cmd = exec.Command(bin, "run", "--repo", repo, "--max-agents", "1", "--worktree-base", wtBase)
+	cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=") // in CI: not the action, whose outputs are CI's
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc = bufio.NewScanner(stderr)
+	for sc.Scan() {
+		seen = append(seen, sc.Text())
+		if strings.Contains(sc.Text(), ": validate ") {
+			break
+		}
+	}
+	return cmd, repo, wtBase, sc, stderr, seen
+}
+
+// buildOptimizer builds the binary for the tests that signal it.
+func buildOptimizer(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "optimizer")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 func copyDir(t *testing.T, from, to string) {

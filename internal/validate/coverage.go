@@ -171,19 +171,14 @@ func (c *candidate) lostCoverage(ctx context.Context, base, cand []*cover.Profil
 	for _, p := range base {
 		rel := c.profileFile(p.FileName)
 		newRel, move := rel, func(line int) (int, bool) { return line, true }
-		var src []byte
-		var err error
-		if f, ok := changed[rel]; ok {
+		f, touched := changed[rel]
+		if touched {
 			if f.NewPath == "" {
 				continue // deleted: nothing of it can be covered
 			}
 			newRel, move = f.NewPath, lineMover(f.Hunks)
-			var s string
-			s, err = c.wt.Git(ctx, "show", c.wt.Commit+":"+rel)
-			src = []byte(s)
-		} else {
-			src, err = os.ReadFile(c.abs(rel)) // the same as on the base
 		}
+		src, err := c.baseFile(ctx, rel, touched)
 		if err != nil {
 			return nil, fmt.Errorf("coverage: source of %s: %w", rel, err)
 		}
@@ -328,4 +323,15 @@ func readProfiles(path string) ([]*cover.Profile, error) {
 		return nil, err
 	}
 	return cover.ParseProfilesFromReader(bytes.NewReader(data))
+}
+
+// baseFile is the base's content of the repository-relative file rel:
+// from git when the patch touched it, else from the worktree, where it is
+// the same.
+func (c *candidate) baseFile(ctx context.Context, rel string, touched bool) ([]byte, error) {
+	if !touched {
+		return os.ReadFile(c.abs(rel))
+	}
+	s, err := c.wt.Git(ctx, "show", c.wt.Commit+":"+rel)
+	return []byte(s), err
 }

@@ -125,15 +125,7 @@ func (c *candidate) coveredFuncs(ctx context.Context, base []*cover.Profile) (ma
 		if !dirs[path.Dir(rel)] {
 			continue
 		}
-		var src []byte
-		var err error
-		if touched[rel] {
-			var s string
-			s, err = c.wt.Git(ctx, "show", c.wt.Commit+":"+rel)
-			src = []byte(s)
-		} else {
-			src, err = os.ReadFile(c.abs(rel)) // the same as on the base
-		}
+		src, err := c.baseFile(ctx, rel, touched[rel])
 		if err != nil {
 			return nil, fmt.Errorf("coverage: source of %s on the base: %w", rel, err)
 		}
