@@ -140,7 +140,7 @@ func Open(ctx context.Context, cfg *config.Config, repoDir string) (*Workspace, 
 		Runner:    runner,
 		Worktrees: &gitx.Worktrees{Repo: repo, Base: cfg.WorktreeBase},
 	}
-	ws.Baseline = &validate.Baseline{Worktrees: ws.Worktrees, Commit: head, Runner: runner, ModuleDir: ws.ModuleRel, Timeout: cfg.Timeout}
+	ws.Baseline = &validate.Baseline{Worktrees: ws.Worktrees, Commit: head, Runner: runner, ModuleDir: ws.ModuleRel, Timeout: cfg.Timeout, Shared: true}
 	// Without the API manifest the types level still builds and vets; it
 	// says that it could not date the standard library's API.
 	if m, err := stdapi.Load(runner.GOROOT()); err == nil {

@@ -285,6 +285,16 @@ func TestAttackLimitsAndLeftovers(t *testing.T) {
 	}
 }
 
+// The optimizer's terminal: a command runs in a session of its own,
+// without a controlling terminal, and Landlock does not open /dev/tty.
+func TestAttackTerminal(t *testing.T) {
+	r := newRunner(t)
+	res := attack(t, r, workDir(t), "tty")
+	if got := strings.TrimSpace(string(res.Stdout)); got != "terminal: none" {
+		t.Errorf("%s, want none", got)
+	}
+}
+
 // Class 10 (and the root case): no environment of the optimizer or its
 // ancestors is readable through /proc.
 func TestAttackProcEnviron(t *testing.T) {

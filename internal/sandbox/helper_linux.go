@@ -296,7 +296,9 @@ func confineSelf(spec helperSpec) error {
 	}
 	fd, flags, err := pathConfig(spec.ABI).NewRulesetFD(
 		landlock.RODirs(spec.ReadExec...).IgnoreIfMissing(),
-		landlock.RWDirs(spec.ReadWrite...).WithRefer().IgnoreIfMissing(),
+		// From ABI 9 on, connecting to a UNIX socket by path is governed
+		// too: only sockets in the command's own directories.
+		landlock.RWDirs(spec.ReadWrite...).WithRefer().WithResolveUnix().IgnoreIfMissing(),
 		landlock.RWFiles(spec.Devices...).WithIoctlDev().IgnoreIfMissing(),
 	)
 	if err != nil {
@@ -327,7 +329,7 @@ const rlimitNproc = 6 // RLIMIT_NPROC on Linux
 
 // configFor is the strictest configuration the kernel's ABI allows.
 func configFor(abi int) landlock.Config {
-	configs := []landlock.Config{landlock.V1, landlock.V2, landlock.V3, landlock.V4, landlock.V5, landlock.V6, landlock.V7}
+	configs := []landlock.Config{landlock.V1, landlock.V2, landlock.V3, landlock.V4, landlock.V5, landlock.V6, landlock.V7, landlock.V8, landlock.V9}
 	return configs[min(abi, len(configs))-1]
 }
 

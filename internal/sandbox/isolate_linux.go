@@ -18,6 +18,10 @@ import (
 	"unsafe"
 )
 
+// abiResolveUnix is the first Landlock ABI that governs connecting to
+// UNIX sockets by path.
+const abiResolveUnix = 9
+
 // reaperWorks: every command is started by the reaper (helper_linux.go).
 const reaperWorks = true
 
@@ -101,6 +105,14 @@ func (r *Runner) weaker() []string {
 	}
 	if os.Geteuid() != 0 && r.abi == 0 {
 		w = append(w, "code under test runs as the optimizer's uid without Landlock: it can read /proc of the optimizer's parent processes and the files of that uid")
+	}
+	if os.Geteuid() != 0 && r.abi > 0 && r.abi < abiResolveUnix {
+		if groups, _ := os.Getgroups(); len(groups) > 0 {
+			w = append(w, fmt.Sprintf("code under test keeps the optimizer's supplementary groups %v, and this kernel's Landlock (ABI %d) cannot keep it from their UNIX sockets (a docker group's /var/run/docker.sock is root on the machine): run as root (the Docker action), or without those groups", groups, r.abi))
+		}
+	}
+	if os.Geteuid() != 0 && r.abi > 0 && r.abi < 6 {
+		w = append(w, fmt.Sprintf("Landlock ABI %d does not scope signals: code under test can signal the optimizer's processes", r.abi))
 	}
 	return w
 }
@@ -377,7 +389,9 @@ func (r *Runner) run(ctx context.Context, t *tree, dir string, timeout time.Dura
 		return nil, err
 	}
 	cmd.Args[2] = string(js)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A session of its own: no controlling terminal, so no keystrokes to
+	// read and none to inject (TIOCSTI) into the shell that started us.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if t.uid >= 0 {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(t.uid), Gid: uint32(t.uid), Groups: []uint32{}}
 	}
@@ -474,7 +488,7 @@ func (r *Runner) spec(t *tree, timeout time.Duration) helperSpec {
 	if t.role == Base {
 		s.ReadWrite = append(s.ReadWrite, r.shared)
 	}
-	s.Devices = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"}
+	s.Devices = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"}
 	return s
 }
 

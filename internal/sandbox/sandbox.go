@@ -242,7 +242,7 @@ func (r *Runner) Isolation() Isolation {
 	case r.netns:
 		iso.Network = "namespace"
 	case r.abi >= 4:
-		iso.Network = "landlock"
+		iso.Network = "landlock: TCP connect only to ephemeral ports (of any address), bind only to port 0; UDP not confined"
 	}
 	if len(r.hidden) > 0 {
 		iso.GitMetadata = "absent; the repository's is hidden"

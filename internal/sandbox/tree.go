@@ -399,18 +399,3 @@ func (r *Runner) Scratch(pattern string) (string, error) {
 	}
 	return dir, nil
 }
-
-// Trust makes the tree of src a Base tree unless it is one: for methods
-// that run the repository's own code with changes of their own making
-// (mutants, injected faults, profiling), whose compiled packages may serve
-// every later command. A tree that held a candidate is replaced.
-func (r *Runner) Trust(src string) error {
-	t, err := r.treeOf(src)
-	if err != nil {
-		return err
-	}
-	if t.role == Base {
-		return nil
-	}
-	return r.Tree(t.src, Base)
-}

@@ -27,6 +27,11 @@ type Baseline struct {
 	Runner    *sandbox.Runner
 	ModuleDir string // relative to the repository root
 	Timeout   time.Duration
+	// Shared marks the run's own base, the commit the run started from:
+	// only its commands fill the build cache that candidates read. A
+	// staged base (a commit on top of it with an accepted patch, which a
+	// model may have written) runs as a candidate does.
+	Shared bool
 
 	mu     sync.Mutex
 	wt     *gitx.Worktree
@@ -54,7 +59,11 @@ func (b *Baseline) dir(ctx context.Context) (string, error) {
 			return "", err
 		}
 		// The base's commands fill the build cache that candidates read.
-		if err := b.Runner.Tree(wt.Dir, sandbox.Base); err != nil {
+		role := sandbox.Candidate
+		if b.Shared {
+			role = sandbox.Base
+		}
+		if err := b.Runner.Tree(wt.Dir, role); err != nil {
 			return "", err
 		}
 		b.wt = wt
