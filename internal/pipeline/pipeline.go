@@ -126,11 +126,17 @@ func Open(ctx context.Context, cfg *config.Config, repoDir string) (*Workspace, 
 		return nil, fmt.Errorf("%w: %s/go.mod is not committed (the optimizer works on the last commit; commit the module first)", ErrUsage, repoDir)
 	}
 	runner, err := sandbox.New(ctx, sandbox.Options{Strict: cfg.Isolation != "best-effort"})
-	if err != nil {
-		return nil, err
+	if err == nil {
+		if err = confine(ctx, runner, repo, cfg, abs); err != nil {
+			runner.Close()
+		}
 	}
-	if err := confine(ctx, runner, repo, cfg, abs); err != nil {
-		runner.Close()
+	if errors.Is(err, sandbox.ErrIsolation) {
+		// The run refuses to execute untrusted code: a setting or the
+		// platform must change, as for a configuration error.
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	if err != nil {
 		return nil, err
 	}
 	ws := &Workspace{

@@ -125,6 +125,20 @@ func (r *Runner) makeDirs() error {
 	if err != nil {
 		return fmt.Errorf("sandbox: temporary directory: %w", err)
 	}
+	if os.Geteuid() == 0 && reachable(tmp, firstUID, firstUID) != nil {
+		// The children's uids must reach the run's directory: a private
+		// TMPDIR (a test's, a user's) gives way to the machine's.
+		tmp = ""
+		for _, d := range []string{"/tmp", "/var/tmp"} {
+			if reachable(d, firstUID, firstUID) == nil {
+				tmp = d
+				break
+			}
+		}
+		if tmp == "" {
+			return fmt.Errorf("sandbox: %w: neither TMPDIR (%s) nor /tmp is reachable by the children's uids (set TMPDIR to a directory every user can search)", ErrIsolation, os.TempDir())
+		}
+	}
 	if strings.ContainsAny(tmp, " \t\n") {
 		return fmt.Errorf("sandbox: the temporary directory %q holds white space, which GOCACHEPROG cannot carry (set TMPDIR to a path without)", tmp)
 	}
@@ -149,13 +163,16 @@ func (r *Runner) makeDirs() error {
 	if err := os.Mkdir(bin, 0o755); err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
+	// The children's uid must be able to execute it: a link where the
+	// file already lets everyone do so (its directory may not: go run and
+	// go test build in private directories), else a copy.
 	r.helper = filepath.Join(bin, "optimizer")
-	if err := os.Link(exe, r.helper); err != nil {
+	if fi, err := os.Stat(exe); err != nil || fi.Mode().Perm()&0o005 != 0o005 || os.Link(exe, r.helper) != nil {
 		if err := copyFile(exe, r.helper, 0o755); err != nil {
 			return fmt.Errorf("sandbox: copy of %s for the children: %w", exe, err)
 		}
 	}
-	return os.Chmod(r.helper, 0o755)
+	return nil
 }
 
 // ownedDir checks that dir is a real directory of this uid that no one
@@ -376,7 +393,7 @@ func (r *Runner) run(ctx context.Context, t *tree, dir string, timeout time.Dura
 	// the timeout itself and kills what it left.
 	ctx, cancel := context.WithTimeout(ctx, timeout+10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "/proc/self/exe", append([]string{helperArg, "", name}, args...)...)
+	cmd := exec.CommandContext(ctx, r.helper, append([]string{helperArg, "", name}, args...)...)
 	cmd.Args[0] = name
 	cmd.Dir = abs
 	cmd.Env = r.treeEnv(t)
