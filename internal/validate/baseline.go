@@ -180,9 +180,8 @@ func (b *Baseline) rerun(ctx context.Context, spec testSpec, pkg string, tests [
 	return fails, nil
 }
 
-// warm builds, as the base, the test binaries of spec's packages with
-// spec's flags (-race among them) without running a test: the standard
-// library and the dependencies compiled so. Candidates write their compiled
+// warm compiles, as the base, what the test binaries of spec's packages
+// link, with spec's flags (-race among them), linking and running nothing. Candidates write their compiled
 // packages only to a build cache layer of their own (see package sandbox),
 // so what the base does not compile, every candidate compiles again. Once
 // per spec; failures are the levels' to report, not this warm-up's.
@@ -203,16 +202,9 @@ func (b *Baseline) warm(ctx context.Context, spec testSpec) {
 	once.Do(func() {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		dir, err := b.dir(ctx)
-		if err != nil {
-			return
+		if dir, err := b.dir(ctx); err == nil {
+			b.Runner.Run(ctx, dir, b.timeout(), "go", spec.compileArgs()...)
 		}
-		out, err := b.Runner.TempDir(dir, "warm-")
-		if err != nil {
-			return
-		}
-		b.Runner.Run(ctx, dir, b.timeout(), "go", spec.buildArgs(out)...)
-		os.RemoveAll(out)
 	})
 }
 

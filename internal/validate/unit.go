@@ -478,15 +478,14 @@ func (s testSpec) args(timeout time.Duration, profile string) []string {
 	return append(args, s.patterns...)
 }
 
-// buildArgs are go test's arguments that compile the spec's test binaries
-// into dir, as args would build them, without running them.
-func (s testSpec) buildArgs(dir string) []string {
-	args := []string{"test", "-c", "-o", dir + string(filepath.Separator)}
+// compileArgs are the go command's arguments that compile every package
+// the spec's test binaries link, with args' build flags, and link nothing:
+// go list -export runs the same compile actions as go test, so their
+// results serve it from the build cache.
+func (s testSpec) compileArgs() []string {
+	args := []string{"list", "-e", "-export", "-deps", "-test", "-f", "{{if .Error}}{{.ImportPath}}: {{.Error}}{{end}}"}
 	if s.trimPath {
 		args = append(args, "-trimpath")
-	}
-	if s.vetted {
-		args = append(args, "-vet=off")
 	}
 	if s.race {
 		args = append(args, "-race")
