@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentic-optimizer/optimizer/internal/cleanup"
 	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
 )
 
@@ -109,6 +111,22 @@ func TestSecondInterruptQuitsAtOnce(t *testing.T) {
 // startDemoRun starts bin on a fresh git repository of
 // the demo and returns once a validation is under way, with the process,
 // the rest of its stderr and the lines seen so far.
+// TestSecondSignalExits130 drives the handler itself: the first signal
+// cancels, the second runs the registered cleanup and exits 130.
+func TestSecondSignalExits130(t *testing.T) {
+	sigs := make(chan os.Signal, 2)
+	cancelled, cleaned := false, false
+	defer cleanup.Register(func(context.Context) { cleaned = true })()
+	exited := make(chan int, 1)
+	sigs <- syscall.SIGINT
+	sigs <- syscall.SIGTERM
+	var log strings.Builder
+	handleSignals(sigs, func() { cancelled = true }, &log, func(code int) { exited <- code })
+	if code := <-exited; code != 130 || !cancelled || !cleaned {
+		t.Errorf("exit %d, cancelled %v, cleaned %v; want 130 after both\n%s", code, cancelled, cleaned, log.String())
+	}
+}
+
 func startDemoRun(t *testing.T, bin string) (cmd *exec.Cmd, repo, wtBase string, sc *bufio.Scanner, stderr io.Reader, seen []string) {
 	t.Helper()
 	repo = t.TempDir()

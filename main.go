@@ -80,30 +80,32 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 			sigs := make(chan os.Signal, 2)
 			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 			defer signal.Stop(sigs)
-			go func() {
-				// The first signal winds the run down: what is finished is
-				// reported, everything is cleaned up. The second ends the
-				// process at once, after a cleanup bounded in time that
-				// restores what the run changed.
-				if _, ok := <-sigs; !ok {
-					return
-				}
-				fmt.Fprintln(stderr, "optimizer: stopping: finishing the report and cleaning up (interrupt again to quit at once)")
-				cancel()
-				if _, ok := <-sigs; !ok {
-					return
-				}
-				fmt.Fprintln(stderr, "optimizer: quitting at once; cleaning up for at most 10s")
-				if !cleanup.Run(10 * time.Second) {
-					fmt.Fprintln(stderr, "optimizer: cleanup did not finish in time")
-				}
-				os.Exit(exitInterrupted)
-			}()
+			go handleSignals(sigs, cancel, stderr, os.Exit)
 			return cmd.run(ctx, c, args[1:])
 		}
 	}
 	fmt.Fprintf(stderr, "optimizer: unknown command %q (run `optimizer help` for the list)\n", args[0])
 	return exitUsage
+}
+
+// handleSignals carries out what interrupts mean. The first signal winds
+// the run down: what is finished is reported, everything is cleaned up.
+// The second ends the process at once through exit, after a cleanup
+// bounded in time that restores what the run changed.
+func handleSignals(sigs <-chan os.Signal, cancel func(), stderr io.Writer, exit func(int)) {
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	fmt.Fprintln(stderr, "optimizer: stopping: finishing the report and cleaning up (interrupt again to quit at once)")
+	cancel()
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	fmt.Fprintln(stderr, "optimizer: quitting at once; cleaning up for at most 10s")
+	if !cleanup.Run(10 * time.Second) {
+		fmt.Fprintln(stderr, "optimizer: cleanup did not finish in time")
+	}
+	exit(exitInterrupted)
 }
 
 func usage(w io.Writer) {
