@@ -366,14 +366,20 @@ func (c *candidate) describeFailure(run *testRun, name string) string {
 // testMessage matches what t.Error and t.Fatal print: file:line: message.
 var testMessage = regexp.MustCompile(`^\s+(\S+\.go:\d+: .*)$`)
 
-// firstMessage returns the first t.Error-style line or panic of a test's
-// output.
+// firstMessage returns the first t.Error-style line, panic or fatal
+// runtime error of a test's output.
 func firstMessage(out string) string {
 	for _, line := range strings.Split(out, "\n") {
 		if m := testMessage.FindStringSubmatch(line); m != nil {
 			return m[1]
 		}
-		if strings.HasPrefix(line, "panic: ") {
+		// A benchmark prints its name and a tab before its result. When
+		// it panics, the panic may follow on the same line: test2json
+		// joins them when both reach it in one read.
+		if name, rest, ok := strings.Cut(line, "\t"); ok && strings.HasPrefix(name, "Benchmark") {
+			line = strings.TrimLeft(rest, " \t")
+		}
+		if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {
 			return line
 		}
 	}

@@ -208,3 +208,19 @@ func reachableDir(t *testing.T) string {
 	}
 	return dir
 }
+
+// A panicking benchmark's name and its panic can reach test2json in one
+// read, which makes them one line: the message is still found.
+func TestFirstMessageOfABenchmark(t *testing.T) {
+	for out, want := range map[string]string{
+		"=== RUN   BenchmarkClamp\nBenchmarkClamp\npanic: runtime error: index out of range [3] with length 0\n":    "panic: runtime error: index out of range [3] with length 0",
+		"=== RUN   BenchmarkClamp\nBenchmarkClamp   \tpanic: runtime error: index out of range [3] with length 0\n": "panic: runtime error: index out of range [3] with length 0",
+		"=== RUN   TestX\n    x_test.go:9: got 1, want 2\n--- FAIL: TestX (0.00s)\n":                                "x_test.go:9: got 1, want 2",
+		"=== RUN   TestX\nfatal error: concurrent map writes\n\ngoroutine 7 [running]:\n":                           "fatal error: concurrent map writes",
+		"=== RUN   BenchmarkSum\nBenchmarkSum-2   \t       1\t      1000 ns/op\n--- FAIL: BenchmarkSum\n":           "",
+	} {
+		if got := firstMessage(out); got != want {
+			t.Errorf("firstMessage(%q) = %q, want %q", out, got, want)
+		}
+	}
+}
