@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-suite='^(TestAttack|TestStrictRefuses|TestModulesOutOfReach|TestPolicyPowers|TestChildSeesNoSecrets|TestTimeoutKillsTheProcessGroup)'
+suite='^(TestAttack|TestStrictRefuses|TestModulesOutOfReach|TestPolicyPowers|TestChildSeesNoSecrets|TestChildRaceOptions|TestTimeoutKillsTheProcessGroup)'
 work=$(mktemp -d /tmp/optimizer-attack-XXXXXX)
 trap "rm -rf $work" EXIT
 chmod 755 "$work"
@@ -36,7 +36,7 @@ for mode in docker-caps non-root; do
 			status=1
 			tail -80 "$work/$pkg-$mode.log"
 		fi
-		grep -E '^(--- |ok|PASS|FAIL)' "$work/$pkg-$mode.log" | sed 's/^/   /'
+		grep -a -E '^(--- |ok|PASS|FAIL)' "$work/$pkg-$mode.log" | sed 's/^/   /'
 	done
 done
 exit $status

@@ -77,7 +77,18 @@ func gitRepo(t *testing.T) (repo, worktree string) {
 // secrets of the step), whose /proc/<pid>/environ shows them.
 func holder(t *testing.T) int {
 	t.Helper()
-	cmd := exec.Command("sleep", "300")
+	// It also holds the token in a file it keeps open, in a directory
+	// private to the optimizer's uid that is its working directory: what
+	// /proc/<pid>/fd and /proc/<pid>/cwd would open.
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "token"), []byte(planted), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-c", "exec 3<token; exec sleep 300")
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "INPUT_TOKEN="+planted)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

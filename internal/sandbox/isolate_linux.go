@@ -523,8 +523,16 @@ func openable(path string) bool {
 // systemDirs are the directories every command may read and execute: the
 // system's programs and libraries (a C compiler for cgo and -race),
 // configuration, and the directories of PATH that are not a home.
+//
+// /proc is among them because programs read their own files there: the
+// race detector takes GORACE from /proc/self/environ (without it every
+// -race test binary sleeps its default second at exit), and the Go runtime
+// sizes GOMAXPROCS from /proc/self/cgroup. What /proc holds of other
+// processes stays closed: their environ, memory, fds and root are behind
+// the kernel's ptrace check, which the run's own uid fails (as root) and
+// Landlock fails for every process outside the command's domain.
 func systemDirs() []string {
-	dirs := []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys"}
+	dirs := []string{"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys", "/proc"}
 	home, _ := os.UserHomeDir()
 	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
 		if d == "" || !filepath.IsAbs(d) || d == "/" || home != "" && (within(home, d) || within(d, home)) {

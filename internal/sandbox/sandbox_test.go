@@ -65,16 +65,21 @@ func TestChildSeesNoSecrets(t *testing.T) {
 
 // TestChildRaceOptions checks that children see the sandbox's GORACE and
 // not the optimizer's: exitcode=0 would let a race pass, and the default
-// atexit_sleep_ms=1000 costs a second per -race test binary.
+// atexit_sleep_ms=1000 costs a second per -race test binary. They see it
+// where the race detector reads it, /proc/self/environ: a sandbox that
+// closes /proc leaves the race detector on its defaults.
 func TestChildRaceOptions(t *testing.T) {
 	t.Setenv("GORACE", "exitcode=0 atexit_sleep_ms=5000")
 	r := newRunner(t)
-	res, err := r.Run(context.Background(), workDir(t), time.Minute, "env")
+	res, err := r.Run(context.Background(), workDir(t), time.Minute, "cat", "/proc/self/environ")
 	if err != nil {
 		t.Fatal(err)
 	}
+	if res.ExitCode != 0 {
+		t.Fatalf("cat /proc/self/environ: exit %d: %s", res.ExitCode, res.Stderr)
+	}
 	var got []string
-	for _, kv := range strings.Split(string(res.Stdout), "\n") {
+	for _, kv := range strings.Split(string(res.Stdout), "\x00") {
 		if strings.HasPrefix(kv, "GORACE=") {
 			got = append(got, kv)
 		}
