@@ -33,26 +33,25 @@ type Baseline struct {
 	// model may have written) runs as a candidate does.
 	Shared bool
 
-	mu     sync.Mutex
-	wt     *gitx.Worktree
-	vet    map[string]map[string]int
-	warmed map[string]*sync.Once     // by testSpec.key
-	tests  map[string]*testRun       // by testSpec.key
-	reruns map[string]map[string]int // by testSpec.key: failures per package.Test
+	mu sync.Mutex // guards wt
+	wt *gitx.Worktree
 
-	// raceMu guards the answer to "does -race work here?", asked once:
-	// it does not hold up behind mu, which long test runs hold.
-	raceMu   sync.Mutex
-	raceDone bool
-	raceOK   bool
-	raceWhy  string
+	// The answers, each computed once (see memo); go commands for
+	// different answers run side by side in the base's tree.
+	vet    memo[map[string]int] // by package patterns
+	warmed memo[struct{}]       // by testSpec.key
+	tests  memo[*testRun]       // by testSpec.key
+	reruns memo[map[string]int] // by testSpec.key: failures per package.Test
+	race   memo[raceAnswer]     // "does -race work here?"
 
 	perf perfCache // performance level: base test binaries and their A/A noise
 }
 
 // dir returns the module directory in the base worktree, creating the
-// worktree on first use. The caller holds b.mu.
+// worktree on first use.
 func (b *Baseline) dir(ctx context.Context) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.wt == nil {
 		wt, err := b.Worktrees.Add(ctx, "base", b.Commit)
 		if err != nil {
@@ -74,28 +73,22 @@ func (b *Baseline) dir(ctx context.Context) (string, error) {
 // Vet returns go vet's findings on the base for the given package
 // patterns, as position-free keys counted (see vetFindings).
 func (b *Baseline) Vet(ctx context.Context, patterns []string) (map[string]int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	key := strings.Join(patterns, " ")
-	if f, ok := b.vet[key]; ok {
-		return f, nil
-	}
-	dir, err := b.dir(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// -trimpath as the candidate's vet: the same compiled packages serve
-	// both, from the build cache layer the base's commands fill.
-	res, err := b.Runner.Run(ctx, dir, b.timeout(), "go", append([]string{"vet", "-trimpath"}, patterns...)...)
-	if err != nil {
-		return nil, err
-	}
-	if b.vet == nil {
-		b.vet = map[string]map[string]int{}
-	}
-	f := vetFindings(res.Stderr)
-	b.vet[key] = f
-	return f, nil
+	return b.vet.do(ctx, strings.Join(patterns, " "), func() (map[string]int, error) {
+		dir, err := b.dir(ctx)
+		if err != nil {
+			return nil, err
+		}
+		// -trimpath as the candidate's vet: the same compiled packages
+		// serve both, from the build cache layer the base's commands fill.
+		res, err := b.Runner.Run(ctx, dir, b.timeout(), "go", append([]string{"vet", "-trimpath"}, patterns...)...)
+		if err != nil {
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err // an interrupted run is no answer to keep
+		}
+		return vetFindings(res.Stderr), nil
+	})
 }
 
 // testRun runs spec on the base, once per spec: the tests that fail there,
@@ -103,12 +96,10 @@ func (b *Baseline) Vet(ctx context.Context, patterns []string) (map[string]int, 
 // coverage profile. Patterns the base lacks (packages the patch adds) are
 // left out.
 func (b *Baseline) testRun(ctx context.Context, spec testSpec) (*testRun, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	key := spec.key()
-	if r, ok := b.tests[key]; ok {
-		return r, nil
-	}
+	return b.tests.do(ctx, spec.key(), func() (*testRun, error) { return b.runTests(ctx, spec) })
+}
+
+func (b *Baseline) runTests(ctx context.Context, spec testSpec) (*testRun, error) {
 	dir, err := b.dir(ctx)
 	if err != nil {
 		return nil, err
@@ -135,10 +126,6 @@ func (b *Baseline) testRun(ctx context.Context, spec testSpec) (*testRun, error)
 			return nil, ctx.Err() // an interrupted run is no answer to keep
 		}
 	}
-	if b.tests == nil {
-		b.tests = map[string]*testRun{}
-	}
-	b.tests[key] = run
 	return run, nil
 }
 
@@ -147,37 +134,29 @@ func (b *Baseline) testRun(ctx context.Context, spec testSpec) (*testRun, error)
 // returns how often each test (subtests too) failed: whether a test that
 // is flaky on the candidate is flaky on the base as well.
 func (b *Baseline) rerun(ctx context.Context, spec testSpec, pkg string, tests []string) (map[string]int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	spec = spec.rerun(pkg, tests)
-	key := spec.key()
-	if f, ok := b.reruns[key]; ok {
-		return f, nil
-	}
-	dir, err := b.dir(ctx)
-	if err != nil {
-		return nil, err
-	}
-	fails := map[string]int{}
-	for range 2 { // two processes, as on the candidate
-		run, err := runGoTest(ctx, b.Runner, dir, b.timeout(), spec, "")
+	return b.reruns.do(ctx, spec.key(), func() (map[string]int, error) {
+		dir, err := b.dir(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		for _, r := range run.results {
-			if r.Status == "fail" {
-				fails[r.Package+"."+r.Test]++
+		fails := map[string]int{}
+		for range 2 { // two processes, as on the candidate
+			run, err := runGoTest(ctx, b.Runner, dir, b.timeout(), spec, "")
+			if err != nil {
+				return nil, err
+			}
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			for _, r := range run.results {
+				if r.Status == "fail" {
+					fails[r.Package+"."+r.Test]++
+				}
 			}
 		}
-	}
-	if b.reruns == nil {
-		b.reruns = map[string]map[string]int{}
-	}
-	b.reruns[key] = fails
-	return fails, nil
+		return fails, nil
+	})
 }
 
 // warm compiles, as the base, what the test binaries of spec's packages
@@ -186,40 +165,38 @@ func (b *Baseline) rerun(ctx context.Context, spec testSpec, pkg string, tests [
 // so what the base does not compile, every candidate compiles again. Once
 // per spec; failures are the levels' to report, not this warm-up's.
 func (b *Baseline) warm(ctx context.Context, spec testSpec) {
-	spec.run, spec.count, spec.cached, spec.bench = "", 0, false, ""
-	b.mu.Lock()
-	if b.warmed == nil {
-		b.warmed = map[string]*sync.Once{}
-	}
-	once := b.warmed[spec.key()]
-	if once == nil {
-		once = new(sync.Once)
-		b.warmed[spec.key()] = once
-	}
-	b.mu.Unlock()
+	// What the compile does not depend on: the tests that run, and the
+	// candidate's overlay (its test files are the candidate's to compile).
+	// What the compile does not depend on: the tests that run, and the
+	// candidate's overlay (its test files are the candidate's to compile).
+	spec.run, spec.count, spec.cached, spec.bench, spec.overlay, spec.check = "", 0, false, "", "", ""
 	// Callers wait for the one build: a candidate that compiled the same
 	// packages beside it would do the work twice, for its private layer.
-	once.Do(func() {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		if dir, err := b.dir(ctx); err == nil {
-			b.Runner.Run(ctx, dir, b.timeout(), "go", spec.compileArgs()...)
+	b.warmed.do(ctx, spec.key(), func() (struct{}, error) {
+		dir, err := b.dir(ctx)
+		if err == nil {
+			_, err = b.Runner.Run(ctx, dir, b.timeout(), "go", spec.compileArgs()...)
 		}
+		if err == nil {
+			err = ctx.Err()
+		}
+		return struct{}{}, err
 	})
 }
 
-// race reports whether -race works where runner runs, asking once.
-func (b *Baseline) race(ctx context.Context, runner *sandbox.Runner) (bool, string, error) {
-	b.raceMu.Lock()
-	defer b.raceMu.Unlock()
-	if !b.raceDone {
+// raceAnswer is detectRace's answer.
+type raceAnswer struct {
+	ok  bool
+	why string
+}
+
+// raceWorks reports whether -race works where runner runs, asking once.
+func (b *Baseline) raceWorks(ctx context.Context, runner *sandbox.Runner) (bool, string, error) {
+	a, err := b.race.do(ctx, "", func() (raceAnswer, error) {
 		ok, why, err := detectRace(ctx, runner)
-		if err != nil {
-			return false, "", err
-		}
-		b.raceDone, b.raceOK, b.raceWhy = true, ok, why
-	}
-	return b.raceOK, b.raceWhy, nil
+		return raceAnswer{ok, why}, err
+	})
+	return a.ok, a.why, err
 }
 
 func (b *Baseline) timeout() time.Duration {

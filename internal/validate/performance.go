@@ -421,9 +421,7 @@ type perfCache struct {
 // imports the package) it is compiled with that profile, as the go
 // command compiles it into that main package's binary.
 func (b *Baseline) benchBinary(ctx context.Context, relDir, pgo string) (bench.Binary, error) {
-	b.mu.Lock()
 	modDir, err := b.dir(ctx)
-	b.mu.Unlock()
 	if err != nil {
 		return bench.Binary{}, err
 	}

@@ -46,14 +46,6 @@ func checkTypes(ctx context.Context, c *candidate) (Status, string) {
 			return st, detail
 		}
 	}
-	if c.v.Baseline != nil {
-		// The base's vet first: it compiles, once per package set and into
-		// the build cache candidates read, what the candidate's vet needs
-		// but its patch does not change. Its answer judges the findings.
-		if _, err := c.v.Baseline.Vet(ctx, patterns); err != nil && ctx.Err() == nil {
-			return Error, "base: " + err.Error()
-		}
-	}
 	vetNote, st, detail := c.vet(ctx, patterns)
 	if st != Pass {
 		return st, detail
@@ -114,7 +106,9 @@ func (c *candidate) addFindings(out []byte, keep []string) {
 	}
 }
 
-// vet runs go vet and fails only on findings the base does not have.
+// vet runs go vet and fails only on findings the base does not have. The
+// base's vet runs only when the candidate's finds something: a clean vet
+// needs no excuse.
 func (c *candidate) vet(ctx context.Context, patterns []string) (note string, st Status, detail string) {
 	res, err := c.goCmd(ctx, append([]string{"vet", "-trimpath"}, patterns...)...)
 	if err != nil {

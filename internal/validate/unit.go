@@ -95,10 +95,11 @@ func (c *candidate) plainSpec(patterns, tags []string) testSpec {
 }
 
 // startBase starts, in the background, what the unit level needs and the
-// candidate does not change: whether -race works, and the base's run of
-// the tests of patterns. It runs while the candidate is vetted; the unit
-// and coverage levels then find the answers in the Baseline, or wait for
-// them there.
+// candidate does not change: whether -race works, the base's run of the
+// tests of patterns, and the base's compile of what the candidate's -race
+// test binaries link (Baseline.warm). It runs while the candidate is
+// vetted; the unit and coverage levels then find the answers in the
+// Baseline, or wait for them there.
 func (c *candidate) startBase(patterns []string) {
 	b := c.v.Baseline
 	if b == nil || c.background == nil {
@@ -107,8 +108,13 @@ func (c *candidate) startBase(patterns []string) {
 	spec := c.plainSpec(patterns, nil)
 	spec.cover = true
 	c.pending.Go(func() {
-		b.race(c.background, c.v.Runner)
 		b.testRun(c.background, spec.forBase()) // the levels ask again for the answer
+	})
+	c.pending.Go(func() {
+		if race, _, err := b.raceWorks(c.background, c.v.Runner); err == nil && race {
+			spec.race = true
+			b.warm(c.background, spec)
+		}
 	})
 }
 
@@ -130,7 +136,7 @@ func (c *candidate) runTests(ctx context.Context, spec testSpec) (*testRun, erro
 // answer is kept in the Baseline, which lives as long as the runner.
 func (c *candidate) race(ctx context.Context) (bool, string, error) {
 	if c.v.Baseline != nil {
-		return c.v.Baseline.race(ctx, c.v.Runner)
+		return c.v.Baseline.raceWorks(ctx, c.v.Runner)
 	}
 	return detectRace(ctx, c.v.Runner)
 }
