@@ -167,7 +167,7 @@ func buildOptimizer(t *testing.T) string {
 	return bin
 }
 
-func copyDir(t *testing.T, from, to string) {
+func copyDir(t testing.TB, from, to string) {
 	t.Helper()
 	err := filepath.Walk(from, func(path string, info os.FileInfo, err error) error {
 		if err != nil {

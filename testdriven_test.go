@@ -85,7 +85,7 @@ func BenchmarkTop(b *testing.B) {
 
 // demoRepo is a git repository holding a copy of examples/demo, with
 // extra files written over it.
-func demoRepo(t *testing.T, extra map[string]string) string {
+func demoRepo(t testing.TB, extra map[string]string) string {
 	t.Helper()
 	repo := t.TempDir()
 	copyDir(t, filepath.Join("examples", "demo"), repo)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
@@ -43,6 +44,7 @@ type Baseline struct {
 	tests  memo[*testRun]       // by testSpec.key
 	reruns memo[map[string]int] // by testSpec.key: failures per package.Test
 	race   memo[raceAnswer]     // "does -race work here?"
+	served atomic.Int32         // candidates that started the base's work
 
 	perf perfCache // performance level: base test binaries and their A/A noise
 }

@@ -96,10 +96,11 @@ func (c *candidate) plainSpec(patterns, tags []string) testSpec {
 
 // startBase starts, in the background, what the unit level needs and the
 // candidate does not change: whether -race works, the base's run of the
-// tests of patterns, and the base's compile of what the candidate's -race
-// test binaries link (Baseline.warm). It runs while the candidate is
-// vetted; the unit and coverage levels then find the answers in the
-// Baseline, or wait for them there.
+// tests of patterns, and, from the Baseline's second candidate on, the
+// base's compile of what the candidate's -race test binaries link
+// (Baseline.warm). It runs while the candidate is vetted; the unit and
+// coverage levels then find the answers in the Baseline, or wait for them
+// there.
 func (c *candidate) startBase(patterns []string) {
 	b := c.v.Baseline
 	if b == nil || c.background == nil {
@@ -110,8 +111,14 @@ func (c *candidate) startBase(patterns []string) {
 	c.pending.Go(func() {
 		b.testRun(c.background, spec.forBase()) // the levels ask again for the answer
 	})
+	// The warm-up moves work from the candidates to the base, once: with
+	// a single candidate there is nothing to share, and the warm-up would
+	// only compete with its vet for the cores. Only the run's own base
+	// fills the layer candidates read.
+	c.warm = b.Shared && b.served.Add(1) > 1
 	c.pending.Go(func() {
-		if race, _, err := b.raceWorks(c.background, c.v.Runner); err == nil && race {
+		race, _, err := b.raceWorks(c.background, c.v.Runner)
+		if c.warm && err == nil && race {
 			spec.race = true
 			b.warm(c.background, spec)
 		}
@@ -163,7 +170,7 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec, expect expect
 		close(baseDone)
 		base = &testRun{}
 	}
-	if c.v.Baseline != nil && spec.race {
+	if c.warm && spec.race {
 		c.v.Baseline.warm(ctx, spec) // what the candidate would otherwise compile for itself
 	}
 	run, err := c.runTests(ctx, spec)

@@ -191,6 +191,9 @@ type candidate struct {
 	// before it returns.
 	background context.Context
 	pending    sync.WaitGroup
+	// warm: the base compiles what this candidate's -race test binaries
+	// link before it runs them (see Baseline.warm).
+	warm bool
 }
 
 // Validate applies raw to wt, which must be clean at the commit the patch
