@@ -60,9 +60,9 @@ func (s *actionStep) repoDir(fs *flagSet, def string) string {
 }
 
 // prepare readies the run once the configuration is known: a
-// pull_request_target run with the pull request's code checked
-// out is refused, and the event's base commit becomes the base unless the
-// user set one.
+// pull_request_target run is refused unless the code checked out is
+// provably the base branch's (see trustedTarget), and the event's base
+// commit becomes the base unless the user set one.
 func (s *actionStep) prepare(ctx context.Context, cfg *config.Config, repoDir string, logf func(string, ...any)) error {
 	s.rt.Mask(cfg.GitHubToken)
 	ev, err := action.ReadEvent(s.getenv)
@@ -73,14 +73,12 @@ func (s *actionStep) prepare(ctx context.Context, cfg *config.Config, repoDir st
 	if err != nil {
 		return err
 	}
-	if ev.Name == "pull_request_target" && ev.Head != "" {
-		// The PR's head is in HEAD's history when the workflow checked out
-		// the head or the merge commit: untrusted code beside a write token.
-		if _, err := repo.Git(ctx, "merge-base", "--is-ancestor", ev.Head, "HEAD"); err == nil {
+	if ev.Name == "pull_request_target" {
+		if why := trustedTarget(ctx, repo, ev); why != "" {
 			if !cfg.AllowPullRequestTarget {
-				return fmt.Errorf("action: refusing to run on pull_request_target with the pull request's code (%.12s) checked out: its tests would run with the workflow's write token and secrets (trigger the workflow on pull_request instead, or set the input allow-pull-request-target: true if you trust every pull request's author)", ev.Head)
+				return fmt.Errorf("action: refusing to run on pull_request_target: %s, so the pull request's code may be checked out, and its tests would run with the workflow's write token and secrets (trigger the workflow on pull_request instead, check out the base branch, or set the input allow-pull-request-target: true if you trust every pull request's author)", why)
 			}
-			logf("warning: running on pull_request_target with the pull request's code (%.12s) checked out, as allow_pull_request_target says: its tests run beside the workflow's write token", ev.Head)
+			logf("warning: running on pull_request_target although %s, as allow_pull_request_target says: the pull request's code may run beside the workflow's write token", why)
 		}
 	}
 	switch {
@@ -104,6 +102,30 @@ func (s *actionStep) prepare(ctx context.Context, cfg *config.Config, repoDir st
 	cfg.Sources["base"] = "event " + ev.Name
 	logf("base %.12s from the %s event", ev.Base, ev.Name)
 	return nil
+}
+
+// trustedTarget returns "" when the code checked out on a
+// pull_request_target run is provably the base branch's: HEAD is the
+// event's GITHUB_SHA (the base branch's commit the workflow runs on) or
+// the pull request's base commit, and not the pull request's head. Else it
+// says what it found. It fails closed: a merge commit of a depth-1
+// checkout of refs/pull/N/merge has the pull request's code in its tree
+// while the pull request's head is not in the clone at all, so no
+// ancestry check can see it; only the identity of HEAD proves anything.
+func trustedTarget(ctx context.Context, repo *gitx.Repo, ev *action.Event) string {
+	head, err := repo.Resolve(ctx, "HEAD")
+	if err != nil {
+		return "HEAD cannot be resolved (" + err.Error() + ")"
+	}
+	switch {
+	case ev.SHA == "" && ev.Base == "":
+		return "neither GITHUB_SHA nor the event's base commit is known"
+	case head == ev.Head:
+		return fmt.Sprintf("HEAD (%.12s) is the pull request's head", head)
+	case head == ev.SHA || head == ev.Base:
+		return ""
+	}
+	return fmt.Sprintf("HEAD (%.12s) is neither GITHUB_SHA (%.12s) nor the pull request's base (%.12s)", head, ev.SHA, ev.Base)
 }
 
 // finish publishes the run's result to the runner: outputs, the job

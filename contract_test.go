@@ -120,7 +120,7 @@ func TestRunnerContract(t *testing.T) {
 		}},
 		{"pull_request_target with the head checked out", "pull_request_target", nil, func(t *testing.T, r *contractRun) {
 			r.wantStatus(t, 2)
-			r.wantLog(t, "refusing to run on pull_request_target with the pull request's code")
+			r.wantLog(t, "refusing to run on pull_request_target: HEAD (", "is the pull request's head")
 			r.wantSummary(t, "## optimizer: the run failed")
 			if fileExists(filepath.Join(r.ws, ".optimizer")) {
 				t.Error("a refused run wrote the output directory")

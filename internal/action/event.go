@@ -22,6 +22,10 @@ type Event struct {
 	Base string
 	// Head is the pull request's head commit, or the commit pushed.
 	Head string
+	// SHA is GITHUB_SHA, the commit the workflow runs on: for
+	// pull_request_target, the base branch's last commit, which is what
+	// actions/checkout checks out there by default.
+	SHA string
 
 	PullRequest int  // the pull request's number, 0 when not a pull request
 	Fork        bool // the pull request comes from another repository
@@ -67,7 +71,7 @@ var commitRe = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
 // hashes, so that a payload cannot smuggle an option or a ref expression to
 // git. A missing payload file gives an Event with the name only.
 func ReadEvent(getenv func(string) string) (*Event, error) {
-	ev := &Event{Name: getenv("GITHUB_EVENT_NAME"), Repository: getenv("GITHUB_REPOSITORY")}
+	ev := &Event{Name: getenv("GITHUB_EVENT_NAME"), Repository: getenv("GITHUB_REPOSITORY"), SHA: commit(getenv("GITHUB_SHA"))}
 	path := getenv("GITHUB_EVENT_PATH")
 	if path == "" {
 		return ev, nil

@@ -17,6 +17,7 @@ func TestReadEvent(t *testing.T) {
 			PullRequest: 42, Fork: true, Repository: "octo-org/octo-repo", Ref: "faster-stats"}},
 		{"pull_request_target", "pull_request.json", Event{
 			Name: "pull_request_target", Base: "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", Head: "9f1c2a7d3e4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d",
+			SHA:         "1111111111111111111111111111111111111111",
 			PullRequest: 42, Fork: true, Repository: "octo-org/octo-repo", Ref: "faster-stats"}},
 		{"push", "push.json", Event{
 			Name: "push", Base: "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", Head: "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00",
@@ -26,8 +27,14 @@ func TestReadEvent(t *testing.T) {
 		{"no payload file", "missing.json", Event{Name: "no payload file", Repository: "env/repo"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// GITHUB_SHA is taken only as a full hash, like the payload's.
+			sha := "--upload-pack=touch /tmp/pwned"
+			if tc.name == "pull_request_target" {
+				sha = "1111111111111111111111111111111111111111"
+			}
 			ev, err := ReadEvent(envWith(map[string]string{
 				"GITHUB_EVENT_NAME": tc.name, "GITHUB_EVENT_PATH": filepath.Join(events, tc.file), "GITHUB_REPOSITORY": "env/repo",
+				"GITHUB_SHA": sha,
 			}))
 			if err != nil {
 				t.Fatal(err)
