@@ -9,18 +9,28 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 )
 
+// ErrAlreadyApplied is wrapped by Apply when the work tree already holds
+// the patch's change, and ErrNotApplied by Rollback when it does not hold
+// it: nothing was changed, and nothing recorded.
+var (
+	ErrAlreadyApplied = errors.New("already applied")
+	ErrNotApplied     = errors.New("not applied")
+)
+
 // Apply finds the patch that ref names, verifies it against its CIDs, and
 // applies it to the work tree of the git repository that holds repoRoot.
 // When it no longer applies as it is (the base moved), a 3-way merge is
 // tried, which, as `git apply --3way` does, also stages the result. Either
 // the whole patch applies or the work tree and index are left as they were;
-// then the error wraps gitx.ErrPatchDoesNotApply. An "applied" event is
-// recorded.
+// then the error wraps gitx.ErrPatchDoesNotApply, or ErrAlreadyApplied
+// when the files already hold the change. An "applied" event is recorded.
 func (d Dir) Apply(ctx context.Context, repoRoot, ref string) (Meta, error) {
 	return d.apply(ctx, repoRoot, ref, false)
 }
 
-// Rollback is Apply with the reverse patch; it records "rolled_back".
+// Rollback is Apply with the reverse patch; it records "rolled_back". It
+// wraps ErrNotApplied when the files do not hold the patch's change (it
+// was never applied, or was rolled back already).
 func (d Dir) Rollback(ctx context.Context, repoRoot, ref string) (Meta, error) {
 	return d.apply(ctx, repoRoot, ref, true)
 }
@@ -38,13 +48,23 @@ func (d Dir) apply(ctx context.Context, repoRoot, ref string, rollback bool) (Me
 	if err != nil {
 		return Meta{}, err
 	}
-	p, cid := forward, m.CID
+	p, cid, undo, done := forward, m.CID, reverse, ErrAlreadyApplied
 	if rollback {
-		p, cid = reverse, m.ReverseCID
+		p, cid, undo, done = reverse, m.ReverseCID, forward, ErrNotApplied
 	}
 	repo, err := gitx.Open(ctx, repoRoot)
 	if err != nil {
 		return Meta{}, fmt.Errorf("patch: %s %s: %w", op, m.ID, err)
+	}
+	// A patch that does not apply while its opposite does is already in
+	// the state asked for: a 3-way merge would "succeed" by changing
+	// nothing, and the history would record what did not happen.
+	if gitx.ApplyCheck(ctx, repo.Root, p, gitx.ApplyOptions{}) != nil && gitx.ApplyCheck(ctx, repo.Root, undo, gitx.ApplyOptions{}) == nil {
+		hint := "roll it back first with `optimizer rollback " + m.ID + "` to apply it again"
+		if rollback {
+			hint = "it was never applied, or was rolled back already"
+		}
+		return m, fmt.Errorf("patch: %s %s: %w: the files already hold what it would make of them; nothing was changed (%s)", op, m.ID, done, hint)
 	}
 	if err := applyToWorkTree(ctx, repo, p); err != nil {
 		return Meta{}, fmt.Errorf("patch: %s %s to %s: %w", op, m.ID, repo.Root, err)

@@ -289,3 +289,61 @@ func TestRecordConcurrent(t *testing.T) {
 		t.Errorf("History has %d events, want %d", len(events), n)
 	}
 }
+
+// TestApplyRollbackTellTheTruth checks that rolling back a patch that is
+// not applied, applying one that is, and rolling back twice change
+// nothing, say so, and record nothing; the real apply and rollback still
+// work in between.
+func TestApplyRollbackTellTheTruth(t *testing.T) {
+	dir := gittest.NewRepo(t, map[string]string{"f.txt": twelve, "g.txt": "g\n"})
+	forward, reverse := makePatch(t, dir, func() {
+		gittest.WriteFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "six\n", 1), "new.txt": "new\n"})
+	})
+	d := Dir{Path: t.TempDir(), CIDVersion: 1}
+	m, err := d.Save(forward, reverse, Meta{Parent: strings.TrimSpace(gittest.Git(t, dir, "rev-parse", "HEAD"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	events := func() int {
+		t.Helper()
+		h, err := d.History()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(h)
+	}
+	unchanged := func(what string, want map[string]string, n int) {
+		t.Helper()
+		if got := snapshotTree(t, dir); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s changed the tree:\n got %q\nwant %q", what, got, want)
+		}
+		if events() != n {
+			t.Errorf("%s recorded an event", what)
+		}
+	}
+
+	clean, n := snapshotTree(t, dir), events()
+	if _, err := d.Rollback(ctx, dir, m.ID); !errors.Is(err, ErrNotApplied) {
+		t.Errorf("Rollback of a patch never applied: err = %v, want ErrNotApplied", err)
+	}
+	unchanged("a rollback of a patch never applied", clean, n)
+
+	if _, err := d.Apply(ctx, dir, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	applied, n := snapshotTree(t, dir), events()
+	if _, err := d.Apply(ctx, dir, m.ID); !errors.Is(err, ErrAlreadyApplied) || !strings.Contains(err.Error(), "already applied") {
+		t.Errorf("Apply twice: err = %v, want ErrAlreadyApplied", err)
+	}
+	unchanged("a second apply", applied, n)
+
+	if _, err := d.Rollback(ctx, dir, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	n = events()
+	if _, err := d.Rollback(ctx, dir, m.ID); !errors.Is(err, ErrNotApplied) || !strings.Contains(err.Error(), "not applied") {
+		t.Errorf("Rollback twice: err = %v, want ErrNotApplied", err)
+	}
+	unchanged("a second rollback", clean, n)
+}
