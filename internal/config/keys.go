@@ -239,7 +239,7 @@ var keyTable = [...]keySpec{
 	},
 	{
 		name: "min_test_coverage", def: "80",
-		help: "minimum test coverage of changed code, percent",
+		help: "percent of the statements of the functions a patch changes that the tests must cover, or the patch is rejected; 0 accepts untested changes, marked UNTESTED",
 		want: "a percentage 0..100", example: "75%",
 		set: func(c *Config, s string) error { return setPercent(&c.MinTestCoverage, s, 100) },
 	},

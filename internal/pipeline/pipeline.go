@@ -199,6 +199,7 @@ func (ws *Workspace) Validator(cfg *config.Config, allowed []string) *validate.V
 		MinImprovement:     cfg.MinPerformanceImprovement,
 		MaxRegression:      cfg.MaxRegression,
 		MinCoverageGain:    cfg.MinCoverageGain,
+		MinTestCoverage:    cfg.MinTestCoverage,
 	}
 }
 

@@ -27,7 +27,9 @@ import (
 // regression test) are judged with the change. And a function that the
 // patch changes and that the tests ran on the base must have the lines
 // the patch adds to it run too (see uncoveredChanges): a rewrite may not
-// leave code that no test runs inside a tested function.
+// leave code that no test runs inside a tested function. Finally the
+// functions the patch changes must be covered, as a whole, at least
+// Validator.MinTestCoverage percent (see changedFuncCoverage).
 func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	pkgs, err := c.affected(ctx)
 	if err != nil {
@@ -42,7 +44,14 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	}
 	switch {
 	case !tests:
-		return Skip, "no tests in the affected packages"
+		funcs := c.changedFuncCoverage(nil)
+		if len(funcs) == 0 {
+			return Skip, "no tests in the affected packages; the patch changes no function"
+		}
+		if c.v.MinTestCoverage > 0 {
+			return Fail, fmt.Sprintf("no tests in the affected packages: nothing runs the %s the patch changes, below min_test_coverage %g%% (add tests that pin down what they do, or lower min_test_coverage)", funcList(funcs), c.v.MinTestCoverage)
+		}
+		return Skip, fmt.Sprintf("UNTESTED: no tests in the affected packages run the %s the patch changes (min_test_coverage is 0)", funcList(funcs))
 	case c.cover == "":
 		return Skip, "the unit level wrote no coverage profile"
 	case c.v.Baseline == nil:
@@ -101,6 +110,17 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	detail := figures + "; no covered statement lost"
 	if judged > 0 {
 		detail += fmt.Sprintf("; the lines changed in the %d functions covered on the base are covered", judged)
+	}
+	if funcs := c.changedFuncCoverage(candProf); len(funcs) > 0 {
+		pct := funcsPercent(funcs)
+		switch {
+		case pct < c.v.MinTestCoverage:
+			return Fail, fmt.Sprintf("%s; the tests cover %.1f%% of the statements of the %s the patch changes, below min_test_coverage %g%% (add tests that pin down what they do, or lower min_test_coverage)", figures, pct, funcList(funcs), c.v.MinTestCoverage)
+		case pct == 0:
+			detail += fmt.Sprintf("; UNTESTED: no test runs the %s the patch changes (min_test_coverage is 0)", funcList(funcs))
+		default:
+			detail += fmt.Sprintf("; the tests cover %.1f%% of the statements of the %s the patch changes", pct, funcList(funcs))
+		}
 	}
 	return Pass, detail
 }

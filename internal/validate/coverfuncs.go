@@ -8,9 +8,12 @@ import (
 	"go/token"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/cover"
+
+	"github.com/agentic-optimizer/optimizer/internal/patch"
 )
 
 // funcGap is a function the patch changed that the tests ran on the base,
@@ -227,4 +230,129 @@ func lineCovered(blocks []cover.ProfileBlock, n int) bool {
 		spanned = true
 	}
 	return !spanned
+}
+
+// funcCover is a function the patch changes and how many of its
+// statements the tests ran.
+type funcCover struct {
+	name           string
+	covered, total int
+}
+
+// changedFuncCoverage returns the functions of non-test Go files whose
+// body the patch changes (adds a line to, or removes one from) and, from
+// the profiles of the tests that judged the candidate, how many of their
+// statements ran. A function of a file the profiles do not measure counts
+// as not run: total is its number of statement lines.
+func (c *candidate) changedFuncCoverage(profiles []*cover.Profile) []funcCover {
+	blocks := map[string][]cover.ProfileBlock{}
+	for _, p := range profiles {
+		rel := c.profileFile(p.FileName)
+		blocks[rel] = append(blocks[rel], p.Blocks...)
+	}
+	var out []funcCover
+	for _, f := range c.files {
+		if f.NewPath == "" || !strings.HasSuffix(f.NewPath, ".go") || strings.HasSuffix(f.NewPath, "_test.go") {
+			continue
+		}
+		changed := changedNewLines(f.Hunks)
+		if len(changed) == 0 {
+			continue
+		}
+		src, err := os.ReadFile(c.abs(f.NewPath))
+		if err != nil {
+			continue
+		}
+		funcs, err := declaredFuncs(f.NewPath, src)
+		if err != nil {
+			continue // a file that does not parse is the syntax level's to report
+		}
+		lines := strings.Split(string(src), "\n")
+		for _, fn := range funcs {
+			if !slices.ContainsFunc(changed, func(l int) bool { return l >= fn.from && l <= fn.to }) {
+				continue
+			}
+			fc := funcCover{name: fn.key.name}
+			if bs, ok := blocks[f.NewPath]; ok {
+				for _, b := range bs {
+					if b.NumStmt > 0 && b.StartLine >= fn.from && b.StartLine <= fn.to {
+						fc.total += b.NumStmt
+						if b.Count > 0 {
+							fc.covered += b.NumStmt
+						}
+					}
+				}
+			} else {
+				for l := fn.from; l <= fn.to; l++ {
+					if statementLine(lines, l) {
+						fc.total++
+					}
+				}
+			}
+			if fc.total > 0 {
+				out = append(out, fc)
+			}
+		}
+	}
+	return out
+}
+
+// changedNewLines returns the lines of the new file that the hunks add,
+// and where in it the lines they remove were.
+func changedNewLines(hunks []patch.Hunk) []int {
+	var out []int
+	for _, h := range hunks {
+		for _, l := range h.Added {
+			out = append(out, l.N)
+		}
+		for _, r := range h.Removed {
+			// Lines of the hunk before the removed one, on the new side:
+			// those it keeps, then those it adds before it.
+			kept := r.N - h.OldStart - countBefore(h.Removed, r.N)
+			at := h.NewStart + kept
+			at += countBefore(h.Added, at+1)
+			out = append(out, at)
+		}
+	}
+	return out
+}
+
+func countBefore(lines []patch.Line, n int) int {
+	k := 0
+	for _, l := range lines {
+		if l.N < n {
+			k++
+		}
+	}
+	return k
+}
+
+// funcsPercent is the statement coverage of funcs, in percent.
+func funcsPercent(funcs []funcCover) float64 {
+	var covered, total int
+	for _, f := range funcs {
+		covered += f.covered
+		total += f.total
+	}
+	if total == 0 {
+		return 0
+	}
+	return 100 * float64(covered) / float64(total)
+}
+
+// funcList names funcs for a detail: "function Sum" or "3 functions
+// (Sum, Join, Counter.Inc)", at most five by name.
+func funcList(funcs []funcCover) string {
+	if len(funcs) == 1 {
+		return "function " + funcs[0].name
+	}
+	var names []string
+	for i, f := range funcs {
+		if i == 5 {
+			names = append(names, "…")
+			break
+		}
+		names = append(names, f.name)
+	}
+	return fmt.Sprintf("%d functions (%s)", len(funcs), strings.Join(names, ", "))
 }

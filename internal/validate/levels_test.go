@@ -142,6 +142,7 @@ func TestDoubleNegative(t *testing.T) {
 `,
 
 	"cov/cov.go": covBase,
+	"plain/plain.go": "// Package plain has no tests.\npackage plain\n\n// Twice doubles x.\nfunc Twice(x int) int {\n\treturn 2 * x\n}\n",
 	"cov/cov_test.go": `package cov
 
 import "testing"
@@ -364,6 +365,30 @@ func BenchmarkClamp(b *testing.B) {
 `},
 			rejectedBy: "unit",
 			want:       map[string][]string{"unit": {"BenchmarkClamp", "index out of range"}},
+		},
+		{
+			name:       "coverage: a change to a function no test runs is rejected below min_test_coverage",
+			files:      covered("\tif x > 10 {\n\t\treturn 10", "\tif x >= 10 {\n\t\treturn 10"),
+			rejectedBy: "coverage",
+			want:       map[string][]string{"coverage": {"the tests cover 0.0% of the statements of the function Clamp the patch changes, below min_test_coverage 80%"}},
+		},
+		{
+			name:      "coverage: min_test_coverage 0 accepts an untested change and says so",
+			files:     covered("\tif x > 10 {\n\t\treturn 10", "\tif x >= 10 {\n\t\treturn 10"),
+			configure: func(v *validate.Validator) { v.MinTestCoverage = 0 },
+			want:      map[string][]string{"coverage": {"UNTESTED: no test runs the function Clamp the patch changes (min_test_coverage is 0)"}},
+		},
+		{
+			name:      "coverage: a covered function passes min_test_coverage and the detail says how well",
+			files:     covered("\tif x < 0 {\n\t\treturn -x", "\tif x < 0 {\n\t\treturn 0 - x"),
+			configure: func(v *validate.Validator) { v.MinTestCoverage = 100 },
+			want:      map[string][]string{"coverage": {"the tests cover 100.0% of the statements of the function Abs the patch changes"}},
+		},
+		{
+			name:       "coverage: a package without tests never gets a silent accept",
+			files:      map[string]string{"plain/plain.go": "// Package plain has no tests.\npackage plain\n\n// Twice doubles x.\nfunc Twice(x int) int {\n\treturn x + x\n}\n"},
+			rejectedBy: "coverage",
+			want:       map[string][]string{"coverage": {"no tests in the affected packages: nothing runs the function Twice the patch changes, below min_test_coverage 80%"}},
 		},
 		{
 			name: "coverage: a test that covers more passes",

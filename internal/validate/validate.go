@@ -138,6 +138,13 @@ type Validator struct {
 	// MinCoverageGain is how many percentage points of statement coverage
 	// a patch that adds tests (a test file or a Test, Fuzz or Example function) must add.
 	MinCoverageGain float64
+
+	// MinTestCoverage is the least statement coverage, in percent, of the
+	// functions a patch changes, by the tests that judge it (its own
+	// tests included): below it the coverage level rejects the patch,
+	// whose effect the tests do not pin down. 0 accepts untested changes,
+	// and says so.
+	MinTestCoverage float64
 }
 
 // level is one validation level: a name and the check it runs.
