@@ -141,7 +141,7 @@ func TestDoubleNegative(t *testing.T) {
 }
 `,
 
-	"cov/cov.go": covBase,
+	"cov/cov.go":     covBase,
 	"plain/plain.go": "// Package plain has no tests.\npackage plain\n\n// Twice doubles x.\nfunc Twice(x int) int {\n\treturn 2 * x\n}\n",
 	"cov/cov_test.go": `package cov
 
