@@ -161,7 +161,7 @@ func (s *actionStep) finish(cfg *config.Config, rep *report.Report, reportPath s
 	}
 	var as []action.Annotation
 	if rep != nil {
-		as = action.Annotations(rep, outDir, s.rel(rep.Repo))
+		as = action.Annotations(rep, outDir, s.rel(rep.Repo), s.rel(outDir))
 	}
 	if runErr != nil {
 		as = append(as, action.Annotation{Level: action.Error, Title: "optimizer failed", Message: runErr.Error()})

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -68,6 +69,16 @@ func TestRunnerContract(t *testing.T) {
 			// An annotation on the changed lines, the log grouped, the token
 			// masked before anything else and never printed otherwise.
 			r.wantLog(t, "::notice file=a/a.go,line=7,", "title=optimizer%3A accepted change (modernize)::rangeint")
+			// The notice's command works as written, from the workspace.
+			m := regexp.MustCompile(`apply it from the workspace with: optimizer (apply [^%\n]*)`).FindStringSubmatch(r.stderr)
+			if m == nil {
+				t.Fatalf("no apply command in the notices:\n%s", r.stderr)
+			}
+			apply := exec.Command(bin, strings.Fields(m[1])...)
+			apply.Dir = r.ws
+			if out, err := apply.CombinedOutput(); err != nil || !strings.Contains(string(out), "applied ") {
+				t.Errorf("optimizer %s: %v\n%s", m[1], err, out)
+			}
 			if !strings.HasPrefix(r.stderr, "::add-mask::"+fakeToken+"\n") {
 				t.Errorf("the token is not masked first:\n%.300s", r.stderr)
 			}
@@ -107,7 +118,8 @@ func TestRunnerContract(t *testing.T) {
 			if fileExists(filepath.Join(r.ws, ".optimizer")) {
 				t.Error("a dry run wrote the output directory")
 			}
-			r.wantSummary(t, "## optimizer: 0 of 0 candidates accepted in 1 tasks")
+			r.wantSummary(t, "## optimizer: 0 of 0 candidates accepted in 1 tasks", "Dry run: nothing stored or published.")
+			r.wantLog(t, "dry run: nothing stored or published")
 		}},
 		{"push with a bad input", "push", map[string]string{"INPUT_MAX-AGENTS": "0"}, func(t *testing.T, r *contractRun) {
 			r.wantStatus(t, 2)

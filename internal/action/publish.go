@@ -108,8 +108,9 @@ func Outputs(rep *report.Report, runErr error, outDir, reportPath string, rel fu
 // (read from outDir) and a warning on each finding of the candidates that
 // were rejected. Paths in the report are relative to the repository root;
 // root is that directory relative to the workspace ("" or "." when they are
-// the same).
-func Annotations(rep *report.Report, outDir, root string) []Annotation {
+// the same), and outRel is outDir as the workspace sees it: the notices
+// say where the patch is and how to apply it from the workspace.
+func Annotations(rep *report.Report, outDir, root, outRel string) []Annotation {
 	if rep == nil {
 		return nil
 	}
@@ -126,7 +127,7 @@ func Annotations(rep *report.Report, outDir, root string) []Annotation {
 			switch {
 			case v == nil:
 			case v.Accepted && c.Patch != nil:
-				notices = append(notices, acceptedAnnotations(t, c, outDir, at)...)
+				notices = append(notices, acceptedAnnotations(t, c, outDir, applyHint(c.Patch.ID, root, outRel), at)...)
 			case !v.Accepted:
 				for _, f := range v.Findings {
 					warnings = append(warnings, Annotation{
@@ -141,7 +142,18 @@ func Annotations(rep *report.Report, outDir, root string) []Annotation {
 	return append(notices, warnings...)
 }
 
-func acceptedAnnotations(t report.Task, c report.Candidate, outDir string, at func(string) string) []Annotation {
+// applyHint says where a stored patch is and the command that applies it
+// from the workspace, which is where a maintainer who downloaded the
+// artifact, or checked out the branch, stands.
+func applyHint(id, root, outRel string) string {
+	repo := ""
+	if root != "" && root != "." {
+		repo = "--repo " + root + " "
+	}
+	return fmt.Sprintf("it is stored in %s (the run's artifact, when the workflow uploads that directory); apply it from the workspace with: optimizer apply %s--out %s %s", outRel, repo, outRel, id)
+}
+
+func acceptedAnnotations(t report.Task, c report.Candidate, outDir, hint string, at func(string) string) []Annotation {
 	data, err := os.ReadFile(filepath.Join(outDir, filepath.FromSlash(c.Patch.Path)))
 	if err != nil {
 		return nil // a dry run stores no patch; the summary still lists the candidate
@@ -150,7 +162,7 @@ func acceptedAnnotations(t report.Task, c report.Candidate, outDir string, at fu
 	if err != nil {
 		return nil
 	}
-	msg := fmt.Sprintf("%s. Patch %s (CID %s); apply it with: optimizer apply %s", c.Description, c.Patch.ID, c.Patch.CID, c.Patch.ID)
+	msg := fmt.Sprintf("%s. Patch %s (CID %s): %s", c.Description, c.Patch.ID, c.Patch.CID, hint)
 	var out []Annotation
 	for _, f := range files {
 		if f.NewPath == "" {

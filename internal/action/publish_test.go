@@ -50,19 +50,19 @@ func publishSample(t *testing.T) (*report.Report, string) {
 
 func TestAnnotations(t *testing.T) {
 	rep, out := publishSample(t)
-	got := Annotations(rep, out, "sub")
+	got := Annotations(rep, out, "sub", "sub/.optimizer")
 	want := []Annotation{
 		{Level: Notice, File: "sub/m/a.go", Line: 4, EndLine: 4, Title: "optimizer: accepted change (modernize)",
-			Message: "minmax: 2 fixes. Patch p1 (CID bafkreione); apply it with: optimizer apply p1"},
+			Message: "minmax: 2 fixes. Patch p1 (CID bafkreione): it is stored in sub/.optimizer (the run's artifact, when the workflow uploads that directory); apply it from the workspace with: optimizer apply --repo sub --out sub/.optimizer p1"},
 		{Level: Notice, File: "sub/m/a.go", Line: 21, EndLine: 22, Title: "optimizer: accepted change (modernize)",
-			Message: "minmax: 2 fixes. Patch p1 (CID bafkreione); apply it with: optimizer apply p1"},
+			Message: "minmax: 2 fixes. Patch p1 (CID bafkreione): it is stored in sub/.optimizer (the run's artifact, when the workflow uploads that directory); apply it from the workspace with: optimizer apply --repo sub --out sub/.optimizer p1"},
 		{Level: Warning, File: "sub/m/b.go", Line: 9, Title: "optimizer: a candidate change was rejected by types",
 			Message: "x declared and not used (with candidate c2 of modernize:./m: rangeint; your code is unchanged)"},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("annotations\n%+v\nwant\n%+v", got, want)
 	}
-	if a := Annotations(rep, t.TempDir(), "."); len(a) != 1 || a[0].Level != Warning || a[0].File != "m/b.go" {
+	if a := Annotations(rep, t.TempDir(), ".", ".optimizer"); len(a) != 1 || a[0].Level != Warning || a[0].File != "m/b.go" {
 		t.Errorf("without the stored patch (a dry run): %+v, want the finding only", a)
 	}
 }

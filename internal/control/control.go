@@ -69,6 +69,7 @@ func (Patch) Name() string { return ModePatch }
 // Propose records that the patches are the publication.
 func (Patch) Propose(_ context.Context, _ Run, rep *report.Report) error {
 	rep.ChangeControl.Mode = ModePatch
+	rep.ChangeControl.Stored = rep.StoredPatches()
 	return nil
 }
 
@@ -80,7 +81,7 @@ var ErrGitHub = errors.New("GitHub change control failed")
 // Initial is the change control part of a new report: patch until a
 // controller has published otherwise.
 func Initial(cfg *config.Config) report.ChangeControl {
-	return report.ChangeControl{Mode: ModePatch, Requested: cfg.Control}
+	return report.ChangeControl{Mode: ModePatch, Requested: cfg.Control, DryRun: cfg.DryRun}
 }
 
 // Check finds, before a run starts, what makes the configured control

@@ -120,7 +120,10 @@ func (r *Report) mdHeader(b *strings.Builder) {
 		fmt.Fprintf(b, "Model use: %s.\n", EscapeMarkdown(u))
 	}
 	cc := r.ChangeControl
-	if cc.Mode != "" {
+	if nothing := cc.nothing(); nothing != "" {
+		// A constant of this package: nothing in it to escape.
+		fmt.Fprintf(b, "%s.\n", strings.ToUpper(nothing[:1])+nothing[1:])
+	} else if cc.Mode != "" {
 		fmt.Fprintf(b, "Published as %s", code(cc.Mode))
 		if cc.FallbackReason != "" {
 			fmt.Fprintf(b, " (fallback: %s)", EscapeMarkdown(truncate(cc.FallbackReason, maxDetailRunes)))
@@ -291,7 +294,7 @@ func mdCandidateRow(c Candidate) string {
 	var benches []string
 	if v := c.Validation; v != nil {
 		if v.Accepted {
-			verdict, decided = "accepted", lastLevelRun(v)
+			verdict, decided = "accepted", acceptedBecause(v)
 		} else {
 			verdict, decided = "rejected", v.RejectedBy
 		}
@@ -337,15 +340,14 @@ func candidateWhy(c Candidate) []string {
 	return out
 }
 
-// lastLevelRun names the last level that ran: for an accepted patch, the
-// level whose pass decided it.
-func lastLevelRun(v *validate.Report) string {
-	for i := len(v.Levels) - 1; i >= 0; i-- {
-		if v.Levels[i].Status == validate.Pass {
-			return v.Levels[i].Name
-		}
+// acceptedBecause says what accepted a patch: every level passed, and
+// under a speed or allocation objective, what the benchmarks measured.
+func acceptedBecause(v *validate.Report) string {
+	s := "all levels passed"
+	if l := v.Level("performance"); l != nil && l.Status == validate.Pass && len(v.Benchmarks) > 0 {
+		s += "; " + truncate(l.Detail, maxCellRunes)
 	}
-	return ""
+	return s
 }
 
 func (r *Report) hasBenchmarks() bool {

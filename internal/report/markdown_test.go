@@ -53,7 +53,7 @@ func markdownSample() *Report {
 			{ID: "modernize:./b<script>", Target: "./b<script>", Method: "modernize", Status: StatusFailed, Error: "load: " + hostile, Candidates: []Candidate{}},
 			{ID: "modernize:./c", Target: "./c", Method: "modernize", Status: StatusNoCandidates, Candidates: []Candidate{}},
 		},
-		ChangeControl: ChangeControl{Mode: "patch", FallbackReason: "GitHub change control is not available in this build", PRURL: "https://github.com/o/r/pull/7", IssueURL: "javascript:alert(1)"},
+		ChangeControl: ChangeControl{Mode: "patch", Stored: 1, FallbackReason: "GitHub change control is not available in this build", PRURL: "https://github.com/o/r/pull/7", IssueURL: "javascript:alert(1)"},
 		Notes:         []string{"run stopped early: " + hostile},
 	}
 	r.Tally(2, 1500*time.Millisecond)

@@ -178,7 +178,12 @@ type ChangeControl struct {
 	IssueURL       string `json:"issue_url"` // the first issue; Issues lists them all
 
 	// Requested is the control asked for: auto, patch or github.
-	Requested  string `json:"requested,omitempty"`
+	Requested string `json:"requested,omitempty"`
+	// DryRun: the run stored and published nothing.
+	DryRun bool `json:"dry_run,omitempty"`
+	// Stored is how many patches the run stored in the output directory:
+	// the accepted candidates' and the combination's.
+	Stored int `json:"stored"`
 	Repository string `json:"repository,omitempty"` // owner/name
 	// PullRequests are the draft pull requests opened or updated: the
 	// run's change, and on a pull request event the follow-up with the
@@ -298,13 +303,14 @@ func (c ChangeControl) Line() string {
 	if n := len(c.Closed); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d stale pull requests closed", n))
 	}
+	if nothing := c.nothing(); nothing != "" {
+		return nothing
+	}
 	s := "published as patches"
 	if c.Mode == "github" {
-		s = "published on GitHub"
+		s = "published on GitHub: " + strings.Join(parts, ", ")
 		if len(parts) == 0 {
-			s += ": nothing to propose"
-		} else {
-			s += ": " + strings.Join(parts, ", ")
+			s = "nothing to propose on GitHub"
 		}
 	}
 	if c.FallbackReason != "" {
@@ -314,6 +320,35 @@ func (c ChangeControl) Line() string {
 		s += fmt.Sprintf("; GitHub API: %d requests, cache hit rate %.0f%%", g.Requests, 100*g.CacheHitRate)
 	}
 	return s
+}
+
+// nothing says why the run published nothing, "" when it published: a
+// dry run, or no patch to store.
+func (c ChangeControl) nothing() string {
+	switch {
+	case c.DryRun:
+		return "dry run: nothing stored or published"
+	case c.Mode == "patch" && c.Stored == 0:
+		return "nothing published: no patch was accepted"
+	}
+	return ""
+}
+
+// StoredPatches counts the patches the run stored: the accepted
+// candidates' and the combination's.
+func (r *Report) StoredPatches() int {
+	n := 0
+	for _, t := range r.Tasks {
+		for _, c := range t.Candidates {
+			if c.Patch != nil {
+				n++
+			}
+		}
+	}
+	if r.Combination != nil && r.Combination.Patch != nil {
+		n++
+	}
+	return n
 }
 
 // Agent states at the end of a run.

@@ -98,8 +98,12 @@ func TestChangeControlSays(t *testing.T) {
 		line, md  []string
 		notInLine string
 	}{
-		{"fallback", ChangeControl{Mode: "patch", Requested: "auto", FallbackReason: "no GitHub token"},
+		{"fallback", ChangeControl{Mode: "patch", Requested: "auto", FallbackReason: "no GitHub token", Stored: 2},
 			[]string{"published as patches (fallback: no GitHub token)"}, []string{"Published as `patch` (fallback: no GitHub token)"}, "GitHub API"},
+		{"dry run", ChangeControl{Mode: "patch", Requested: "auto", DryRun: true},
+			[]string{"dry run: nothing stored or published"}, []string{"Dry run: nothing stored or published."}, "published as"},
+		{"nothing accepted", ChangeControl{Mode: "patch", Requested: "auto", FallbackReason: "no GitHub token"},
+			[]string{"nothing published: no patch was accepted"}, []string{"Nothing published: no patch was accepted."}, "published as"},
 		{"draft pull request", ChangeControl{Mode: "github", PRURL: "https://github.com/o/r/pull/7",
 			PullRequests: []PullRequest{{Number: 7, URL: "https://github.com/o/r/pull/7"}},
 			Issues:       []Issue{{Task: "chaos:./a", Number: 8, URL: "https://github.com/o/r/issues/8"}, {Task: "chaos:./b", Number: 9, URL: "https://github.com/o/r/issues/9"}},
