@@ -183,7 +183,7 @@ type ChangeControl struct {
 	DryRun bool `json:"dry_run,omitempty"`
 	// Stored is how many patches the run stored in the output directory:
 	// the accepted candidates' and the combination's.
-	Stored int `json:"stored"`
+	Stored     int    `json:"stored"`
 	Repository string `json:"repository,omitempty"` // owner/name
 	// PullRequests are the draft pull requests opened or updated: the
 	// run's change, and on a pull request event the follow-up with the
