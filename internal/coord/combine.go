@@ -1,7 +1,7 @@
 // Package coord coordinates what the agents accepted: it finds where their
 // patches overlap, hunk by hunk, combines the ones that do not into one
-// patch validated once, and resolves the ones that do — by priority, then
-// score, the loser rebased onto the winner with a three-way apply and
+// patch validated once, and resolves the ones that do — by measured
+// improvement, then priority, then score, the loser rebased onto the winner with a three-way apply and
 // validated again — or escalates them to a human.
 package coord
 
@@ -19,9 +19,14 @@ import (
 
 // Change is one accepted patch, made against the base.
 type Change struct {
-	ID       string
-	Patch    []byte
-	Priority int     // higher wins an overlap
+	ID    string
+	Patch []byte
+	// Measured is the change's measured improvement in percent (positive
+	// is better; 0 when its benchmarks showed nothing significant): the
+	// larger wins an overlap, whatever the priorities, so that measured
+	// evidence decides wherever there is some.
+	Measured float64
+	Priority int     // higher wins an overlap between equal measurements
 	Score    float64 // higher wins an overlap between equal priorities
 }
 
@@ -150,7 +155,7 @@ func Combine(ctx context.Context, env Env, changes []Change) (*Result, error) {
 	}
 	order := slices.Clone(changes)
 	slices.SortStableFunc(order, func(a, b Change) int {
-		return cmp.Or(-cmp.Compare(a.Priority, b.Priority), -cmp.Compare(a.Score, b.Score), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(-cmp.Compare(a.Measured, b.Measured), -cmp.Compare(a.Priority, b.Priority), -cmp.Compare(a.Score, b.Score), cmp.Compare(a.ID, b.ID))
 	})
 	spans := map[string][]Span{}
 	for _, c := range order {

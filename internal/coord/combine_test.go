@@ -181,3 +181,27 @@ func TestSpans(t *testing.T) {
 		t.Error("spans with a line between them overlap")
 	}
 }
+
+// TestMeasuredEvidenceDecidesAnOverlap: a change with a measured speed-up
+// wins a true conflict over one of a higher priority that measured
+// nothing; without measurements, priority decides.
+func TestMeasuredEvidenceDecidesAnOverlap(t *testing.T) {
+	wt, mk := setup(t)
+	fast := Change{ID: "fast", Measured: 97, Priority: 1, Patch: mk(map[string]map[int]string{"a.txt": {10: "fast line 10"}})}
+	first := Change{ID: "first", Priority: 2, Patch: mk(map[string]map[int]string{"a.txt": {10: "first's line 10"}})}
+	res, err := Combine(context.Background(), Env{Worktree: wt, Validate: judge()}, []Change{first, fast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Conflicts) != 1 || res.Conflicts[0].Winner != "fast" || res.Conflicts[0].Loser != "first" {
+		t.Errorf("conflicts %+v, want fast (measured 97%%) over first (priority 2)", res.Conflicts)
+	}
+	fast.Measured = 0
+	res, err = Combine(context.Background(), Env{Worktree: wt, Validate: judge()}, []Change{first, fast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Conflicts) != 1 || res.Conflicts[0].Winner != "first" {
+		t.Errorf("without measurements: conflicts %+v, want first (priority 2) to win", res.Conflicts)
+	}
+}

@@ -15,9 +15,10 @@ import (
 )
 
 // changesOf turns the tasks' stored candidates into changes to combine.
-// Higher priority wins an overlap — the earlier method on the command
-// line — then the larger improvement under the objective, then the
-// smaller patch.
+// The larger measured improvement wins an overlap, under every objective
+// (under quality, the speed its benchmarks measured); without one, higher
+// priority — the earlier method on the command line — then the smaller
+// patch.
 func changesOf(methodOrder []string, objective string, tasks []*methods.Task, accepted [][]*methods.Candidate) []coord.Change {
 	rank := map[string]int{}
 	for i, name := range methodOrder {
@@ -35,11 +36,15 @@ func changesOf(methodOrder []string, objective string, tasks []*methods.Task, ac
 }
 
 func change(id string, p []byte, priority int, v *validate.Report, objective string) coord.Change {
-	score := -float64(len(p)) / 1e6
-	if v != nil {
-		score -= bench.Change(v.Benchmarks, bench.UnitOf(objective))
+	unit := bench.UnitOf(objective)
+	if unit == "" {
+		unit = "sec/op" // quality: what speed was measured still counts
 	}
-	return coord.Change{ID: id, Patch: p, Priority: priority, Score: score}
+	measured := 0.0
+	if v != nil {
+		measured = -bench.Change(v.Benchmarks, unit)
+	}
+	return coord.Change{ID: id, Patch: p, Measured: measured, Priority: priority, Score: -float64(len(p)) / 1e6}
 }
 
 // combine joins the run's stored candidates into one patch when there are
