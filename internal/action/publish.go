@@ -41,9 +41,9 @@ func Input(getenv func(string) string, name string) string {
 
 // The step's outputs, as action.yml declares them.
 const (
-	OutputPatch        = "patch"         // accepted patches, one path a line
-	OutputReversePatch = "reverse-patch" // their reverse patches, same order
-	OutputCID          = "cid"           // their CIDs, same order
+	OutputPatch        = "patch"         // the proposed patch (see report.Proposal)
+	OutputReversePatch = "reverse-patch" // its reverse patch
+	OutputCID          = "cid"           // its CID
 	OutputPRURL        = "pr-url"
 	OutputIssueURL     = "issue-url"
 	OutputReport       = "report"   // path of report.json
@@ -68,20 +68,14 @@ type Output struct{ Name, Value string }
 func Outputs(rep *report.Report, runErr error, outDir, reportPath string, rel func(string) string) []Output {
 	values := map[string]string{OutputAccepted: "0"}
 	if rep != nil {
-		var patches, reverses, cids []string
-		for _, t := range rep.Tasks {
-			for _, c := range t.Candidates {
-				if c.Patch == nil {
-					continue
-				}
-				patches = append(patches, rel(filepath.Join(outDir, filepath.FromSlash(c.Patch.Path))))
-				reverses = append(reverses, rel(filepath.Join(outDir, filepath.FromSlash(c.Patch.ReversePath))))
-				cids = append(cids, c.Patch.CID)
-			}
+		// The proposal only: the one patch validated as a whole, which
+		// applies by itself. The individual patches it combines are in
+		// report.json and `optimizer patches list`.
+		if p := rep.Proposed().Patch; p != nil {
+			values[OutputPatch] = rel(filepath.Join(outDir, filepath.FromSlash(p.Path)))
+			values[OutputReversePatch] = rel(filepath.Join(outDir, filepath.FromSlash(p.ReversePath)))
+			values[OutputCID] = p.CID
 		}
-		values[OutputPatch] = strings.Join(patches, "\n")
-		values[OutputReversePatch] = strings.Join(reverses, "\n")
-		values[OutputCID] = strings.Join(cids, "\n")
 		values[OutputPRURL] = rep.ChangeControl.PRURL
 		values[OutputIssueURL] = rep.ChangeControl.IssueURL
 		values[OutputAccepted] = strconv.Itoa(rep.Stats.Accepted)

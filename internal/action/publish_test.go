@@ -2,9 +2,12 @@ package action
 
 import (
 	"errors"
+	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/agentic-optimizer/optimizer/internal/report"
@@ -104,5 +107,55 @@ func TestOutputs(t *testing.T) {
 				t.Errorf("%s = %q after a failure", o.Name, o.Value)
 			}
 		}
+	}
+}
+
+// TestOutputsAreTheProposal: with two accepted patches that overlap and a
+// validated combination, the outputs are the combination alone, and
+// applying them in the order given works; the individual patches, applied
+// in their order, would not.
+func TestOutputsAreTheProposal(t *testing.T) {
+	repo := gittest.NewRepo(t, map[string]string{"f.txt": "1\n2\n3\n4\n5\n6\n7\n8\n9\n"})
+	diff := func(content string) string {
+		gittest.WriteFiles(t, repo, map[string]string{"f.txt": content})
+		d := gittest.Git(t, repo, "diff")
+		gittest.Git(t, repo, "checkout", "--", "f.txt")
+		return d
+	}
+	out := t.TempDir()
+	patches := map[string]string{
+		"a.patch":    diff("1\n2\n3\nfour\n5\n6\n7\n8\n9\n"),
+		"b.patch":    diff("1\n2\n3\nFOUR\n5\n6\n7\n8\n9\n"),
+		"comb.patch": diff("1\n2\n3\nfour\n5\n6\n7\n8\nnine\n"),
+	}
+	for name, p := range patches {
+		if err := os.WriteFile(filepath.Join(out, name), []byte(p), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	accepted := &validate.Report{Accepted: true}
+	rep := &report.Report{
+		Tasks: []report.Task{{ID: "t", Candidates: []report.Candidate{
+			{ID: "a", Validation: accepted, Patch: &report.Patch{ID: "a", Path: "a.patch", CID: "bafka"}},
+			{ID: "b", Validation: accepted, Patch: &report.Patch{ID: "b", Path: "b.patch", CID: "bafkb"}},
+		}}},
+		Combination: &report.Combination{Members: []string{"a", "c"}, Validation: accepted,
+			Patch: &report.Patch{ID: "comb", Path: "comb.patch", ReversePath: "comb.reverse.patch", CID: "bafkcomb"}},
+	}
+	rep.Tally(1, 0)
+	got := map[string]string{}
+	for _, o := range Outputs(rep, nil, out, "", func(p string) string { return p }) {
+		got[o.Name] = o.Value
+	}
+	if got[OutputPatch] != filepath.Join(out, "comb.patch") || got[OutputCID] != "bafkcomb" {
+		t.Fatalf("outputs patch %q cid %q, want the combination alone", got[OutputPatch], got[OutputCID])
+	}
+	for _, p := range strings.Split(got[OutputPatch], "\n") {
+		gittest.Git(t, repo, "apply", p)
+	}
+	gittest.Git(t, repo, "checkout", "--", "f.txt")
+	gittest.Git(t, repo, "apply", filepath.Join(out, "a.patch"))
+	if err := exec.Command("git", "-C", repo, "apply", "--check", filepath.Join(out, "b.patch")).Run(); err == nil {
+		t.Error("the individual patches apply in order: the test shows nothing")
 	}
 }

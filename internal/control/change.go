@@ -63,28 +63,20 @@ func stored(rep *report.Report) []member {
 // proposed is the run's change, nil when there is none; note says why a
 // run with accepted patches has none.
 func proposed(rep *report.Report, dir patch.Dir, moduleDir string) (c *change, note string, err error) {
-	all := stored(rep)
-	comb := rep.Combination
-	switch {
-	case comb != nil && comb.Patch != nil:
-		c = &change{patch: comb.Patch, validation: comb.Validation}
-		for _, m := range all {
-			if slices.Contains(comb.Members, m.cand.ID) {
-				c.members = append(c.members, m)
-			} else {
-				c.left = append(c.left, left{m, whyLeft(comb, m.cand.ID)})
+	p := rep.Proposed()
+	if p.Patch == nil {
+		return nil, p.Note, nil
+	}
+	c = &change{patch: p.Patch, validation: p.Validation}
+	for _, m := range stored(rep) {
+		if slices.Contains(p.Members, m.cand.ID) {
+			c.members = append(c.members, m)
+		}
+		for _, l := range p.Left {
+			if l.ID == m.cand.ID {
+				c.left = append(c.left, left{m, l.Why})
 			}
 		}
-	case len(all) == 1:
-		c = &change{patch: all[0].cand.Patch, validation: all[0].cand.Validation, members: all}
-	case len(all) > 1:
-		why := "the combination was not validated"
-		if comb != nil && comb.Error != "" {
-			why = comb.Error
-		}
-		return nil, fmt.Sprintf("%d accepted patches, but no validated combination of them (%s): nothing is proposed as one pull request; the patches are in the output directory", len(all), why), nil
-	default:
-		return nil, "", nil
 	}
 	m, err := dir.Find(c.patch.ID)
 	if err != nil {
@@ -103,21 +95,6 @@ func proposed(rep *report.Report, dir patch.Dir, moduleDir string) (c *change, n
 		return nil, "", fmt.Errorf("patch %s: %w", m.ID, err)
 	}
 	return c, "", nil
-}
-
-// whyLeft says why the combination does not hold a stored patch.
-func whyLeft(comb *report.Combination, id string) string {
-	for _, l := range comb.LeftOut {
-		if l.ID == id {
-			return l.Reason
-		}
-	}
-	for _, cf := range comb.Conflicts {
-		if cf.Loser == id {
-			return fmt.Sprintf("it overlaps %s at %s (%s)", cf.Winner, cf.Where, cf.Resolution)
-		}
-	}
-	return "not combined"
 }
 
 // scope is what the run covered, for the branch of its pull request: the

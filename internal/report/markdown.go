@@ -119,6 +119,19 @@ func (r *Report) mdHeader(b *strings.Builder) {
 	if u := r.ModelUsage(); u != "" {
 		fmt.Fprintf(b, "Model use: %s.\n", EscapeMarkdown(u))
 	}
+	if p := r.Proposed(); p.Patch != nil {
+		fmt.Fprintf(b, "\n**Proposed:** %s (CID %s), %s.", code(p.Patch.ID), code(p.Patch.CID), EscapeMarkdown(p.What()))
+		for i, l := range p.Left {
+			if i == maxListItems {
+				fmt.Fprintf(b, " … %d more not included, in report.json.", len(p.Left)-i)
+				break
+			}
+			fmt.Fprintf(b, " Not included: %s (%s).", code(l.ID), EscapeMarkdown(truncate(l.Why, maxCellRunes)))
+		}
+		b.WriteString("\n\n")
+	} else if p.Note != "" {
+		fmt.Fprintf(b, "\n**Nothing proposed:** %s.\n\n", EscapeMarkdown(p.Note))
+	}
 	cc := r.ChangeControl
 	if nothing := cc.nothing(); nothing != "" {
 		// A constant of this package: nothing in it to escape.

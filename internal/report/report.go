@@ -466,6 +466,10 @@ func (r *Report) Write(path string) error {
 func (r *Report) Summary(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "TASK\tCANDIDATE\tVERDICT\tPATCH\n")
+	// The proposal first: it is what the run offers, validated as a whole.
+	if p := r.Proposed(); p.Patch != nil {
+		fmt.Fprintf(tw, "PROPOSED\t%s\taccepted\t%s %s\n", oneLine(p.What(), 120), p.Patch.ID, p.Patch.CID)
+	}
 	for _, t := range r.Tasks {
 		if len(t.Candidates) == 0 {
 			verdict := t.Status

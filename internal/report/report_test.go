@@ -2,8 +2,10 @@ package report
 
 import (
 	"encoding/json"
+	"github.com/agentic-optimizer/optimizer/internal/coord"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +139,44 @@ func TestChangeControlSays(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTheProposalComesFirst: with a validated combination, the CLI's table
+// and the job summary open with it, its validation's benchmarks are the
+// headline, and what it leaves out is named with why.
+func TestTheProposalComesFirst(t *testing.T) {
+	r := sample()
+	fast := &validate.Report{Accepted: true, Benchmarks: []validate.Benchmark{{Name: "BenchmarkJoin", Unit: "sec/op", DeltaPct: -97, P: 0.002, Significant: true}}}
+	r.Tasks[0].Candidates = append(r.Tasks[0].Candidates,
+		Candidate{ID: "c4", Description: "stringsbuilder", Validation: fast, Patch: &Patch{ID: "c4", CID: "bafkreic4"}},
+		Candidate{ID: "c5", Description: "slicescontains", Validation: &validate.Report{Accepted: true}, Patch: &Patch{ID: "c5", CID: "bafkreic5"}})
+	combined := &validate.Report{Accepted: true, Benchmarks: []validate.Benchmark{{Name: "BenchmarkJoin", Unit: "sec/op", DeltaPct: -96.5, P: 0.002, Significant: true}}}
+	r.Combination = &Combination{Members: []string{"c1", "c4"}, Validation: combined, Patch: &Patch{ID: "comb1", CID: "bafkreicomb"},
+		Conflicts: []coord.Conflict{{Winner: "c4", Loser: "c5", Where: "t.go:1-9", Resolution: coord.ResolutionEscalated}}}
+	r.Tally(1, time.Second)
+
+	p := r.Proposed()
+	if p.Patch == nil || p.Patch.ID != "comb1" || !slices.Equal(p.Members, []string{"c1", "c4"}) || len(p.Left) != 1 || p.Left[0].ID != "c5" {
+		t.Fatalf("proposal %+v", p)
+	}
+	var b strings.Builder
+	r.Summary(&b)
+	lines := strings.Split(b.String(), "\n")
+	if !strings.HasPrefix(lines[1], "PROPOSED") || !strings.Contains(lines[1], "the combination of 2 accepted patches (c1, c4), validated as a whole; benchmarks BenchmarkJoin -96.5% sec/op") || !strings.Contains(lines[1], "comb1 bafkreicomb") {
+		t.Errorf("the table does not open with the proposal:\n%s", b.String())
+	}
+	md := r.Markdown(0)
+	head, _, _ := strings.Cut(md, "| task |")
+	for _, want := range []string{"**Proposed:** `comb1` (CID `bafkreicomb`), the combination of 2 accepted patches \\(c1\\, c4\\)\\, validated as a whole", "BenchmarkJoin \\-96\\.5\\%", "Not included: `c5` (it overlaps c4 at t\\.go\\:1\\-9 \\(escalated\\))."} {
+		if !strings.Contains(head, want) {
+			t.Errorf("the job summary's head lacks %q:\n%s", want, head)
+		}
+	}
+
+	r.Combination.Patch = nil
+	r.Combination.Error = "it failed unit"
+	if p := r.Proposed(); p.Patch != nil || !strings.Contains(p.Note, "3 accepted patches, but no validated combination of them (it failed unit)") {
+		t.Errorf("without a validated combination: %+v", p)
 	}
 }
