@@ -85,6 +85,11 @@ type Env struct {
 	Sandbox *sandbox.Runner
 	// Timeout bounds one command a method runs in the sandbox.
 	Timeout time.Duration
+	// MinTestCoverage is the run's min_test_coverage, in percent: the
+	// coverage of a changed function below which validation rejects the
+	// change. Code the tests already cover that much needs no tests
+	// written before it is changed.
+	MinTestCoverage float64
 
 	// LLM is the run's model router; nil when no model is configured, and
 	// then LLMUnavailable says why.

@@ -494,6 +494,8 @@ func taskEnv(ws *Workspace, wt *gitx.Worktree, v *validate.Validator, models *mo
 		GoEnv:     ws.Runner.Env(),
 		Sandbox:   ws.Runner,
 		Timeout:   v.Timeout,
+
+		MinTestCoverage: v.MinTestCoverage,
 		Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
 			return v.Validate(ctx, wt, p)
 		},

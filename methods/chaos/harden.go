@@ -356,7 +356,7 @@ func (s *task) converse(ctx context.Context, question string, st ask.Step) *meth
 			s.logf("%s %s accepted", st.Kind, c.ID)
 			return c
 		}
-		s.logf("%s %s rejected: %s", st.Kind, c.ID, ask.FirstLine(feedback))
+		s.logf("%s %s rejected: %s", st.Kind, c.ID, ask.Why(c))
 		msgs = append(msgs, llm.Message{Role: llm.RoleUser, Content: redact(feedback)})
 	}
 	return nil

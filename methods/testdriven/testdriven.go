@@ -1,7 +1,8 @@
 // Package testdriven is the test-driven method: before a model may touch a
 // function, it must pin the function's behaviour down with tests that the
 // validation accepts — they build, pass several times in a row on the code
-// as it is, and raise coverage. Then it asks for an optimization, judged on
+// as it is, and raise coverage — unless the existing tests already cover
+// it at min_test_coverage. Then it asks for an optimization, judged on
 // top of those tests (and of a benchmark the model wrote, when the function
 // had none). The accepted patch holds the tests and the optimization; when
 // no optimization survives, it holds the tests alone, which still have value.
@@ -13,9 +14,13 @@ package testdriven
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"go/version"
+	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"unicode"
@@ -59,7 +64,7 @@ func (m *Method) Name() string { return Name }
 func (m *Method) UsesModel() bool { return true }
 
 func (m *Method) Doc() string {
-	return "model writes characterization tests (kept only if they pass 5 times and raise coverage), then an optimization judged by them"
+	return "model writes characterization tests (kept only if they pass 5 times and raise coverage; none for code already covered at min_test_coverage), then an optimization judged by them"
 }
 
 // task is one Optimize call's state.
@@ -83,22 +88,53 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 	}
 	s := &task{m: m, t: t, env: env, res: res, target: tg.Name, tg: tg, pkgRel: tg.PkgRel, context: tg.Context}
 
-	tests := s.characterize(ctx)
-	if tests == nil {
-		s.noteStop()
-		if s.stop == nil {
-			res.Notes = append(res.Notes, fmt.Sprintf("no characterization test for %s survived validation in %d attempts; the method does not optimize code it cannot pin down", s.target, m.attempts()))
+	// Code the existing tests already pin down at min_test_coverage or
+	// above needs no characterization tests: only a benchmark, when the
+	// objective is speed or allocations and none covers it.
+	pct, tested, err := tg.Coverage(ctx, env)
+	if err != nil {
+		return res, err
+	}
+	covered := tested && pct > 0 && pct >= env.MinTestCoverage
+	var tests *methods.Candidate
+	switch {
+	case covered && (len(s.context.Benchmarks) > 0 || t.Objective == "quality"):
+		res.Notes = append(res.Notes, fmt.Sprintf("the existing tests cover %.1f%% of %s (min_test_coverage %g%%): no characterization tests written; the optimization is judged by them", pct, s.target, env.MinTestCoverage))
+	case covered:
+		res.Notes = append(res.Notes, fmt.Sprintf("the existing tests cover %.1f%% of %s (min_test_coverage %g%%): no characterization tests written, only the benchmark it lacks", pct, s.target, env.MinTestCoverage))
+		if tests = s.pinDown(ctx, false); tests == nil {
+			s.noteStop()
+			if s.stop == nil {
+				res.Notes = append(res.Notes, fmt.Sprintf("no benchmark of %s survived validation in %d attempts: nothing could measure an optimization", s.target, m.attempts()))
+			}
+			return res, nil
 		}
-		return res, nil
+	default:
+		if tests = s.pinDown(ctx, true); tests == nil {
+			s.noteStop()
+			if s.stop == nil {
+				res.Notes = append(res.Notes, fmt.Sprintf("no characterization test for %s survived validation in %d attempts; the method does not optimize code it cannot pin down", s.target, m.attempts()))
+			}
+			return res, nil
+		}
 	}
 	opt := s.optimize(ctx, tests)
 	if opt == nil {
 		s.noteStop()
-		res.Notes = append(res.Notes, fmt.Sprintf("no optimization of %s survived validation; the characterization tests are proposed alone: they pin its behaviour and raise coverage", s.target))
+		switch {
+		case tests == nil:
+			res.Notes = append(res.Notes, fmt.Sprintf("no optimization of %s survived validation", s.target))
+		case covered:
+			res.Notes = append(res.Notes, fmt.Sprintf("no optimization of %s survived validation; the benchmark is proposed alone: it measures %s", s.target, s.target))
+		default:
+			res.Notes = append(res.Notes, fmt.Sprintf("no optimization of %s survived validation; the characterization tests are proposed alone: they pin its behaviour and raise coverage", s.target))
+		}
 		return res, nil
 	}
-	if err := s.combine(ctx, tests, opt); err != nil {
-		return res, err
+	if tests != nil {
+		if err := s.combine(ctx, tests, opt); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }
@@ -116,6 +152,23 @@ func (s *task) noteStop() {
 // parse_http_line_optimizer_test.go.
 func (s *task) testFile() string {
 	return path.Join(s.pkgRel, snake(strings.ReplaceAll(s.target, ".", "_"))+"_optimizer_test.go")
+}
+
+// newTestFile moves a new test file the model names otherwise, in the
+// target's package, to file: a test file of its own harms nothing, and the
+// canonical name keeps the tests of one target together. A test file the
+// package already has stays the package's: it is not for this step.
+func (s *task) newTestFile(file string) func(string) (string, bool) {
+	return func(p string) (string, bool) {
+		p = path.Clean(filepath.ToSlash(p))
+		if p == file || path.Dir(p) != path.Dir(file) || !strings.HasSuffix(p, "_test.go") {
+			return "", false
+		}
+		if _, err := os.Lstat(filepath.Join(s.env.ModuleDir, filepath.FromSlash(p))); !errors.Is(err, fs.ErrNotExist) {
+			return "", false
+		}
+		return file, true
+	}
 }
 
 // snake turns a Go name into lower-case words joined by underscores,
@@ -136,9 +189,11 @@ func snake(name string) string {
 	return b.String()
 }
 
-// characterize asks for tests that pin the target's behaviour (and a
-// benchmark when none covers it) and returns the accepted candidate, or nil.
-func (s *task) characterize(ctx context.Context) *methods.Candidate {
+// pinDown asks for tests that pin the target's behaviour (and a benchmark
+// when none covers it), or with characterize false for the benchmark
+// alone, and returns the accepted candidate, or nil. Tests must raise
+// coverage; a benchmark alone need not.
+func (s *task) pinDown(ctx context.Context, characterize bool) *methods.Candidate {
 	file := s.testFile()
 	bench := ""
 	if len(s.context.Benchmarks) == 0 {
@@ -148,13 +203,29 @@ func (s *task) characterize(ctx context.Context) *methods.Candidate {
 		}
 		bench = fmt.Sprintf("\nThe function has no benchmark: add one, named Benchmark%s, that exercises it on a realistic input large enough to take at least a microsecond per call, with the setup before the loop and the loop written %s. ", benchName(s.target), loop)
 	}
+	if !characterize {
+		question := fmt.Sprintf(`%s
+## Task
+The existing tests pin down what %s does.%s
+Put it in the new file %s (package %s, the package's own test package). Do not change any other file.
+`, s.context.Text, s.target, bench, file, s.t.Package.Name)
+		return s.converse(ctx, step{
+			kind: "benchmark", ask: question, allowed: []string{file}, rename: s.newTestFile(file),
+			describe: func(files []string) string {
+				return "a benchmark of " + s.target + " (" + strings.Join(files, ", ") + ")"
+			},
+			validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
+				return s.env.ValidateProven(ctx, p, s.m.Repeat)
+			},
+		})
+	}
 	question := fmt.Sprintf(`%s
 ## Task
 Write characterization tests for %s: tests that pin down what it does today, including edge cases (empty and nil inputs, boundaries, ties, unusual values) that the existing tests miss, so that any change of behaviour fails them. Test the code as it is, even where its behaviour looks odd.%s
 Put everything in the new file %s (package %s, the package's own test package). Do not change any other file. The tests must be deterministic: no sleeps, no randomness without a fixed seed, no dependence on map order or the clock.
 `, s.context.Text, s.target, bench, file, s.t.Package.Name)
 	return s.converse(ctx, step{
-		kind: "tests", ask: question, allowed: []string{file},
+		kind: "tests", ask: question, allowed: []string{file}, rename: s.newTestFile(file),
 		describe: func(files []string) string {
 			d := "characterization tests for " + s.target
 			if bench != "" {
@@ -168,15 +239,22 @@ Put everything in the new file %s (package %s, the package's own test package). 
 	})
 }
 
-// optimize stages the accepted tests and asks for an optimization judged
-// on top of them. It returns the accepted candidate, or nil.
+// optimize stages the accepted tests (when there are some: code the
+// existing tests cover needs none) and asks for an optimization judged on
+// top of them. It returns the accepted candidate, or nil.
 func (s *task) optimize(ctx context.Context, tests *methods.Candidate) *methods.Candidate {
-	staged, release, err := s.env.Stage(ctx, tests.Patch)
-	if err != nil {
-		s.res.Notes = append(s.res.Notes, "could not stage the accepted tests: "+err.Error())
-		return nil
+	staged, pinned := s.env, "The existing tests, quoted above where they exercise it, pin its behaviour down.\n"
+	if tests != nil {
+		var release func()
+		var err error
+		staged, release, err = s.env.Stage(ctx, tests.Patch)
+		if err != nil {
+			s.res.Notes = append(s.res.Notes, "could not stage the accepted tests: "+err.Error())
+			return nil
+		}
+		defer release()
+		pinned = ask.QuoteFiles(staged.Worktree.Dir, staged.ModuleDir, tests.Files)
 	}
-	defer release()
 	allowed := s.tg.SourceFiles()
 	goal := ask.Goal(s.t.Objective)
 	question := fmt.Sprintf(`%s
@@ -185,7 +263,7 @@ func (s *task) optimize(ctx context.Context, tests *methods.Candidate) *methods.
 ## Task
 Change %s. %s
 Its behaviour must stay exactly the same: the tests above and the existing ones must pass unchanged. Edit only these files: %s. Do not edit any test.
-`, s.context.Text, ask.QuoteFiles(staged.Worktree.Dir, staged.ModuleDir, tests.Files), s.target, goal, strings.Join(allowed, ", "))
+`, s.context.Text, pinned, s.target, goal, strings.Join(allowed, ", "))
 	s2 := *s
 	s2.env = staged
 	c := s2.converse(ctx, step{
@@ -196,7 +274,7 @@ Its behaviour must stay exactly the same: the tests above and the existing ones 
 		validate: staged.Validate,
 	})
 	s.stop = s2.stop
-	if c != nil {
+	if c != nil && tests != nil {
 		c.Parent = staged.Worktree.Commit
 	}
 	return c
@@ -236,6 +314,7 @@ type step struct {
 	kind     string
 	ask      string
 	allowed  []string
+	rename   func(path string) (string, bool)
 	describe func(files []string) string
 	validate func(ctx context.Context, patch []byte) (*validate.Report, error)
 }
@@ -262,14 +341,14 @@ func (s *task) converse(ctx context.Context, st step) *methods.Candidate {
 		}
 		msgs = append(msgs, llm.Message{Role: llm.RoleAssistant, Content: resp.Text})
 		c, feedback := ask.Candidate(ctx, s.env, s.t.Objective, ask.Step{
-			Task: s.t.ID, Kind: st.kind, Allowed: st.allowed, Describe: st.describe, Validate: st.validate,
+			Task: s.t.ID, Kind: st.kind, Allowed: st.allowed, Rename: st.rename, Describe: st.describe, Validate: st.validate,
 		}, attempt, resp.Text)
 		s.res.Candidates = append(s.res.Candidates, c)
 		if c.Accepted() {
 			s.env.Logf("%s %s accepted", st.kind, c.ID)
 			return c
 		}
-		s.env.Logf("%s %s rejected: %s", st.kind, c.ID, ask.FirstLine(feedback))
+		s.env.Logf("%s %s rejected: %s", st.kind, c.ID, ask.Why(c))
 		msgs = append(msgs, llm.Message{Role: llm.RoleUser, Content: redact(feedback)})
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
@@ -135,9 +136,13 @@ func Change(objective string) string {
 // Step is one kind of change asked of the model: the files its answers may
 // change and the judge of the result.
 type Step struct {
-	Task     string // the task's ID, for candidate IDs
-	Kind     string // "tests", "optimization", "candidate 2", … : part of the candidate ID
-	Allowed  []string
+	Task    string // the task's ID, for candidate IDs
+	Kind    string // "tests", "optimization", "candidate 2", … : part of the candidate ID
+	Allowed []string
+	// Rename, when set, moves an edit of a path outside Allowed to the
+	// path it returns with ok (a new test file under another name to the
+	// canonical one) instead of refusing it.
+	Rename   func(path string) (to string, ok bool)
 	Describe func(files []string) string
 	Validate func(ctx context.Context, patch []byte) (*validate.Report, error)
 }
@@ -160,6 +165,13 @@ func Candidate(ctx context.Context, env methods.Env, objective string, st Step, 
 		return refuse(err)
 	}
 	wt := env.Worktree
+	if st.Rename != nil {
+		for i, e := range edits {
+			if to, ok := st.Rename(e.Path); ok && !slices.Contains(st.Allowed, e.Path) {
+				edits[i].Path = to
+			}
+		}
+	}
 	files, err := edit.Apply(env.ModuleDir, edits, st.Allowed)
 	if err != nil {
 		wt.Reset(context.WithoutCancel(ctx))
@@ -242,6 +254,21 @@ func QuoteFiles(root, modDir string, files []string) string {
 func ID(task, kind string, attempt int, answer string) string {
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d\x00%s", task, kind, attempt, answer))
 	return hex.EncodeToString(sum[:])[:12]
+}
+
+// Why says in one line why a candidate was not accepted, for progress
+// lines: the rejecting level and its detail ("answer: … is not one of the
+// files this task may change"), or the error that kept it from validation.
+func Why(c *methods.Candidate) string {
+	if v := c.Validation; v != nil && !v.Accepted {
+		for _, l := range v.Levels {
+			if l.Name == v.RejectedBy && l.Detail != "" {
+				return v.RejectedBy + ": " + Truncate(FirstLine(l.Detail), 300)
+			}
+		}
+		return "rejected by " + v.RejectedBy
+	}
+	return Truncate(FirstLine(c.Error), 300)
 }
 
 // FirstLine is s up to its first newline.

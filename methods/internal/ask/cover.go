@@ -1,0 +1,121 @@
+package ask
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/tools/cover"
+
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
+	"github.com/agentic-optimizer/optimizer/methods"
+)
+
+// Coverage is how much of the target function the package's tests run
+// on the unchanged code, in percent of its statements. ok is false when
+// the package has no tests or its tests do not pass: nothing pins the
+// function down then.
+func (tg *Target) Coverage(ctx context.Context, env methods.Env) (pct float64, ok bool, err error) {
+	if len(tg.Pkg.TestFiles) == 0 {
+		return 0, false, nil
+	}
+	dir, err := env.Sandbox.TempDir(env.ModuleDir, "cover-")
+	if err != nil {
+		return 0, false, err
+	}
+	defer os.RemoveAll(dir)
+	profile := filepath.Join(dir, "cover.out")
+	limit := env.Timeout
+	if limit <= 0 {
+		limit = 10 * time.Minute
+	}
+	// No -count: go's test cache answers for a package run before.
+	res, err := env.Sandbox.Run(ctx, env.ModuleDir, limit, "go", "test", "-coverprofile="+profile, "./"+tg.PkgRel)
+	if err != nil {
+		return 0, false, err
+	}
+	if res.ExitCode != 0 || res.TimedOut {
+		return 0, false, nil
+	}
+	data, err := sandbox.ReadFile(profile, 256<<20)
+	if err != nil {
+		return 0, false, fmt.Errorf("coverage of %s: %w", tg.Name, err)
+	}
+	profiles, err := cover.ParseProfilesFromReader(bytes.NewReader(data))
+	if err != nil {
+		return 0, false, fmt.Errorf("coverage of %s: %w", tg.Name, err)
+	}
+	file, from, to, found := tg.body()
+	if !found {
+		return 0, false, nil
+	}
+	var covered, total int
+	for _, p := range profiles {
+		if path.Base(p.FileName) != file {
+			continue
+		}
+		for _, b := range p.Blocks {
+			if b.NumStmt > 0 && b.StartLine >= from && b.StartLine <= to {
+				total += b.NumStmt
+				if b.Count > 0 {
+					covered += b.NumStmt
+				}
+			}
+		}
+	}
+	if total == 0 {
+		return 0, false, nil
+	}
+	return 100 * float64(covered) / float64(total), true, nil
+}
+
+// body finds the target's declaration in the package: its file's base
+// name and the lines of its body.
+func (tg *Target) body() (file string, from, to int, ok bool) {
+	for _, f := range tg.Pkg.GoFiles {
+		fset := token.NewFileSet()
+		af, err := parser.ParseFile(fset, f, nil, parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		for _, d := range af.Decls {
+			fd, isFunc := d.(*ast.FuncDecl)
+			if !isFunc || fd.Body == nil || funcName(fd) != tg.Name {
+				continue
+			}
+			return filepath.Base(f), fset.Position(fd.Body.Lbrace).Line, fset.Position(fd.Body.Rbrace).Line, true
+		}
+	}
+	return "", 0, 0, false
+}
+
+// funcName is a declaration's name as targets are named: "Top", "Set.Add".
+func funcName(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return fd.Name.Name
+	}
+	t := fd.Recv.List[0].Type
+	for {
+		switch x := t.(type) {
+		case *ast.StarExpr:
+			t = x.X
+		case *ast.IndexExpr:
+			t = x.X
+		case *ast.IndexListExpr:
+			t = x.X
+		case *ast.ParenExpr:
+			t = x.X
+		case *ast.Ident:
+			return x.Name + "." + fd.Name.Name
+		default:
+			return fd.Name.Name
+		}
+	}
+}
