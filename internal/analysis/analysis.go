@@ -273,10 +273,8 @@ func (p *Package) parseDecls() error {
 			if !ok {
 				continue
 			}
-			fn := Func{Name: fd.Name.Name, File: name, Line: fset.Position(fd.Pos()).Line, Test: isTest}
-			if fd.Recv != nil && len(fd.Recv.List) > 0 {
-				fn.Name = recvName(fd.Recv.List[0].Type) + "." + fn.Name
-			} else if isTest {
+			fn := Func{Name: FuncName(fd), File: name, Line: fset.Position(fd.Pos()).Line, Test: isTest}
+			if fd.Recv == nil && isTest {
 				switch {
 				case isTestFunc(fd, "Test", "T"):
 					p.Tests = append(p.Tests, fd.Name.Name)
@@ -290,18 +288,29 @@ func (p *Package) parseDecls() error {
 	return nil
 }
 
-func recvName(e ast.Expr) string {
-	switch t := e.(type) {
-	case *ast.StarExpr:
-		return recvName(t.X)
-	case *ast.IndexExpr:
-		return recvName(t.X)
-	case *ast.IndexListExpr:
-		return recvName(t.X)
-	case *ast.Ident:
-		return t.Name
+// FuncName names a declared function as the optimizer does everywhere:
+// "F" for a function, "T.M" for a method of T, *T, T[K] or *T[K, V].
+func FuncName(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return fd.Name.Name
 	}
-	return "?"
+	t := fd.Recv.List[0].Type
+	for {
+		switch x := t.(type) {
+		case *ast.StarExpr:
+			t = x.X
+		case *ast.ParenExpr:
+			t = x.X
+		case *ast.IndexExpr:
+			t = x.X
+		case *ast.IndexListExpr:
+			t = x.X
+		case *ast.Ident:
+			return x.Name + "." + fd.Name.Name
+		default:
+			return "?." + fd.Name.Name
+		}
+	}
 }
 
 // isTestFunc reports whether fd is func PrefixXxx(*testing.Typ), the shape

@@ -5,6 +5,8 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+
+	"github.com/agentic-optimizer/optimizer/internal/analysis"
 )
 
 // walker finds the candidates of one file.
@@ -132,7 +134,7 @@ func (w *walker) visit(n ast.Node, stack []ast.Node) bool {
 	}
 	switch n := n.(type) {
 	case *ast.FuncDecl:
-		w.fn = funcName(n)
+		w.fn = analysis.FuncName(n)
 		return n.Body != nil && (w.funcs == nil || w.funcs[w.fn])
 	case *ast.GenDecl:
 		if len(stack) == 1 { // package level
@@ -171,33 +173,6 @@ func (w *walker) visit(n ast.Node, stack []ast.Node) bool {
 		w.statements(n.Body, n, stack)
 	}
 	return true
-}
-
-// funcName is "F" for a function, "T.M" for a method.
-func funcName(d *ast.FuncDecl) string {
-	if d.Recv == nil || len(d.Recv.List) == 0 {
-		return d.Name.Name
-	}
-	t := d.Recv.List[0].Type
-	for {
-		switch x := t.(type) {
-		case *ast.StarExpr:
-			t = x.X
-			continue
-		case *ast.ParenExpr:
-			t = x.X
-			continue
-		case *ast.IndexExpr:
-			t = x.X
-			continue
-		case *ast.IndexListExpr:
-			t = x.X
-			continue
-		case *ast.Ident:
-			return x.Name + "." + d.Name.Name
-		}
-		return d.Name.Name
-	}
 }
 
 // enclosingFunc is the type of the innermost function around the node

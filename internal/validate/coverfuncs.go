@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/tools/cover"
 
+	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 )
 
@@ -169,38 +170,13 @@ func declaredFuncs(rel string, src []byte) ([]declaredFunc, error) {
 		if !ok || fd.Body == nil {
 			continue
 		}
-		name := fd.Name.Name
-		if fd.Recv != nil && len(fd.Recv.List) > 0 {
-			name = receiverType(fd.Recv.List[0].Type) + "." + name
-		}
 		out = append(out, declaredFunc{
-			key:  funcKey{dir: path.Dir(rel), name: name},
+			key:  funcKey{dir: path.Dir(rel), name: analysis.FuncName(fd)},
 			from: fset.Position(fd.Body.Lbrace).Line,
 			to:   fset.Position(fd.Body.Rbrace).Line,
 		})
 	}
 	return out, nil
-}
-
-// receiverType is the name of a receiver's type: T for T, *T, T[K] and
-// *T[K, V].
-func receiverType(e ast.Expr) string {
-	for {
-		switch x := e.(type) {
-		case *ast.StarExpr:
-			e = x.X
-		case *ast.ParenExpr:
-			e = x.X
-		case *ast.IndexExpr:
-			e = x.X
-		case *ast.IndexListExpr:
-			e = x.X
-		case *ast.Ident:
-			return x.Name
-		default:
-			return "?"
-		}
-	}
 }
 
 // statementLine reports whether line n (1-based) of lines holds more than

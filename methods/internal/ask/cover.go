@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/tools/cover"
 
+	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"github.com/agentic-optimizer/optimizer/methods"
 )
@@ -87,35 +88,11 @@ func (tg *Target) body() (file string, from, to int, ok bool) {
 		}
 		for _, d := range af.Decls {
 			fd, isFunc := d.(*ast.FuncDecl)
-			if !isFunc || fd.Body == nil || funcName(fd) != tg.Name {
+			if !isFunc || fd.Body == nil || analysis.FuncName(fd) != tg.Name {
 				continue
 			}
 			return filepath.Base(f), fset.Position(fd.Body.Lbrace).Line, fset.Position(fd.Body.Rbrace).Line, true
 		}
 	}
 	return "", 0, 0, false
-}
-
-// funcName is a declaration's name as targets are named: "Top", "Set.Add".
-func funcName(fd *ast.FuncDecl) string {
-	if fd.Recv == nil || len(fd.Recv.List) == 0 {
-		return fd.Name.Name
-	}
-	t := fd.Recv.List[0].Type
-	for {
-		switch x := t.(type) {
-		case *ast.StarExpr:
-			t = x.X
-		case *ast.IndexExpr:
-			t = x.X
-		case *ast.IndexListExpr:
-			t = x.X
-		case *ast.ParenExpr:
-			t = x.X
-		case *ast.Ident:
-			return x.Name + "." + fd.Name.Name
-		default:
-			return fd.Name.Name
-		}
-	}
 }
