@@ -39,14 +39,18 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 		return Skip, "no Go package affected"
 	}
 	tests := false
+	built := map[string]bool{}
 	for _, p := range pkgs {
 		tests = tests || len(p.TestFiles) > 0
+		for _, f := range p.GoFiles {
+			built[f] = true
+		}
 	}
 	switch {
 	case !tests:
-		funcs := c.changedFuncCoverage(nil)
+		funcs := c.changedFuncCoverage(nil, built)
 		if len(funcs) == 0 {
-			return Skip, "no tests in the affected packages; the patch changes no function"
+			return Skip, "no tests in the affected packages; the patch changes no function built here"
 		}
 		if c.v.MinTestCoverage > 0 {
 			return Fail, fmt.Sprintf("no tests in the affected packages: nothing runs the %s the patch changes, below min_test_coverage %g%% (add tests that pin down what they do, or lower min_test_coverage)", funcList(funcs), c.v.MinTestCoverage)
@@ -111,7 +115,7 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	if judged > 0 {
 		detail += fmt.Sprintf("; the lines changed in the %d functions covered on the base are covered", judged)
 	}
-	if funcs := c.changedFuncCoverage(candProf); len(funcs) > 0 {
+	if funcs := c.changedFuncCoverage(candProf, built); len(funcs) > 0 {
 		pct := funcsPercent(funcs)
 		switch {
 		case pct < c.v.MinTestCoverage:
@@ -121,6 +125,15 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 		default:
 			detail += fmt.Sprintf("; the tests cover %.1f%% of the statements of the %s the patch changes", pct, funcList(funcs))
 		}
+	}
+	var unbuilt []string
+	for _, f := range c.files {
+		if strings.HasSuffix(f.NewPath, ".go") && !strings.HasSuffix(f.NewPath, "_test.go") && !built[c.abs(f.NewPath)] {
+			unbuilt = append(unbuilt, f.NewPath)
+		}
+	}
+	if len(unbuilt) > 0 {
+		detail += "; not built on this platform, so not measured: " + strings.Join(unbuilt, ", ")
 	}
 	return Pass, detail
 }

@@ -219,8 +219,10 @@ type funcCover struct {
 // body the patch changes (adds a line to, or removes one from) and, from
 // the profiles of the tests that judged the candidate, how many of their
 // statements ran. A function of a file the profiles do not measure counts
-// as not run: total is its number of statement lines.
-func (c *candidate) changedFuncCoverage(profiles []*cover.Profile) []funcCover {
+// as not run: total is its number of statement lines. Only the files the
+// affected packages build here count (built holds their absolute paths):
+// a file for another platform or build tag is no test's to run.
+func (c *candidate) changedFuncCoverage(profiles []*cover.Profile, built map[string]bool) []funcCover {
 	blocks := map[string][]cover.ProfileBlock{}
 	for _, p := range profiles {
 		rel := c.profileFile(p.FileName)
@@ -228,7 +230,7 @@ func (c *candidate) changedFuncCoverage(profiles []*cover.Profile) []funcCover {
 	}
 	var out []funcCover
 	for _, f := range c.files {
-		if f.NewPath == "" || !strings.HasSuffix(f.NewPath, ".go") || strings.HasSuffix(f.NewPath, "_test.go") {
+		if f.NewPath == "" || !strings.HasSuffix(f.NewPath, ".go") || strings.HasSuffix(f.NewPath, "_test.go") || !built[c.abs(f.NewPath)] {
 			continue
 		}
 		changed := changedNewLines(f.Hunks)

@@ -143,6 +143,7 @@ func TestDoubleNegative(t *testing.T) {
 
 	"cov/cov.go":     covBase,
 	"plain/plain.go": "// Package plain has no tests.\npackage plain\n\n// Twice doubles x.\nfunc Twice(x int) int {\n\treturn 2 * x\n}\n",
+	"cov/cov_windows.go": "package cov\n\n// Sep is the path separator on Windows.\nfunc Sep() byte {\n\treturn '\\\\'\n}\n",
 	"cov/cov_test.go": `package cov
 
 import "testing"
@@ -383,6 +384,11 @@ func BenchmarkClamp(b *testing.B) {
 			files:     covered("\tif x < 0 {\n\t\treturn -x", "\tif x < 0 {\n\t\treturn 0 - x"),
 			configure: func(v *validate.Validator) { v.MinTestCoverage = 100 },
 			want:      map[string][]string{"coverage": {"the tests cover 100.0% of the statements of the function Abs the patch changes"}},
+		},
+		{
+			name:  "coverage: a function of a file built for another platform is not held to min_test_coverage",
+			files: map[string]string{"cov/cov_windows.go": "package cov\n\n// Sep is the path separator on Windows.\nfunc Sep() byte {\n\tconst backslash = '\\\\'\n\treturn backslash\n}\n"},
+			want:  map[string][]string{"coverage": {"no covered statement lost; not built on this platform, so not measured: cov/cov_windows.go"}},
 		},
 		{
 			name:       "coverage: a package without tests never gets a silent accept",
