@@ -141,8 +141,8 @@ func TestDoubleNegative(t *testing.T) {
 }
 `,
 
-	"cov/cov.go":     covBase,
-	"plain/plain.go": "// Package plain has no tests.\npackage plain\n\n// Twice doubles x.\nfunc Twice(x int) int {\n\treturn 2 * x\n}\n",
+	"cov/cov.go":         covBase,
+	"plain/plain.go":     "// Package plain has no tests.\npackage plain\n\n// Twice doubles x.\nfunc Twice(x int) int {\n\treturn 2 * x\n}\n",
 	"cov/cov_windows.go": "package cov\n\n// Sep is the path separator on Windows.\nfunc Sep() byte {\n\treturn '\\\\'\n}\n",
 	"cov/cov_test.go": `package cov
 
