@@ -48,7 +48,7 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	}
 	switch {
 	case !tests:
-		funcs := c.changedFuncCoverage(nil, built)
+		funcs, _ := c.changedFuncCoverage(nil, true, built)
 		if len(funcs) == 0 {
 			return Skip, "no tests in the affected packages; the patch changes no function built here"
 		}
@@ -115,7 +115,8 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	if judged > 0 {
 		detail += fmt.Sprintf("; the lines changed in the %d functions covered on the base are covered", judged)
 	}
-	if funcs := c.changedFuncCoverage(candProf, built); len(funcs) > 0 {
+	funcs, unmeasured := c.changedFuncCoverage(candProf, false, built)
+	if len(funcs) > 0 {
 		pct := funcsPercent(funcs)
 		switch {
 		case pct < c.v.MinTestCoverage:
@@ -134,6 +135,9 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	}
 	if len(unbuilt) > 0 {
 		detail += "; not built on this platform, so not measured: " + strings.Join(unbuilt, ", ")
+	}
+	if len(unmeasured) > 0 {
+		detail += "; not measured, as their package's tests did not run (on the base either): " + strings.Join(unmeasured, ", ")
 	}
 	return Pass, detail
 }

@@ -218,23 +218,30 @@ type funcCover struct {
 // changedFuncCoverage returns the functions of non-test Go files whose
 // body the patch changes (adds a line to, or removes one from) and, from
 // the profiles of the tests that judged the candidate, how many of their
-// statements ran. A function of a file the profiles do not measure counts
-// as not run: total is its number of statement lines. Only the files the
-// affected packages build here count (built holds their absolute paths):
-// a file for another platform or build tag is no test's to run.
-func (c *candidate) changedFuncCoverage(profiles []*cover.Profile, built map[string]bool) []funcCover {
+// statements ran. Only the files the affected packages build here count
+// (built holds their absolute paths): a file for another platform or
+// build tag is no test's to run. Untested (the packages have no tests),
+// every function counts as not run, total being its number of statement
+// lines; else a file the profiles do not hold at all was not
+// measured (its package's tests did not build or run, on the base too, or
+// the unit level would have failed) and is returned in unmeasured.
+func (c *candidate) changedFuncCoverage(profiles []*cover.Profile, untested bool, built map[string]bool) (out []funcCover, unmeasured []string) {
 	blocks := map[string][]cover.ProfileBlock{}
 	for _, p := range profiles {
 		rel := c.profileFile(p.FileName)
 		blocks[rel] = append(blocks[rel], p.Blocks...)
 	}
-	var out []funcCover
 	for _, f := range c.files {
 		if f.NewPath == "" || !strings.HasSuffix(f.NewPath, ".go") || strings.HasSuffix(f.NewPath, "_test.go") || !built[c.abs(f.NewPath)] {
 			continue
 		}
 		changed := changedNewLines(f.Hunks)
 		if len(changed) == 0 {
+			continue
+		}
+		bs, measured := blocks[f.NewPath]
+		if !untested && !measured {
+			unmeasured = append(unmeasured, f.NewPath)
 			continue
 		}
 		src, err := os.ReadFile(c.abs(f.NewPath))
@@ -251,7 +258,7 @@ func (c *candidate) changedFuncCoverage(profiles []*cover.Profile, built map[str
 				continue
 			}
 			fc := funcCover{name: fn.key.name}
-			if bs, ok := blocks[f.NewPath]; ok {
+			if measured {
 				for _, b := range bs {
 					if b.NumStmt > 0 && b.StartLine >= fn.from && b.StartLine <= fn.to {
 						fc.total += b.NumStmt
@@ -272,7 +279,7 @@ func (c *candidate) changedFuncCoverage(profiles []*cover.Profile, built map[str
 			}
 		}
 	}
-	return out
+	return out, unmeasured
 }
 
 // changedNewLines returns the lines of the new file that the hunks add,
