@@ -48,7 +48,7 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	}
 	switch {
 	case !tests:
-		funcs, _ := c.changedFuncCoverage(nil, true, built)
+		funcs := c.changedFuncCoverage(nil, true, built).funcs
 		if len(funcs) == 0 {
 			return Skip, "no tests in the affected packages; the patch changes no function built here"
 		}
@@ -115,8 +115,8 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	if judged > 0 {
 		detail += fmt.Sprintf("; the lines changed in the %d functions covered on the base are covered", judged)
 	}
-	funcs, unmeasured := c.changedFuncCoverage(candProf, false, built)
-	if len(funcs) > 0 {
+	cc := c.changedFuncCoverage(candProf, false, built)
+	if funcs := cc.funcs; len(funcs) > 0 {
 		pct := funcsPercent(funcs)
 		switch {
 		case pct < c.v.MinTestCoverage:
@@ -127,17 +127,11 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 			detail += fmt.Sprintf("; the tests cover %.1f%% of the statements of the %s the patch changes", pct, funcList(funcs))
 		}
 	}
-	var unbuilt []string
-	for _, f := range c.files {
-		if strings.HasSuffix(f.NewPath, ".go") && !strings.HasSuffix(f.NewPath, "_test.go") && !built[c.abs(f.NewPath)] {
-			unbuilt = append(unbuilt, f.NewPath)
-		}
+	if len(cc.unbuilt) > 0 {
+		detail += "; not built on this platform, so not measured: " + strings.Join(cc.unbuilt, ", ")
 	}
-	if len(unbuilt) > 0 {
-		detail += "; not built on this platform, so not measured: " + strings.Join(unbuilt, ", ")
-	}
-	if len(unmeasured) > 0 {
-		detail += "; not measured, as their package's tests did not run (on the base either): " + strings.Join(unmeasured, ", ")
+	if len(cc.unmeasured) > 0 {
+		detail += "; not measured, as their package's tests did not run (on the base either): " + strings.Join(cc.unmeasured, ", ")
 	}
 	return Pass, detail
 }

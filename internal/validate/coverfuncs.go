@@ -215,24 +215,38 @@ type funcCover struct {
 	covered, total int
 }
 
+// changedCoverage is what changedFuncCoverage found.
+type changedCoverage struct {
+	funcs []funcCover
+	// unbuilt are changed files the affected packages do not build here:
+	// for another platform or build tag, no test's to run.
+	unbuilt []string
+	// unmeasured are changed files the profiles do not hold at all: their
+	// package's tests did not build or run (on the base too, or the unit
+	// level would have failed).
+	unmeasured []string
+}
+
 // changedFuncCoverage returns the functions of non-test Go files whose
 // body the patch changes (adds a line to, or removes one from) and, from
 // the profiles of the tests that judged the candidate, how many of their
 // statements ran. Only the files the affected packages build here count
-// (built holds their absolute paths): a file for another platform or
-// build tag is no test's to run. Untested (the packages have no tests),
-// every function counts as not run, total being its number of statement
-// lines; else a file the profiles do not hold at all was not
-// measured (its package's tests did not build or run, on the base too, or
-// the unit level would have failed) and is returned in unmeasured.
-func (c *candidate) changedFuncCoverage(profiles []*cover.Profile, untested bool, built map[string]bool) (out []funcCover, unmeasured []string) {
+// (built holds their absolute paths). Untested (the packages have no
+// tests), every function counts as not run, total being its number of
+// statement lines.
+func (c *candidate) changedFuncCoverage(profiles []*cover.Profile, untested bool, built map[string]bool) changedCoverage {
+	var out changedCoverage
 	blocks := map[string][]cover.ProfileBlock{}
 	for _, p := range profiles {
 		rel := c.profileFile(p.FileName)
 		blocks[rel] = append(blocks[rel], p.Blocks...)
 	}
 	for _, f := range c.files {
-		if f.NewPath == "" || !strings.HasSuffix(f.NewPath, ".go") || strings.HasSuffix(f.NewPath, "_test.go") || !built[c.abs(f.NewPath)] {
+		if !strings.HasSuffix(f.NewPath, ".go") || strings.HasSuffix(f.NewPath, "_test.go") {
+			continue
+		}
+		if !built[c.abs(f.NewPath)] {
+			out.unbuilt = append(out.unbuilt, f.NewPath)
 			continue
 		}
 		changed := changedNewLines(f.Hunks)
@@ -241,7 +255,7 @@ func (c *candidate) changedFuncCoverage(profiles []*cover.Profile, untested bool
 		}
 		bs, measured := blocks[f.NewPath]
 		if !untested && !measured {
-			unmeasured = append(unmeasured, f.NewPath)
+			out.unmeasured = append(out.unmeasured, f.NewPath)
 			continue
 		}
 		src, err := os.ReadFile(c.abs(f.NewPath))
@@ -275,11 +289,11 @@ func (c *candidate) changedFuncCoverage(profiles []*cover.Profile, untested bool
 				}
 			}
 			if fc.total > 0 {
-				out = append(out, fc)
+				out.funcs = append(out.funcs, fc)
 			}
 		}
 	}
-	return out, unmeasured
+	return out
 }
 
 // changedNewLines returns the lines of the new file that the hunks add,

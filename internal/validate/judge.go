@@ -49,7 +49,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -239,22 +238,11 @@ type overlayFiles struct {
 // overlays writes the go build -overlay files of judgeRuns into tmp.
 func (c *candidate) overlays(ctx context.Context, pkgs []*analysis.Package, tmp string) (overlayFiles, error) {
 	var out overlayFiles
-	baseFiles := map[string]string{}
-	file, err := c.baseTestOverlay(ctx, pkgs, tmp)
+	baseFiles, err := c.baseTestFiles(ctx, pkgs, tmp)
 	if err != nil {
-		return out, err
+		return out, fmt.Errorf("unit: %w", err)
 	}
-	if file != "" {
-		var o struct{ Replace map[string]string }
-		b, err := os.ReadFile(file)
-		if err == nil {
-			err = json.Unmarshal(b, &o)
-		}
-		if err != nil {
-			return out, fmt.Errorf("unit: the base's test files: %w", err)
-		}
-		baseFiles, out.touched = o.Replace, true
-	}
+	out.touched = len(baseFiles) > 0
 	nonce := make([]byte, 8)
 	if _, err := rand.Read(nonce); err != nil {
 		return out, fmt.Errorf("unit: %w", err)
@@ -271,33 +259,16 @@ func (c *candidate) overlays(ctx context.Context, pkgs []*analysis.Package, tmp 
 			return out, fmt.Errorf("unit: %w", err)
 		}
 		// The go command runs on the sandbox's copy of the worktree: the
-		// overlay names the copy's files, as baseTestOverlay's entries do.
+		// overlay names the copy's files, as baseTestFiles' entries do.
 		checks[c.v.Runner.Path(filepath.Join(p.Dir, "zz_optimizer_check_"+suffix+"_test.go"))] = src
 	}
-	write := func(name string, replace ...map[string]string) (string, error) {
-		all := map[string]string{}
-		for _, m := range replace {
-			for k, v := range m {
-				all[k] = v
-			}
-		}
-		if len(all) == 0 {
-			return "", nil
-		}
-		b, err := json.Marshal(map[string]any{"Replace": all})
-		if err == nil {
-			err = os.WriteFile(filepath.Join(tmp, name), b, 0o644)
-		}
-		if err != nil {
-			return "", fmt.Errorf("unit: %w", err)
-		}
-		return filepath.Join(tmp, name), nil
+	if out.judging, err = writeOverlay(filepath.Join(tmp, "judging.json"), baseFiles, checks); err != nil {
+		return out, fmt.Errorf("unit: %w", err)
 	}
-	if out.judging, err = write("judging.json", baseFiles, checks); err != nil {
-		return out, err
+	if out.own, err = writeOverlay(filepath.Join(tmp, "own.json"), checks); err != nil {
+		return out, fmt.Errorf("unit: %w", err)
 	}
-	out.own, err = write("own.json", checks)
-	return out, err
+	return out, nil
 }
 
 // hasTests reports whether a package had, or now has, a _test.go file:

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -230,12 +231,43 @@ func (c *candidate) changedLines(tests bool) map[string][]int {
 	return out
 }
 
-// baseTestOverlay writes a go build -overlay file that puts the base's
-// _test.go files in place of the candidate's in the given packages: it
-// maps each changed or added test file to its base content, or to nothing
-// when the base did not have it. It returns "" when the patch touches no
-// test file there.
+// baseTestOverlay writes a go build -overlay file of baseTestFiles. It
+// returns "" when the patch touches no test file in pkgs.
 func (c *candidate) baseTestOverlay(ctx context.Context, pkgs []*analysis.Package, tmp string) (string, error) {
+	replace, err := c.baseTestFiles(ctx, pkgs, tmp)
+	if err != nil {
+		return "", err
+	}
+	return writeOverlay(filepath.Join(tmp, "overlay.json"), replace)
+}
+
+// writeOverlay writes the go build -overlay file that makes the
+// replacements of every map, and returns its path; "" when there are none.
+func writeOverlay(file string, replace ...map[string]string) (string, error) {
+	all := map[string]string{}
+	for _, m := range replace {
+		maps.Copy(all, m)
+	}
+	if len(all) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(map[string]any{"Replace": all})
+	if err == nil {
+		err = os.WriteFile(file, b, 0o644)
+	}
+	if err != nil {
+		return "", fmt.Errorf("overlay: %w", err)
+	}
+	return file, nil
+}
+
+// baseTestFiles are the go build -overlay replacements that put the
+// base's _test.go files in place of the candidate's in the given
+// packages: each changed or added test file (named as the sandbox's copy
+// of it) maps to a file in tmp with its base content, or to nothing when
+// the base did not have it. Empty when the patch touches no test file
+// there.
+func (c *candidate) baseTestFiles(ctx context.Context, pkgs []*analysis.Package, tmp string) (map[string]string, error) {
 	replace := map[string]string{}
 	for i, f := range c.files {
 		for _, p := range []string{f.OldPath, f.NewPath} {
@@ -259,23 +291,12 @@ func (c *candidate) baseTestOverlay(ctx context.Context, pkgs []*analysis.Packag
 			}
 			keep := filepath.Join(tmp, fmt.Sprintf("base%d_%s", i, path.Base(p)))
 			if err := os.WriteFile(keep, []byte(src), 0o644); err != nil {
-				return "", fmt.Errorf("performance: %w", err)
+				return nil, fmt.Errorf("the base's test files: %w", err)
 			}
 			replace[copied] = keep
 		}
 	}
-	if len(replace) == 0 {
-		return "", nil
-	}
-	b, err := json.Marshal(map[string]any{"Replace": replace})
-	if err != nil {
-		return "", fmt.Errorf("performance: %w", err)
-	}
-	file := filepath.Join(tmp, "overlay.json")
-	if err := os.WriteFile(file, b, 0o644); err != nil {
-		return "", fmt.Errorf("performance: %w", err)
-	}
-	return file, nil
+	return replace, nil
 }
 
 // selectBenchmarks runs each benchmark of p once (b.N = 1) in a binary
