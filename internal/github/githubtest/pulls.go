@@ -30,7 +30,10 @@ type Review struct {
 	State    string // APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
 	Body     string
 	CommitID string
-	Comments []ReviewComment
+	// Association is the reviewer's author_association; "" is
+	// CONTRIBUTOR, someone without push access.
+	Association string
+	Comments    []ReviewComment
 }
 
 // ReviewComment is a comment on a line, or a range of lines, of a review.
@@ -117,7 +120,11 @@ func (s *Server) AddReview(fullName string, number int, rv Review) {
 		rv.CommitID = rp.headSHA(p)
 	}
 	rv.ID = s.newID()
-	p.reviews = append(p.reviews, &review{Review: rv, id: rv.ID, submitted: s.nowFunc()})
+	added := &review{Review: rv, id: rv.ID, submitted: s.nowFunc()}
+	for _, c := range rv.Comments {
+		added.comments = append(added.comments, &reviewComment{ReviewComment: c, id: s.newID(), commitID: rv.CommitID, created: added.submitted})
+	}
+	p.reviews = append(p.reviews, added)
 	rp.modified = s.tick()
 }
 

@@ -1,6 +1,7 @@
 package githubtest
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -175,7 +176,7 @@ func (rp *repo) patchOf(p *pull, path string) string {
 func (s *Server) reviewJSON(r *http.Request, rp *repo, p *pull, rv *review) map[string]any {
 	m := map[string]any{
 		"id": rv.id, "node_id": fmt.Sprintf("PRR_%d", rv.id), "user": user{login: rv.User, bot: rv.Bot, id: rv.id}.json(r),
-		"body": rv.Body, "state": rv.State, "commit_id": rv.CommitID, "author_association": "CONTRIBUTOR",
+		"body": rv.Body, "state": rv.State, "commit_id": rv.CommitID, "author_association": cmp.Or(rv.Association, "CONTRIBUTOR"),
 		"html_url":         rp.htmlURL(r, "pull/%d#pullrequestreview-%d", p.number, rv.id),
 		"pull_request_url": rp.apiURL(r, "pulls/%d", p.number),
 	}
