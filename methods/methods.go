@@ -15,6 +15,7 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
+	"github.com/agentic-optimizer/optimizer/internal/prompt"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
@@ -34,6 +35,10 @@ type Task struct {
 	Package   *analysis.Package
 	Module    *analysis.Module
 	Objective string
+	// Feedback are the requests for changes that maintainers made in
+	// reviews of the optimizer's open pull requests touching the package:
+	// a method that asks a model passes them on in its prompt.
+	Feedback []prompt.Feedback
 }
 
 // Env is everything a method may use, and nothing else.

@@ -98,8 +98,8 @@ func commitMessage(title string, c *change) string {
 
 // prBody is the draft pull request's description: what it holds, the
 // validation table, the benchmark deltas, the CIDs and how to roll back.
-// Every text that came from a model or the code is escaped.
-func prBody(rep *report.Report, c *change, head string) string {
+// Every text that came from a model, the code or a reviewer is escaped.
+func prBody(rep *report.Report, c *change, head string, reviews *report.PRReviews) string {
 	var b strings.Builder
 	what := "change"
 	if len(c.members) != 1 {
@@ -114,6 +114,7 @@ func prBody(rep *report.Report, c *change, head string) string {
 	b.WriteString(". The optimizer never merges: review the change and merge it yourself if you agree.\n\n")
 	patchTable(&b, c)
 	fmt.Fprintf(&b, "To undo it after merging: `optimizer rollback %s` in the run's output directory (the report artifact), which applies the reverse patch after checking its CID, or revert the merge commit.\n\n", c.patch.ID)
+	requestsSection(&b, reviews)
 	validationSection(&b, c.validation)
 	benchmarkSection(&b, c)
 	changesSection(&b, c)
@@ -142,6 +143,29 @@ func reviewBody(rep *report.Report, c *change, suggested, outside int, stay, bra
 	benchmarkSection(&b, c)
 	changesSection(&b, c)
 	return capBody(b.String())
+}
+
+// requestsSection quotes the reviews that requested changes to an earlier
+// commit of the pull request, and says whether this change answers each.
+func requestsSection(b *strings.Builder, pr *report.PRReviews) {
+	if pr == nil || len(pr.ChangesRequested) == 0 {
+		return
+	}
+	b.WriteString("### Requested changes\n\nPeople asked for changes to an earlier commit of this pull request; this is what the change below does about each request.\n\n")
+	for _, v := range pr.ChangesRequested {
+		fmt.Fprintf(b, "- %s requested changes on %s: **%s**: %s.\n", esc(v.Reviewer), code(short(v.Commit)), esc(v.Answer), esc(cut(v.AnswerWhy, maxDetail)))
+		if body := strings.TrimSpace(v.Body); body != "" {
+			fmt.Fprintf(b, "  > %s\n", esc(cut(body, 2*maxDetail)))
+		}
+		for i, l := range v.Comments {
+			if i == 5 {
+				fmt.Fprintf(b, "  - … %d more comments on lines in report.json\n", len(v.Comments)-i)
+				break
+			}
+			fmt.Fprintf(b, "  - %s line %d: %s\n", code(l.Path), l.Line, esc(cut(l.Body, maxDetail)))
+		}
+	}
+	b.WriteString("\n")
 }
 
 func patchTable(b *strings.Builder, c *change) {

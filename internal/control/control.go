@@ -47,6 +47,9 @@ type Run struct {
 	// ModuleDir is the module's directory relative to the repository root
 	// ("." at the root); no published path may be outside it.
 	ModuleDir string
+	// GitHub is the controller ReadReviews returned, for Publish to go on
+	// with; nil makes Publish start one.
+	GitHub *GitHub
 }
 
 // Controller publishes the stored patches of a run and records in the
@@ -135,6 +138,9 @@ func Publish(ctx context.Context, run Run, rep *report.Report, logf Logf) error 
 	if ctx.Err() != nil {
 		// The run reports its early stop itself.
 		cc.FallbackReason = "the run stopped early, so nothing was proposed on GitHub"
+		if run.GitHub != nil {
+			run.GitHub.finish(rep, cfg.RateLimitThreshold)
+		}
 		return nil
 	}
 	if why := missing(cfg, run.Getenv); why != "" {
@@ -143,11 +149,14 @@ func Publish(ctx context.Context, run Run, rep *report.Report, logf Logf) error 
 		logf("change control: patches only: %s", why)
 		return failed(cfg, why)
 	}
-	g, err := NewGitHub(cfg, run.Getenv, logf)
-	if err != nil {
-		return fallback(err.Error())
+	g := run.GitHub
+	if g == nil {
+		var err error
+		if g, err = NewGitHub(cfg, run.Getenv, logf); err != nil {
+			return fallback(err.Error())
+		}
 	}
-	err = g.Propose(ctx, run, rep)
+	err := g.Propose(ctx, run, rep)
 	g.finish(rep, cfg.RateLimitThreshold)
 	if g.published || err == nil {
 		cc.Mode = ModeGitHub

@@ -152,11 +152,17 @@ func (g *GitHub) draft(ctx context.Context, run Run, rep *report.Report, c *chan
 	if err != nil {
 		return err
 	}
+	reviews := prReviews(rep, branch)
+	if reviews != nil {
+		if err := g.answer(ctx, reviews, c, run.Head, tree); err != nil {
+			return err
+		}
+	}
 	title := prTitle(rep, c, whole)
 	base := baseBranch(run.Getenv, info.DefaultBranch)
 	pr, err := g.client.DraftPR(ctx, github.DraftPRRequest{
 		Repo: g.repo, Base: base, BaseSHA: run.Head, Branch: branch, Files: files, TreeSHA: tree,
-		Title: title, Body: prBody(rep, c, run.Head), CommitMessage: commitMessage(title, c),
+		Title: title, Body: prBody(rep, c, run.Head, reviews), CommitMessage: commitMessage(title, c),
 	})
 	g.draftPRs++
 	g.draftReqs += pr.Requests
@@ -167,6 +173,9 @@ func (g *GitHub) draft(ctx context.Context, run Run, rep *report.Report, c *chan
 		return err
 	}
 	g.published = true
+	if reviews != nil {
+		replaced(reviews, pr.HeadSHA)
+	}
 	cc.PRURL = pr.URL
 	cc.PullRequests = append(cc.PullRequests, report.PullRequest{
 		Number: pr.Number, URL: pr.URL, Branch: pr.Branch, Base: base, HeadSHA: pr.HeadSHA,

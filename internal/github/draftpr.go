@@ -161,17 +161,23 @@ func (c *Client) draftPR(ctx context.Context, req DraftPRRequest) (PR, error) {
 	return pr, nil
 }
 
-// holds reports whether commit is the change of req: a commit of
-// req.TreeSHA whose only parent is the base.
+// holds reports whether commit is the change of req.
 func (c *Client) holds(ctx context.Context, req DraftPRRequest, commit string) (bool, error) {
-	if commit == "" {
+	return c.Holds(ctx, req.Repo, commit, req.BaseSHA, req.TreeSHA)
+}
+
+// Holds reports whether commit is a commit of tree whose only parent is
+// base: the same change on the same base. Commits never change, so a
+// second look is answered from the cache.
+func (c *Client) Holds(ctx context.Context, repo Repo, commit, base, tree string) (bool, error) {
+	if commit == "" || tree == "" {
 		return false, nil
 	}
-	cur, resp, err := c.gh.Git.GetCommit(ctx, req.Repo.Owner, req.Repo.Name, commit)
+	cur, resp, err := c.gh.Git.GetCommit(ctx, repo.Owner, repo.Name, commit)
 	if err != nil {
-		return false, c.wrap("get branch commit "+commit, resp, err)
+		return false, c.wrap("get commit "+commit, resp, err)
 	}
-	return cur.GetTree().GetSHA() == req.TreeSHA && len(cur.Parents) == 1 && cur.Parents[0].GetSHA() == req.BaseSHA, nil
+	return cur.GetTree().GetSHA() == tree && len(cur.Parents) == 1 && cur.Parents[0].GetSHA() == base, nil
 }
 
 // commitChange makes the tree of the change on the base and points the

@@ -81,3 +81,14 @@ func (m *models) report(rep *report.Report) {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("the model budget was spent (%d tokens, $%.4f used): later requests were not sent", u.Budget.UsedTokens, u.Budget.UsedUSD))
 	}
 }
+
+// unavailable says why the run has no model, "" when it has one.
+func (m *models) unavailable() string {
+	switch {
+	case m.router != nil:
+		return ""
+	case m.why != "":
+		return m.why
+	}
+	return "no method of the run asks for one"
+}

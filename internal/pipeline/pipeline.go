@@ -289,6 +289,8 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 		}
 	}
 	logf("%d targets, %d tasks", len(targets), len(tasks))
+	gh := control.ReadReviews(ctx, cfg, getenv, rep, control.Logf(logf))
+	giveFeedback(rep, tasks, byName, ws.ModuleRel, models.unavailable())
 
 	agents := min(cfg.MaxAgents, max(len(tasks), 1))
 	// Every agent holds a slot while it works on a task; a method that
@@ -386,7 +388,7 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 		if err := pub.audit(ctx, cfg, rep); err != nil {
 			return rep, err
 		}
-		run := control.Run{Config: cfg, Getenv: getenv, Worktrees: ws.Worktrees, Head: ws.Head, ModuleDir: ws.ModuleRel}
+		run := control.Run{Config: cfg, Getenv: getenv, Worktrees: ws.Worktrees, Head: ws.Head, ModuleDir: ws.ModuleRel, GitHub: gh}
 		if err := control.Publish(ctx, run, rep, control.Logf(logf)); err != nil {
 			return rep, err
 		}

@@ -57,6 +57,7 @@ func (b *builder) build() *Context {
 		b.testSection("## Tests and benchmarks that exercise the targets\n\n", direct),
 		b.testSection("## Tests and benchmarks that reach the targets through other functions\n\n", indirect),
 		b.otherTests(slices.Concat(direct, indirect), others),
+		b.feedbackSection(),
 		b.objectiveSection(),
 	}
 	c := b.fit(sections)
@@ -101,7 +102,7 @@ func (b *builder) fit(sections []*section) *Context {
 		}
 	}
 	if used > limit {
-		b.notes = append(b.notes, fmt.Sprintf("the header and the targets alone need %d tokens, over the budget of %d: included anyway, nothing else is", (used+3)/4, b.opt.Budget))
+		b.notes = append(b.notes, fmt.Sprintf("the header, the targets and the reviewers' feedback alone need %d tokens, over the budget of %d: included anyway, nothing else is", (used+3)/4, b.opt.Budget))
 	}
 	for i, s := range sections {
 		open := slices.Contains(keep[i], true)

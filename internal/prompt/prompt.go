@@ -28,6 +28,9 @@ type Options struct {
 	Budget      int      // token budget of the context; 0 means DefaultBudget
 	Constraints []string // extra lines to state ("do not change exported signatures", …)
 	Secrets     []string // literal values that must never appear; replaced by [REDACTED]
+	// Feedback are reviewers' requests for changes to the optimizer's
+	// earlier proposal for the package.
+	Feedback []Feedback
 }
 
 // objectives explain each objective to the model.
@@ -57,10 +60,11 @@ type Context struct {
 // Build renders the context for the given target functions of pkg ("F" or
 // "T.M"; none means the first of Targets). Parts are considered in order of
 // priority — package header, targets, the declarations they use, callee and
-// caller signatures, exercising tests and benchmarks, the objective — and a
-// part that does not fit what is left of the budget is left out and listed
-// in Omitted (a smaller one after it may still fit). The header and the
-// targets are always included, even over the budget.
+// caller signatures, exercising tests and benchmarks, the reviewers'
+// feedback, the objective — and a part that does not fit what is left of
+// the budget is left out and listed in Omitted (a smaller one after it may
+// still fit). The header, the targets and the feedback are always included,
+// even over the budget.
 func Build(mod *analysis.Module, pkg *analysis.Package, targets []string, opt Options) (*Context, error) {
 	if mod == nil {
 		return nil, fmt.Errorf("prompt: no module given")

@@ -174,6 +174,7 @@ func (r *Report) mdHeader(b *strings.Builder) {
 	for _, p := range cc.Closed {
 		fmt.Fprintf(b, "Closed pull request #%d: its change is no longer proposed.\n", p.Number)
 	}
+	reviewsSummary(b, cc.Reviews)
 	if g := cc.GitHub; g != nil && g.Requests+g.CacheHits > 0 {
 		fmt.Fprintf(b, "GitHub API: %d requests (%d writes), cache hit rate %.0f %% (%d hits, %d not modified, %d misses)",
 			g.Requests, g.Writes, 100*g.CacheHitRate, g.CacheHits, g.CacheRevalidated, g.CacheMisses)
@@ -415,6 +416,36 @@ func shortSHA(s string) string {
 		return s[:12]
 	}
 	return s
+}
+
+// reviewsSummary says where each of the optimizer's pull requests stands
+// with its reviewers, and what the run did about their requests.
+func reviewsSummary(b *strings.Builder, reviews []PRReviews) {
+	for _, pr := range reviews {
+		if len(pr.Approvals)+len(pr.ChangesRequested) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "Reviews of %s:\n", link(fmt.Sprintf("pull request #%d", pr.Number), pr.URL))
+		for _, v := range pr.Approvals {
+			fmt.Fprintf(b, "- approved by %s, of %s", EscapeMarkdown(v.Reviewer), code(shortSHA(v.Commit)))
+			if v.Stale {
+				fmt.Fprintf(b, ": **stale**, %s", EscapeMarkdown(v.StaleWhy))
+			}
+			b.WriteString("\n")
+		}
+		for _, v := range pr.ChangesRequested {
+			fmt.Fprintf(b, "- changes requested by %s, of %s", EscapeMarkdown(v.Reviewer), code(shortSHA(v.Commit)))
+			switch {
+			case v.Answer != "":
+				fmt.Fprintf(b, ": **%s**, %s", v.Answer, EscapeMarkdown(truncate(v.AnswerWhy, maxDetailRunes)))
+			case len(v.FedTo) > 0:
+				fmt.Fprintf(b, ": given to %s", EscapeMarkdown(strings.Join(v.FedTo, ", ")))
+			case v.NotFed != "":
+				fmt.Fprintf(b, ": not given to a model, %s", EscapeMarkdown(truncate(v.NotFed, maxDetailRunes)))
+			}
+			b.WriteString("\n")
+		}
+	}
 }
 
 // EscapeMarkdown makes s safe to put in markdown as plain text, inside a

@@ -197,7 +197,11 @@ type ChangeControl struct {
 	// Closed are the optimizer's pull requests closed because their change
 	// is no longer proposed.
 	Closed []PullRequest `json:"closed,omitempty"`
-	GitHub *GitHubUse    `json:"github,omitempty"`
+	// Reviews are the optimizer's open pull requests as people had
+	// reviewed them when the run began: who approved and who requested
+	// changes, of which commit, and what this run did about each.
+	Reviews []PRReviews `json:"reviews,omitempty"`
+	GitHub  *GitHubUse  `json:"github,omitempty"`
 	Notes  []string      `json:"notes,omitempty"`
 }
 
@@ -219,6 +223,64 @@ type PullRequest struct {
 	Updated  bool `json:"updated,omitempty"`
 	// Requests is how many API requests proposing it took.
 	Requests int `json:"requests,omitempty"`
+}
+
+// PRReviews is one of the optimizer's open pull requests and where it
+// stands with the people who reviewed it. Bots' reviews are ignored.
+type PRReviews struct {
+	Number  int    `json:"number"`
+	URL     string `json:"url"`
+	Branch  string `json:"branch"`
+	HeadSHA string `json:"head_sha"` // its head when the run read the reviews
+	// Packages are the repository-relative directories of the files it
+	// changes: the packages its reviews are about.
+	Packages         []string        `json:"packages"`
+	Approvals        []ReviewVerdict `json:"approvals,omitempty"`
+	ChangesRequested []ReviewVerdict `json:"changes_requested,omitempty"`
+	BotReviews       int             `json:"bot_reviews,omitempty"`
+}
+
+// ReviewVerdict is a person's standing review: their latest that approves
+// or requests changes.
+type ReviewVerdict struct {
+	Reviewer string `json:"reviewer"`
+	// Association is the reviewer's relationship to the repository, as
+	// GitHub gives it: OWNER, MEMBER and COLLABORATOR can push to it.
+	Association string    `json:"association"`
+	Commit      string    `json:"commit"` // the commit reviewed
+	Submitted   time.Time `json:"submitted"`
+	URL         string    `json:"url,omitempty"`
+	// Stale marks an approval of a commit that is no longer the pull
+	// request's head — a later push, or this run's new commit, changed
+	// what was approved; StaleWhy says which.
+	Stale    bool   `json:"stale,omitempty"`
+	StaleWhy string `json:"stale_why,omitempty"`
+	// Body and Comments are a request's text and its comments on lines.
+	Body     string       `json:"body,omitempty"`
+	Comments []ReviewLine `json:"comments,omitempty"`
+	// FedTo are the tasks of this run whose model was given the request;
+	// NotFed says why none was.
+	FedTo  []string `json:"fed_to,omitempty"`
+	NotFed string   `json:"not_fed,omitempty"`
+	// Answer is what the pull request's change, as this run left it, does
+	// about the request — "addressed" (a new change made with the request
+	// in the model's prompt) or "not addressed" — and AnswerWhy why. Both
+	// are empty when the run proposed nothing on this pull request.
+	Answer    string `json:"answer,omitempty"`
+	AnswerWhy string `json:"answer_why,omitempty"`
+}
+
+// A request's answers.
+const (
+	Addressed    = "addressed"
+	NotAddressed = "not addressed"
+)
+
+// ReviewLine is a review's comment on a line of the diff.
+type ReviewLine struct {
+	Path string `json:"path"`
+	Line int    `json:"line"`
+	Body string `json:"body"`
 }
 
 // Review is a review with suggestions on the triggering pull request.

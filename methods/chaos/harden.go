@@ -298,7 +298,7 @@ You may edit only these files: %s.
 // context renders the code context of the named functions, or of the
 // package's top target when none is named or known.
 func (s *task) context(fns []string) (string, error) {
-	opt := prompt.Options{Objective: "quality", Secrets: s.env.Secrets}
+	opt := prompt.Options{Objective: "quality", Secrets: s.env.Secrets, Feedback: s.t.Feedback}
 	c, err := prompt.Build(s.mod, s.pkg, fns, opt)
 	if err != nil && len(fns) > 0 {
 		c, err = prompt.Build(s.mod, s.pkg, nil, opt)

@@ -70,7 +70,7 @@ func Choose(t *methods.Task, env methods.Env, budget int) (*Target, string, erro
 	}
 	tg := &Target{Name: names[0], Mod: mod, Pkg: pkg, PkgRel: filepath.ToSlash(pkg.RelDir)}
 	tg.Context, err = prompt.Build(mod, pkg, []string{tg.Name}, prompt.Options{
-		Objective: t.Objective, Budget: budget, Secrets: env.Secrets, Constraints: Constraints,
+		Objective: t.Objective, Budget: budget, Secrets: env.Secrets, Constraints: Constraints, Feedback: t.Feedback,
 	})
 	if err != nil {
 		return nil, "", err
