@@ -202,7 +202,7 @@ type ChangeControl struct {
 	// changes, of which commit, and what this run did about each.
 	Reviews []PRReviews `json:"reviews,omitempty"`
 	GitHub  *GitHubUse  `json:"github,omitempty"`
-	Notes  []string      `json:"notes,omitempty"`
+	Notes   []string    `json:"notes,omitempty"`
 }
 
 // PullRequest is a pull request change control opened, updated or closed.
