@@ -425,7 +425,7 @@ func reviewsSummary(b *strings.Builder, reviews []PRReviews) {
 		if len(pr.Approvals)+len(pr.ChangesRequested) == 0 {
 			continue
 		}
-		fmt.Fprintf(b, "Reviews of %s:\n", link(fmt.Sprintf("pull request #%d", pr.Number), pr.URL))
+		fmt.Fprintf(b, "\nReviews of %s:\n\n", link(fmt.Sprintf("pull request #%d", pr.Number), pr.URL))
 		for _, v := range pr.Approvals {
 			fmt.Fprintf(b, "- approved by %s, of %s", EscapeMarkdown(v.Reviewer), code(shortSHA(v.Commit)))
 			if v.Stale {
@@ -445,6 +445,7 @@ func reviewsSummary(b *strings.Builder, reviews []PRReviews) {
 			}
 			b.WriteString("\n")
 		}
+		b.WriteString("\n")
 	}
 }
 
