@@ -127,6 +127,12 @@ func Publish(ctx context.Context, run Run, rep *report.Report, logf Logf) error 
 	cfg := run.Config
 	cc := &rep.ChangeControl
 	cc.Requested = cfg.Control
+	g := run.GitHub
+	defer func() {
+		if g != nil {
+			g.finish(rep, cfg.RateLimitThreshold)
+		}
+	}()
 	if err := (Patch{}).Propose(ctx, run, rep); err != nil || cfg.Control == ModePatch {
 		return err
 	}
@@ -138,9 +144,6 @@ func Publish(ctx context.Context, run Run, rep *report.Report, logf Logf) error 
 	if ctx.Err() != nil {
 		// The run reports its early stop itself.
 		cc.FallbackReason = "the run stopped early, so nothing was proposed on GitHub"
-		if run.GitHub != nil {
-			run.GitHub.finish(rep, cfg.RateLimitThreshold)
-		}
 		return nil
 	}
 	if why := missing(cfg, run.Getenv); why != "" {
@@ -149,7 +152,6 @@ func Publish(ctx context.Context, run Run, rep *report.Report, logf Logf) error 
 		logf("change control: patches only: %s", why)
 		return failed(cfg, why)
 	}
-	g := run.GitHub
 	if g == nil {
 		var err error
 		if g, err = NewGitHub(cfg, run.Getenv, logf); err != nil {
@@ -157,7 +159,6 @@ func Publish(ctx context.Context, run Run, rep *report.Report, logf Logf) error 
 		}
 	}
 	err := g.Propose(ctx, run, rep)
-	g.finish(rep, cfg.RateLimitThreshold)
 	if g.published || err == nil {
 		cc.Mode = ModeGitHub
 	}

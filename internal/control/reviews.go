@@ -60,6 +60,19 @@ func (g *GitHub) readReviews(ctx context.Context, rep *report.Report) error {
 			return err
 		}
 		pr := reviewsOf(p, rv)
+		if slices.ContainsFunc(pr.ChangesRequested, func(v report.ReviewVerdict) bool { return v.NotFed == "" }) {
+			// A request a model may answer: which packages it is about.
+			files, err := g.client.PullFiles(ctx, g.repo, p.Number)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				if d := path.Dir(f.Path); !slices.Contains(pr.Packages, d) {
+					pr.Packages = append(pr.Packages, d)
+				}
+			}
+			slices.Sort(pr.Packages)
+		}
 		if len(pr.Approvals)+len(pr.ChangesRequested) > 0 {
 			g.logf("change control: pull request #%d: %s", pr.Number, standing(pr))
 		}
@@ -70,13 +83,7 @@ func (g *GitHub) readReviews(ctx context.Context, rep *report.Report) error {
 
 // reviewsOf is an open pull request's reviews as the report keeps them.
 func reviewsOf(p github.OpenPR, rv github.Reviews) report.PRReviews {
-	pr := report.PRReviews{Number: p.Number, URL: p.URL, Branch: p.Branch, HeadSHA: p.HeadSHA, Packages: []string{}, BotReviews: rv.Bots}
-	for _, f := range rv.Files {
-		if d := path.Dir(f); !slices.Contains(pr.Packages, d) {
-			pr.Packages = append(pr.Packages, d)
-		}
-	}
-	slices.Sort(pr.Packages)
+	pr := report.PRReviews{Number: p.Number, URL: p.URL, Branch: p.Branch, HeadSHA: p.HeadSHA, BotReviews: rv.Bots}
 	for _, v := range rv.Verdicts {
 		out := report.ReviewVerdict{Reviewer: v.Reviewer, Association: v.Association, Commit: v.Commit, Submitted: v.Submitted.UTC(), URL: v.URL}
 		switch v.State {

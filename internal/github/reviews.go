@@ -16,8 +16,6 @@ type Reviews struct {
 	Verdicts []Verdict
 	// Bots counts the reviews by bots: they are ignored, whatever they say.
 	Bots int
-	// Files are the paths the pull request changes.
-	Files []string
 }
 
 // Verdict is a person's standing review of a pull request: their latest
@@ -58,9 +56,8 @@ func (v Verdict) Trusted() bool {
 	return false
 }
 
-// PullReviews reads the reviews of a pull request, the comments on lines
-// of those that request changes, and the files it changes. It never
-// merges anything, and writes nothing.
+// PullReviews reads the reviews of a pull request and the comments on
+// lines of those that request changes. It writes nothing.
 func (c *Client) PullReviews(ctx context.Context, repo Repo, number int) (Reviews, error) {
 	ctx = revalidate(ctx)
 	reviews, resp, err := listAll(ctx, func(ctx context.Context, lo gh.ListOptions) ([]*gh.PullRequestReview, *gh.Response, error) {
@@ -83,13 +80,6 @@ func (c *Client) PullReviews(ctx context.Context, repo Repo, number int) (Review
 				v.Comments = append(v.Comments, LineComment{Path: cm.GetPath(), Line: cm.GetLine(), Body: cm.GetBody()})
 			}
 		}
-	}
-	files, err := c.pullFiles(ctx, repo, number)
-	if err != nil {
-		return Reviews{}, err
-	}
-	for _, f := range files {
-		out.Files = append(out.Files, f.Path)
 	}
 	return out, nil
 }

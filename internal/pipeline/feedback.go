@@ -51,3 +51,38 @@ func notFed(packages []string, noModel string) string {
 	}
 	return fmt.Sprintf("no task of this run asks a model about %s", strings.Join(packages, ", "))
 }
+
+// carryFeedback gives a merge's requests for changes the tasks the shards
+// gave them to (read holds each shard's reviews), or why no shard did.
+func carryFeedback(rep *report.Report, read [][]report.PRReviews) {
+	for i := range rep.ChangeControl.Reviews {
+		pr := &rep.ChangeControl.Reviews[i]
+		for j := range pr.ChangesRequested {
+			v := &pr.ChangesRequested[j]
+			if v.NotFed != "" {
+				continue
+			}
+			why := "no shard read this review (a shard reads reviews when its job has the token)"
+			for _, shard := range read {
+				for _, spr := range shard {
+					for _, sv := range spr.ChangesRequested {
+						if spr.Number != pr.Number || sv.Reviewer != v.Reviewer || sv.Commit != v.Commit {
+							continue
+						}
+						for _, id := range sv.FedTo {
+							if !slices.Contains(v.FedTo, id) {
+								v.FedTo = append(v.FedTo, id)
+							}
+						}
+						if sv.NotFed != "" {
+							why = sv.NotFed
+						}
+					}
+				}
+			}
+			if len(v.FedTo) == 0 {
+				v.NotFed = why
+			}
+		}
+	}
+}

@@ -208,12 +208,14 @@ func (ws *Workspace) Validator(cfg *config.Config, allowed []string) *validate.V
 // reads the environment (os.Getenv in production): the model credentials
 // and the secrets that must never reach a prompt.
 func Run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(string) string, logf Logf) (*report.Report, error) {
-	return run(ctx, cfg, repoDir, getenv, logf, true)
+	return run(ctx, cfg, repoDir, getenv, logf, true, cfg.Control)
 }
 
 // run is Run; combining the accepted patches is left to the merge when
-// the run is a shard.
-func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(string) string, logf Logf, combinePatches bool) (*report.Report, error) {
+// the run is a shard. reviewControl is the change control under which the
+// reviews of the optimizer's pull requests are read: a shard publishes
+// patches only, but its model-driven tasks answer the reviews too.
+func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(string) string, logf Logf, combinePatches bool, reviewControl string) (*report.Report, error) {
 	start := time.Now()
 	ms, err := LookupMethods(cfg.Methods)
 	if err != nil {
@@ -289,7 +291,9 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 		}
 	}
 	logf("%d targets, %d tasks", len(targets), len(tasks))
-	gh := control.ReadReviews(ctx, cfg, getenv, rep, control.Logf(logf))
+	rcfg := *cfg
+	rcfg.Control = reviewControl
+	gh := control.ReadReviews(ctx, &rcfg, getenv, rep, control.Logf(logf))
 	giveFeedback(rep, tasks, byName, ws.ModuleRel, models.unavailable())
 
 	agents := min(cfg.MaxAgents, max(len(tasks), 1))

@@ -118,7 +118,7 @@ func RunShard(ctx context.Context, cfg *config.Config, repoDir string, index, sh
 	scfg.Paths = sh.Packages
 	scfg.Control = "patch"
 	logf("shard %d of %d: %d packages", index, sh.Shards, len(sh.Packages))
-	rep, err := run(ctx, &scfg, repoDir, getenv, logf, false)
+	rep, err := run(ctx, &scfg, repoDir, getenv, logf, false, cfg.Control)
 	if rep != nil {
 		rep.Shard = &report.Shard{Index: index, Of: sh.Shards, Packages: sh.Packages}
 	}
@@ -161,6 +161,7 @@ func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []strin
 		items   []stored
 		changes []coord.Change
 		seen    = map[string]string{} // task ID → shard directory
+		read    [][]report.PRReviews  // the reviews each shard read
 	)
 	for _, d := range dirs {
 		sr, err := report.Read(filepath.Join(d, "report.json"))
@@ -182,6 +183,7 @@ func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []strin
 			}
 		}
 		rep.Shards = append(rep.Shards, d)
+		read = append(read, sr.ChangeControl.Reviews)
 		for _, n := range sr.Notes {
 			rep.Notes = append(rep.Notes, filepath.Base(d)+": "+n)
 		}
@@ -247,7 +249,9 @@ func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []strin
 		if err := pub.audit(ctx, cfg, rep); err != nil {
 			return rep, err
 		}
-		run := control.Run{Config: cfg, Getenv: getenv, Worktrees: ws.Worktrees, Head: ws.Head, ModuleDir: ws.ModuleRel}
+		gh := control.ReadReviews(ctx, cfg, getenv, rep, control.Logf(logf))
+		carryFeedback(rep, read)
+		run := control.Run{Config: cfg, Getenv: getenv, Worktrees: ws.Worktrees, Head: ws.Head, ModuleDir: ws.ModuleRel, GitHub: gh}
 		if err := control.Publish(ctx, run, rep, control.Logf(logf)); err != nil {
 			return rep, err
 		}

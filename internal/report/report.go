@@ -233,8 +233,9 @@ type PRReviews struct {
 	Branch  string `json:"branch"`
 	HeadSHA string `json:"head_sha"` // its head when the run read the reviews
 	// Packages are the repository-relative directories of the files it
-	// changes: the packages its reviews are about.
-	Packages         []string        `json:"packages"`
+	// changes: the packages its requests are about. They are read only
+	// when someone who can push requested changes.
+	Packages         []string        `json:"packages,omitempty"`
 	Approvals        []ReviewVerdict `json:"approvals,omitempty"`
 	ChangesRequested []ReviewVerdict `json:"changes_requested,omitempty"`
 	BotReviews       int             `json:"bot_reviews,omitempty"`
