@@ -31,7 +31,7 @@ func (d Dir) Publish(ctx context.Context, n *store.Node, m Meta) (metaCID string
 	if err != nil {
 		return "", fmt.Errorf("patch: publish %s: %w", m.ID, err)
 	}
-	version := cidVersion(m.CID)
+	version := store.Version(m.CID)
 	for _, item := range []struct {
 		kind, want string
 		data       []byte
@@ -53,14 +53,6 @@ func (d Dir) Publish(ctx context.Context, n *store.Node, m Meta) (metaCID string
 		return metaCID, fmt.Errorf("patch: publish %s: %w", m.ID, err)
 	}
 	return metaCID, nil
-}
-
-// cidVersion is the version of the CID c, 1 when it cannot be read.
-func cidVersion(c string) int {
-	if parsed, err := cid.Decode(c); err == nil {
-		return int(parsed.Version())
-	}
-	return 1
 }
 
 // Announced returns the metadata of every patch announced on the node, each fetched and checked
@@ -159,7 +151,7 @@ func (d Dir) Fetch(ctx context.Context, n *store.Node, ref string) (Meta, error)
 		return Meta{}, fmt.Errorf("patch: fetch %s: the forward patch %s has ID %s: %w", m.ID, m.CID, got, store.ErrMismatch)
 	}
 	// Save with the version of the announced CIDs, so the local files carry the same ones.
-	saved, err := Dir{Path: d.Path, CIDVersion: cidVersion(m.CID)}.Save(forward, reverse, m)
+	saved, err := Dir{Path: d.Path, CIDVersion: store.Version(m.CID)}.Save(forward, reverse, m)
 	if err != nil {
 		return Meta{}, fmt.Errorf("patch: fetch %s: %w", m.ID, err)
 	}
