@@ -72,10 +72,13 @@ func refuse(c *cli, name string, err error) int {
 }
 
 func patchesCmd(ctx context.Context, c *cli, args []string) int {
-	fs := newFlagSet("patches", "optimizer patches [--out DIR] [list | show ID|CID | announced | fetch ID|CID]",
+	fs := newFlagSet("patches", "optimizer patches [--out DIR] [list | show ID|CID | announced | fetch ID|CID | announce]",
 		"Patches lists the stored patches, or shows one: its metadata, then the patch. With an IPFS node\n"+
-			"(ipfs_api), `announced` lists the patches announced there by any run, and `fetch` copies one into\n"+
-			"the output directory after checking it against its CIDs.", c.stderr)
+			"(ipfs_api), `announced` lists the patches announced there by any run, `fetch` copies one into\n"+
+			"the output directory after checking it against its CIDs, and `announce` puts the run in the output\n"+
+			"directory back on the node as the run did (every patch and the audit record: content pinned,\n"+
+			"metadata, MFS entries), after checking each against its CID — after a node failure, say.\n"+
+			"Exit status: 0 done, 1 refused (content does not match its CID) or failed, 2 unknown patch or usage.", c.stderr)
 	out := fs.String("out", ".optimizer", "output directory that holds the patches")
 	if st := fs.parse(args); st >= 0 {
 		return st
@@ -116,8 +119,10 @@ func patchesCmd(ctx context.Context, c *cli, args []string) int {
 		return exitOK
 	case sub == "announced" && fs.NArg() == 1, sub == "fetch" && fs.NArg() == 2:
 		return announcedCmd(ctx, c, dir, fs.Args())
+	case sub == "announce" && fs.NArg() == 1:
+		return announceCmd(ctx, c, dir)
 	}
-	fmt.Fprintf(c.stderr, "optimizer patches: want `list`, `show ID`, `announced` or `fetch ID`, got %q\n", fs.Args())
+	fmt.Fprintf(c.stderr, "optimizer patches: want `list`, `show ID`, `announced`, `fetch ID` or `announce`, got %q\n", fs.Args())
 	return exitUsage
 }
 

@@ -66,6 +66,7 @@ func TestScript(t *testing.T) {
 			"status":      cmdStatus,
 			"reportpatch": cmdReportPatch,
 			"ipfsproxy":   cmdIPFSProxy,
+			"freshnode":   cmdFreshNode,
 		},
 	})
 }
@@ -161,4 +162,23 @@ func cmdIPFSProxy(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Defer(stop)
 	ts.Setenv("IPFS_PROXY", api)
+}
+
+// cmdFreshNode starts a kubo daemon of its own on an empty repository, as a node after a failure,
+// and sets FRESH_API to its API address: freshnode (with a kubo daemon: [kubo]).
+func cmdFreshNode(ts *testscript.TestScript, neg bool, args []string) {
+	kubo, _ := ts.Value("kubo").(*kubotest.Daemon)
+	if neg || len(args) != 0 || kubo == nil {
+		ts.Fatalf("usage: freshnode (with a kubo daemon: [kubo])")
+	}
+	repo, err := os.MkdirTemp(ts.Getenv("WORK"), "ipfs-")
+	if err != nil {
+		ts.Fatalf("freshnode: %v", err)
+	}
+	d, stop, err := kubotest.Launch(kubo.Bin, repo)
+	if err != nil {
+		ts.Fatalf("freshnode: %v", err)
+	}
+	ts.Defer(stop)
+	ts.Setenv("FRESH_API", d.API)
 }

@@ -2,11 +2,18 @@ package main
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/config"
+	"github.com/agentic-optimizer/optimizer/internal/kubotest"
+	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/pipeline"
+	"github.com/agentic-optimizer/optimizer/internal/report"
+	"github.com/agentic-optimizer/optimizer/internal/store"
 )
 
 // TestREADMEListsEveryKeyAndCommand keeps the README true to the code.
@@ -31,4 +38,108 @@ func TestREADMEListsEveryKeyAndCommand(t *testing.T) {
 			t.Errorf("README does not describe the %s method", m.Name())
 		}
 	}
+}
+
+// TestREADMERecoveryCommands runs the README's recovery after a node failure, line by line, on a
+// fresh offline daemon: `optimizer …` lines in process, `ipfs …` lines in a shell with the
+// daemon's IPFS_PATH, so the documented commands cannot rot.
+func TestREADMERecoveryCommands(t *testing.T) {
+	kubo := kubotest.Find(t)
+	if kubo == nil {
+		t.Skip(kubotest.Missing)
+	}
+	repo := t.TempDir()
+	d, stop, err := kubotest.Launch(kubo.Bin, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	lines := readmeBlock(t, "**Recovery after a node failure.**")
+	if len(lines) < 3 {
+		t.Fatalf("the README's recovery block has %d lines: %q", len(lines), lines)
+	}
+
+	t.Chdir(t.TempDir())
+	dir := patch.Dir{Path: ".optimizer", CIDVersion: 1}
+	fwd := "diff --git a/f.go b/f.go\nindex 1..2 100644\n--- a/f.go\n+++ b/f.go\n@@ -1 +1 @@\n-a\n+b\n"
+	rev := "diff --git a/f.go b/f.go\nindex 2..1 100644\n--- a/f.go\n+++ b/f.go\n@@ -1 +1 @@\n-b\n+a\n"
+	m, err := dir.Save([]byte(fwd), []byte(rev), patch.Meta{Parent: "abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := &report.Report{Version: report.Version, Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Store: &report.Store{}}
+	record, err := rep.AuditRecord()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Store.AuditCID, err = store.Put(dir.StorePath(), record, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.Write(".optimizer/report.json"); err != nil {
+		t.Fatal(err)
+	}
+
+	bin := t.TempDir()
+	if err := os.Symlink(kubo.Bin, filepath.Join(bin, "ipfs")); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "IPFS_PATH="+repo, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	getenv := func(k string) string {
+		if k == "OPTIMIZER_IPFS_API" {
+			return d.API
+		}
+		return ""
+	}
+	var out strings.Builder
+	for _, line := range lines {
+		if args, ok := strings.CutPrefix(line, "optimizer "); ok {
+			var stderr strings.Builder
+			if st := run(strings.Fields(args), nil, &out, &stderr, getenv); st != exitOK {
+				t.Fatalf("%s: exit %d\n%s", line, st, stderr.String())
+			}
+			continue
+		}
+		if !strings.HasPrefix(line, "ipfs ") {
+			t.Fatalf("the recovery block has a line that is neither optimizer nor ipfs: %q", line)
+		}
+		cmd := exec.Command("sh", "-c", line)
+		cmd.Env = env
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", line, err, b)
+		}
+		out.Write(b)
+	}
+	for _, want := range []string{m.ID + ".json", pipeline.AuditName(rep.Started, rep.Store.AuditCID), "Published to "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the recovery commands' output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// readmeBlock returns the lines of the indented code block that follows the paragraph starting
+// with heading in README.md.
+func readmeBlock(t *testing.T, heading string) []string {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), heading)
+	if !ok {
+		t.Fatalf("README.md has no %q", heading)
+	}
+	var lines []string
+	in := false
+	for _, l := range strings.Split(rest, "\n") {
+		code, isCode := strings.CutPrefix(l, "    ")
+		switch {
+		case isCode:
+			in = true
+			lines = append(lines, strings.TrimSpace(code))
+		case in:
+			return lines
+		}
+	}
+	return lines
 }

@@ -56,27 +56,40 @@ func Find(t testing.TB) *Daemon {
 		}
 		return nil
 	}
-	repo := t.TempDir()
+	d, stop, err := Launch(bin, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return d
+}
+
+// Launch starts `ipfs daemon --offline` from bin on a fresh test-profile repository in the
+// empty directory repo, and returns it with a function that stops it: a node that has nothing
+// yet, as after a failure.
+func Launch(bin, repo string) (*Daemon, func(), error) {
 	env := append(os.Environ(), "IPFS_PATH="+repo)
 	init := exec.Command(bin, "init", "--profile=test")
 	init.Env = env
 	if out, err := init.CombinedOutput(); err != nil {
-		t.Fatalf("ipfs init: %v\n%s", err, out)
+		return nil, nil, fmt.Errorf("ipfs init: %v\n%s", err, out)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, "daemon", "--offline")
 	cmd.Env = env
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		cancel()
+		return nil, nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("ipfs daemon: %v", err)
+		cancel()
+		return nil, nil, fmt.Errorf("ipfs daemon: %w", err)
 	}
-	t.Cleanup(func() {
+	stop := func() {
 		cancel()
 		cmd.Wait()
-	})
+	}
 	d := &Daemon{Bin: bin}
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
@@ -91,10 +104,11 @@ func Find(t testing.TB) *Daemon {
 	go io.Copy(io.Discard, stdout)
 	api, err := os.ReadFile(filepath.Join(repo, "api"))
 	if err != nil {
-		t.Fatalf("ipfs daemon did not start: %v", err)
+		stop()
+		return nil, nil, fmt.Errorf("ipfs daemon did not start: %w", err)
 	}
 	d.API = strings.TrimSpace(string(api))
-	return d
+	return d, stop, nil
 }
 
 // hostPort turns /ip4/127.0.0.1/tcp/8080 into 127.0.0.1:8080.

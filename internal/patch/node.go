@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -31,7 +32,7 @@ func (d Dir) Publish(ctx context.Context, n *store.Node, m Meta) (metaCID string
 	if err != nil {
 		return "", fmt.Errorf("patch: publish %s: %w", m.ID, err)
 	}
-	version := cidVersion(m.CID)
+	version := store.Version(m.CID)
 	for _, item := range []struct {
 		kind, want string
 		data       []byte
@@ -53,14 +54,6 @@ func (d Dir) Publish(ctx context.Context, n *store.Node, m Meta) (metaCID string
 		return metaCID, fmt.Errorf("patch: publish %s: %w", m.ID, err)
 	}
 	return metaCID, nil
-}
-
-// cidVersion is the version of the CID c, 1 when it cannot be read.
-func cidVersion(c string) int {
-	if parsed, err := cid.Decode(c); err == nil {
-		return int(parsed.Version())
-	}
-	return 1
 }
 
 // Announced returns the metadata of every patch announced on the node, each fetched and checked
@@ -90,7 +83,8 @@ func Announced(ctx context.Context, n *store.Node) (metas []Meta, bad []error, e
 	return metas, bad, nil
 }
 
-// fetchMeta fetches the metadata announced for id under CID c.
+// fetchMeta fetches the metadata announced for id under CID c. Metadata that is not JSON or
+// names another patch is an error wrapping store.ErrMismatch: the announcement does not match.
 func fetchMeta(ctx context.Context, n *store.Node, id, c string) (Meta, error) {
 	data, err := n.Cat(ctx, c)
 	if err != nil {
@@ -98,54 +92,40 @@ func fetchMeta(ctx context.Context, n *store.Node, id, c string) (Meta, error) {
 	}
 	var m Meta
 	if err := json.Unmarshal(data, &m); err != nil {
-		return Meta{}, fmt.Errorf("patch: fetch metadata of %s: %s/%s.json (%s): %v: %w", id, AnnounceDir, id, c, err, ErrMalformed)
+		return Meta{}, fmt.Errorf("patch: fetch metadata of %s: %s/%s.json (%s) is not patch metadata (%v); the node's announcement does not match the patch: %w", id, AnnounceDir, id, c, err, store.ErrMismatch)
 	}
 	if m.ID != id {
-		return Meta{}, fmt.Errorf("patch: fetch metadata of %s: %s/%s.json names patch %q: %w", id, AnnounceDir, id, m.ID, ErrMalformed)
+		return Meta{}, fmt.Errorf("patch: fetch metadata of %s: %s/%s.json names patch %q; the node's announcement does not match the patch: %w", id, AnnounceDir, id, m.ID, store.ErrMismatch)
 	}
 	return m, nil
 }
 
-// Fetch finds the patch ref names — an ID, a unique ID prefix, or the CID of its forward patch —
-// among the patches announced on the node, fetches its forward and reverse patches by CID,
-// checks them against their CIDs and its ID, and saves them in d, so that Apply and Rollback
-// find them. Nothing is saved unless everything checks out.
-func (d Dir) Fetch(ctx context.Context, n *store.Node, ref string) (Meta, error) {
-	ref = strings.TrimSpace(ref)
-	var m Meta
-	if validID(ref) {
-		entries, err := n.Announced(ctx, AnnounceDir)
-		if err != nil {
-			return Meta{}, fmt.Errorf("patch: fetch %s: %w", ref, err)
-		}
-		for _, e := range entries {
-			if e.Name == ref+".json" {
-				if m, err = fetchMeta(ctx, n, ref, e.CID); err != nil {
-					return Meta{}, err
-				}
-			}
+// announcedMeta returns the metadata the node announces for id; found is false when it
+// announces none.
+func announcedMeta(ctx context.Context, n *store.Node, id string) (m Meta, found bool, err error) {
+	entries, err := n.Announced(ctx, AnnounceDir)
+	if err != nil {
+		return Meta{}, false, fmt.Errorf("patch: fetch %s: %w", id, err)
+	}
+	for _, e := range entries {
+		if e.Name == id+".json" {
+			m, err := fetchMeta(ctx, n, id, e.CID)
+			return m, true, err
 		}
 	}
-	if m.ID == "" {
-		metas, _, err := Announced(ctx, n)
-		if err != nil {
-			return Meta{}, err
-		}
-		refCID, cidErr := cid.Decode(ref)
-		var matches []Meta
-		for _, a := range metas {
-			if cidErr == nil && sameCID(refCID, a.CID) || len(ref) >= minPrefix && strings.HasPrefix(a.ID, strings.ToLower(ref)) {
-				matches = append(matches, a)
-			}
-		}
-		switch len(matches) {
-		case 0:
-			return Meta{}, fmt.Errorf("patch: fetch %q: no patch announced on %s has this ID or CID (run `optimizer patches announced`): %w", ref, n, ErrNotFound)
-		case 1:
-			m = matches[0]
-		default:
-			return Meta{}, fmt.Errorf("patch: fetch %q: %d patches announced on %s match (give more of the ID): %w", ref, len(matches), n, ErrAmbiguous)
-		}
+	return Meta{}, false, nil
+}
+
+// Fetch finds the patch ref names — an ID, a unique ID prefix, or the CID of its forward patch —
+// among the patches announced on the node, fetches its forward and reverse patches by CID,
+// checks them against their CIDs, its ID and each other, and saves them in d, so that Apply and
+// Rollback find them. Nothing is saved unless everything checks out. A patch the node does not
+// announce is an error wrapping ErrNotFound; an announcement that does not check out, one
+// wrapping store.ErrMismatch.
+func (d Dir) Fetch(ctx context.Context, n *store.Node, ref string) (Meta, error) {
+	m, err := resolve(ctx, n, strings.TrimSpace(ref))
+	if err != nil {
+		return Meta{}, err
 	}
 	forward, err := n.Cat(ctx, m.CID)
 	if err != nil {
@@ -158,10 +138,65 @@ func (d Dir) Fetch(ctx context.Context, n *store.Node, ref string) (Meta, error)
 	if got := ID(forward); got != m.ID {
 		return Meta{}, fmt.Errorf("patch: fetch %s: the forward patch %s has ID %s: %w", m.ID, m.CID, got, store.ErrMismatch)
 	}
+	if !Reverses(forward, reverse) {
+		return Meta{}, fmt.Errorf("patch: fetch %s: the announced metadata names reverse patch %s, which does not undo the forward patch %s: %w", m.ID, m.ReverseCID, m.CID, store.ErrMismatch)
+	}
 	// Save with the version of the announced CIDs, so the local files carry the same ones.
-	saved, err := Dir{Path: d.Path, CIDVersion: cidVersion(m.CID)}.Save(forward, reverse, m)
+	saved, err := Dir{Path: d.Path, CIDVersion: store.Version(m.CID)}.Save(forward, reverse, m)
 	if err != nil {
 		return Meta{}, fmt.Errorf("patch: fetch %s: %w", m.ID, err)
 	}
 	return saved, nil
+}
+
+// resolve returns the announced metadata of the patch ref names.
+func resolve(ctx context.Context, n *store.Node, ref string) (Meta, error) {
+	if validID(ref) {
+		if m, found, err := announcedMeta(ctx, n, ref); found || err != nil {
+			return m, err
+		}
+	}
+	metas, _, err := Announced(ctx, n)
+	if err != nil {
+		return Meta{}, err
+	}
+	refCID, cidErr := cid.Decode(ref)
+	var matches []Meta
+	for _, a := range metas {
+		if cidErr == nil && sameCID(refCID, a.CID) || len(ref) >= minPrefix && strings.HasPrefix(a.ID, strings.ToLower(ref)) {
+			matches = append(matches, a)
+		}
+	}
+	switch {
+	case len(matches) == 1:
+		return matches[0], nil
+	case len(matches) > 1:
+		return Meta{}, fmt.Errorf("patch: fetch %q: %d patches announced on %s match (give more of the ID): %w", ref, len(matches), n, ErrAmbiguous)
+	case cidErr == nil:
+		return byContent(ctx, n, ref, refCID)
+	}
+	return Meta{}, fmt.Errorf("patch: fetch %q: no patch announced on %s has this ID or CID (run `optimizer patches announced`): %w", ref, n, ErrNotFound)
+}
+
+// byContent resolves the CID of a forward patch that no sound announcement names through its
+// content: the patch's ID names its metadata, which must name this CID.
+func byContent(ctx context.Context, n *store.Node, ref string, refCID cid.Cid) (Meta, error) {
+	forward, err := n.CatLocal(ctx, ref)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Meta{}, fmt.Errorf("patch: fetch %s: no patch announced on %s has this CID, and the node does not hold it (run `optimizer patches announced`): %w", ref, n, ErrNotFound)
+	}
+	if err != nil {
+		return Meta{}, fmt.Errorf("patch: fetch %s: %w", ref, err)
+	}
+	id := ID(forward)
+	m, found, err := announcedMeta(ctx, n, id)
+	switch {
+	case err != nil:
+		return Meta{}, err
+	case !found:
+		return Meta{}, fmt.Errorf("patch: fetch %s: %s holds it (patch %s) but announces no metadata for it (run `optimizer patches announce` beside the run's output directory): %w", ref, n, id, ErrNotFound)
+	case !sameCID(refCID, m.CID):
+		return Meta{}, fmt.Errorf("patch: fetch %s: it is the forward patch of %s, but %s/%s.json names forward patch %s; the node's announcement does not match the patch: %w", ref, id, AnnounceDir, id, m.CID, store.ErrMismatch)
+	}
+	return m, nil
 }

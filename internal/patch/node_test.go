@@ -3,8 +3,10 @@ package patch
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/agentic-optimizer/optimizer/internal/kubotest"
@@ -88,8 +90,8 @@ func TestFetchRefusesMislabelledMetadata(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst := Dir{Path: t.TempDir()}
-	if _, err := dst.Fetch(ctx, n, other); !errors.Is(err, ErrMalformed) {
-		t.Fatalf("fetch of mislabelled metadata: %v, want ErrMalformed", err)
+	if _, err := dst.Fetch(ctx, n, other); !errors.Is(err, store.ErrMismatch) {
+		t.Fatalf("fetch of mislabelled metadata: %v, want store.ErrMismatch", err)
 	}
 	if metas, _ := dst.List(); len(metas) != 0 {
 		t.Fatalf("a refused fetch saved %v", metas)
@@ -106,7 +108,84 @@ func TestFetchRefusesMislabelledMetadata(t *testing.T) {
 			t.Fatalf("the mislabelled announcement is listed: %+v", a)
 		}
 	}
-	if !listed || len(bad) == 0 || !errors.Is(bad[0], ErrMalformed) {
+	if !listed || len(bad) == 0 || !errors.Is(bad[0], store.ErrMismatch) {
 		t.Fatalf("Announced: listed %s %v, bad %v", m.ID, listed, bad)
+	}
+}
+
+// TestFetchRefusesAlteredAnnouncements: a node whose announcement of a patch does not check out
+// (not JSON, naming another reverse or forward patch) makes Fetch by ID and by CID fail with
+// store.ErrMismatch, saving nothing; only a patch the node does not know is ErrNotFound.
+func TestFetchRefusesAlteredAnnouncements(t *testing.T) {
+	d := kubotest.Start(t)
+	n, err := store.Dial(d.API)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	src := Dir{Path: t.TempDir(), CIDVersion: 1}
+	fwd := "diff --git a/altered.go b/altered.go\nindex 1..2 100644\n--- a/altered.go\n+++ b/altered.go\n@@ -1 +1 @@\n-x\n+y\n"
+	rev := "diff --git a/altered.go b/altered.go\nindex 2..1 100644\n--- a/altered.go\n+++ b/altered.go\n@@ -1 +1 @@\n-y\n+x\n"
+	notRev := "diff --git a/altered.go b/altered.go\nindex 2..1 100644\n--- a/altered.go\n+++ b/altered.go\n@@ -1 +1 @@\n-y\n+z\n"
+	m, err := src.Save([]byte(fwd), []byte(rev), Meta{Parent: "abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherFwd, err := n.Add(ctx, []byte(fwdB), 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherRev, err := n.Add(ctx, []byte(notRev), 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	altered := func(edit func(m *Meta)) []byte {
+		a := m
+		edit(&a)
+		b, _ := json.Marshal(a)
+		return b
+	}
+	for _, tt := range []struct {
+		name string
+		meta []byte
+	}{
+		{"not JSON", []byte("not json")},
+		{"another patch's ID", altered(func(a *Meta) { a.ID = "0123456789ab" })},
+		{"a reverse that does not undo it", altered(func(a *Meta) { a.ReverseCID = otherRev })},
+		{"another forward patch", altered(func(a *Meta) { a.CID = otherFwd })},
+	} {
+		if _, err := src.Publish(ctx, n, m); err != nil {
+			t.Fatal(err)
+		}
+		metaCID, err := n.Add(ctx, tt.meta, 1, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Announce(ctx, AnnounceDir, m.ID+".json", metaCID); err != nil {
+			t.Fatal(err)
+		}
+		for _, ref := range []string{m.ID, m.CID} {
+			dst := Dir{Path: t.TempDir()}
+			_, err := dst.Fetch(ctx, n, ref)
+			if !errors.Is(err, store.ErrMismatch) || errors.Is(err, ErrNotFound) {
+				t.Errorf("%s: fetch %s: %v, want store.ErrMismatch", tt.name, ref, err)
+			}
+			if metas, _ := dst.List(); len(metas) != 0 {
+				t.Errorf("%s: a refused fetch saved %v", tt.name, metas)
+			}
+		}
+	}
+	unknown, _ := store.CID(strings.NewReader("never added "+t.Name()), 1)
+	for _, ref := range []string{"fedcba987654", unknown} {
+		if _, err := (Dir{Path: t.TempDir()}).Fetch(ctx, n, ref); !errors.Is(err, ErrNotFound) {
+			t.Errorf("fetch of unknown %s: %v, want ErrNotFound", ref, err)
+		}
+	}
+	// Announced again as the run does, it fetches.
+	if _, err := src.Publish(ctx, n, m); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := (Dir{Path: t.TempDir()}).Fetch(ctx, n, m.CID); err != nil || got.ID != m.ID {
+		t.Fatalf("fetch after publishing again: %+v, %v", got, err)
 	}
 }

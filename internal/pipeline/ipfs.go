@@ -88,10 +88,11 @@ func (p *publisher) patch(ctx context.Context, rep *report.Report, dir patch.Dir
 	p.logf("pinned patch %s (%s) on %s", m.ID, m.CID, p.node)
 }
 
-// audit stores the run's audit record — the report as it is now — in the output directory's
-// store and on the node, and records its CID in the report.
+// audit stores the run's audit record (see report.Report.AuditRecord) in the output directory's
+// store and on the node, and records its CID in the report. It comes last: nothing may change
+// the report afterwards but the fields that name the record.
 func (p *publisher) audit(ctx context.Context, cfg *config.Config, rep *report.Report) error {
-	data, err := rep.JSON()
+	data, err := rep.AuditRecord()
 	if err != nil {
 		return err
 	}
@@ -104,14 +105,9 @@ func (p *publisher) audit(ctx context.Context, cfg *config.Config, rep *report.R
 	if p.node == nil {
 		return nil
 	}
-	stamp := rep.Started.UTC().Format("20060102T150405Z")
-	if _, err := p.node.Add(ctx, data, cfg.CIDVersion, "optimizer run "+stamp); err != nil {
-		p.failed(rep, "audit record", err)
-		return nil
-	}
-	p.out.AuditPinned = true
-	name := stamp + "-" + c + ".json"
-	if err := p.node.Announce(ctx, RunsDir, name, c); err != nil {
+	pinned, err := PublishAudit(ctx, p.node, c, data, rep.Started)
+	p.out.AuditPinned = pinned
+	if err != nil {
 		p.failed(rep, "audit record", err)
 		return nil
 	}

@@ -388,20 +388,29 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 		}
 	}
 	rep.Tally(agents, time.Since(start))
+	var runErr error
 	if pub != nil {
-		if err := pub.audit(ctx, cfg, rep); err != nil {
-			return rep, err
-		}
 		run := control.Run{Config: cfg, Getenv: getenv, Worktrees: ws.Worktrees, Head: ws.Head, ModuleDir: ws.ModuleRel, GitHub: gh}
-		if err := control.Publish(ctx, run, rep, control.Logf(logf)); err != nil {
-			return rep, err
-		}
+		runErr = control.Publish(ctx, run, rep, control.Logf(logf))
 	}
-	if ctx.Err() != nil {
+	if runErr == nil && ctx.Err() != nil {
 		rep.Notes = append(rep.Notes, "run stopped early: "+cause(ctx, nil))
-		return rep, fmt.Errorf("run stopped early: %s; the report holds what finished", cause(ctx, nil))
+		runErr = fmt.Errorf("run stopped early: %s; the report holds what finished", cause(ctx, nil))
 	}
-	return rep, nil
+	return rep, auditLast(ctx, cfg, rep, pub, runErr)
+}
+
+// auditLast stores the audit record once the report is complete, so that it covers everything
+// in report.json (change control, every note); err is the run's error, returned unless storing
+// the record fails.
+func auditLast(ctx context.Context, cfg *config.Config, rep *report.Report, pub *publisher, err error) error {
+	if pub == nil {
+		return err
+	}
+	if aerr := pub.audit(ctx, cfg, rep); aerr != nil {
+		return errors.Join(err, aerr)
+	}
+	return err
 }
 
 func cause(ctx context.Context, setupErr error) string {

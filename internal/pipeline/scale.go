@@ -246,18 +246,16 @@ func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []strin
 			return rep, err
 		}
 		rep.Tally(0, time.Since(start))
-		if err := pub.audit(ctx, cfg, rep); err != nil {
-			return rep, err
-		}
 		gh := control.ReadReviews(ctx, cfg, getenv, rep, control.Logf(logf))
 		carryFeedback(rep, read)
 		run := control.Run{Config: cfg, Getenv: getenv, Worktrees: ws.Worktrees, Head: ws.Head, ModuleDir: ws.ModuleRel, GitHub: gh}
-		if err := control.Publish(ctx, run, rep, control.Logf(logf)); err != nil {
-			return rep, err
+		err := control.Publish(ctx, run, rep, control.Logf(logf))
+		if err == nil && ctx.Err() != nil {
+			err = fmt.Errorf("merge stopped early: %s; the report holds what finished", cause(ctx, nil))
 		}
-	} else {
-		rep.Tally(0, time.Since(start))
+		return rep, auditLast(ctx, cfg, rep, pub, err)
 	}
+	rep.Tally(0, time.Since(start))
 	if ctx.Err() != nil {
 		return rep, fmt.Errorf("merge stopped early: %s; the report holds what finished", cause(ctx, nil))
 	}

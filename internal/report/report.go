@@ -150,10 +150,11 @@ type Combination struct {
 // Store says where the run's content went besides the output directory: its audit record and,
 // when one is configured, the IPFS node.
 type Store struct {
-	// AuditCID is the CID of the run's audit record: this report, with the CID of every
-	// patch, as it was just before the record was stored (so without the audit fields and
-	// the warnings of storing it). It is stored as store/<AuditCID>.car, and pinned and
-	// announced on the node when there is one.
+	// AuditCID is the CID of the run's audit record: this report as the run left it, after
+	// change control and every note, without the fields that name the record (AuditCID,
+	// AuditURL, AuditPinned, Announced) and the warnings of storing it (see AuditRecord). It is
+	// stored as store/<AuditCID>.car, and pinned and announced on the node when there is one;
+	// `optimizer verify` compares report.json with it.
 	AuditCID    string `json:"audit_cid"`
 	AuditURL    string `json:"audit_url,omitempty"` // the audit record on the gateway
 	AuditPinned bool   `json:"audit_pinned"`

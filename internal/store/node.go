@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"strings"
 	"time"
@@ -165,13 +166,31 @@ func (n *Node) Pinned(ctx context.Context, c string) (bool, error) {
 // it against c, recomputed locally: content that does not hash to c is an error wrapping
 // ErrMismatch, never returned.
 func (n *Node) Cat(ctx context.Context, c string) ([]byte, error) {
+	return n.cat(ctx, c, false)
+}
+
+// CatLocal is Cat of what the node holds itself: it does not look on the network, and content
+// the node does not have is an error wrapping fs.ErrNotExist.
+func (n *Node) CatLocal(ctx context.Context, c string) ([]byte, error) {
+	return n.cat(ctx, c, true)
+}
+
+func (n *Node) cat(ctx context.Context, c string, local bool) ([]byte, error) {
 	want, err := cid.Decode(c)
 	if err != nil {
 		return nil, fmt.Errorf("store: cat %q: %w", c, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	body, err := n.request(ctx, n.api.Request("cat", want.String()))
+	rb := n.api.Request("cat", want.String())
+	if local {
+		rb = rb.Option("offline", true)
+	}
+	body, err := n.request(ctx, rb)
+	var rerr *rpc.Error
+	if local && errors.As(err, &rerr) {
+		return nil, fmt.Errorf("store: cat %s: %s does not hold it: %w: %w", c, n.addr, fs.ErrNotExist, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: cat %s: %w", c, err)
 	}

@@ -48,6 +48,14 @@ func CID(r io.Reader, version int) (string, error) {
 	return root.String(), nil
 }
 
+// Version is the version of the CID c, 1 when it cannot be read.
+func Version(c string) int {
+	if parsed, err := cid.Decode(c); err == nil {
+		return int(parsed.Version())
+	}
+	return 1
+}
+
 // newDAG returns a DAG service over ds that never goes to the network.
 func newDAG(ds datastore.Batching) ipld.DAGService {
 	bs := blockstore.NewBlockstore(dssync.MutexWrap(ds))
