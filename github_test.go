@@ -206,8 +206,11 @@ func TestGitHubChangeControl(t *testing.T) {
 	again := cc.GitHub
 	t.Logf("second run: %d requests (%d writes), %.1f requests per draft pull request, cache: %d hits, %d not modified, %d misses, hit rate %.0f%%",
 		again.Requests, again.Writes, again.RequestsPerDraftPR, again.CacheHits, again.CacheRevalidated, again.CacheMisses, 100*again.CacheHitRate)
-	if again.CacheHitRate < 0.7 {
-		t.Errorf("cache hit rate %.2f on the repeated run, want at least 0.7", again.CacheHitRate)
+	// Of its GETs, two are first reads — the open pull requests, which the
+	// first run changed, and the new pull request's reviews — and one the
+	// read-back of the body it edited (its benchmark figures changed).
+	if again.CacheHitRate < 0.5 || again.Requests > 6 || again.Writes > 1 {
+		t.Errorf("repeated run: %d requests (%d writes), cache hit rate %.2f; want at most 6 requests, 1 write, a hit rate of at least 0.5", again.Requests, again.Writes, again.CacheHitRate)
 	}
 	if !strings.Contains(stderr, "published on GitHub: pull request "+cc.PRURL) {
 		t.Errorf("the summary does not name the pull request:\n%s", stderr)
