@@ -25,6 +25,15 @@ const (
 	anthropicBaseURL = "https://api.anthropic.com"
 )
 
+// GitHub Models' free limits for its most limited ("high") tier of models,
+// used for github: models unless the configuration says otherwise: a
+// lower tier allows more, and a run that keeps to these never hits the
+// per-minute or concurrency limits.
+const (
+	GitHubMaxConcurrent     = 2
+	GitHubRequestsPerMinute = 10
+)
+
 // Defaults of the Config's retry fields.
 const (
 	DefaultTimeout       = 3 * time.Minute
@@ -60,6 +69,19 @@ type Config struct {
 	// Prices are by "provider:model" or by model ("gpt-4.1"). A model without
 	// a price costs 0.
 	Prices map[string]Price
+
+	// MaxRequests is the run's request budget per model: HTTP requests,
+	// retries included; 0 means no limit. A model that used it up is not
+	// asked again in the run, and its fallback answers instead.
+	MaxRequests int
+	// MaxConcurrent caps the requests in flight to one model; 0 means the
+	// provider's own limit (GitHub Models: GitHubMaxConcurrent, none for
+	// the others), a negative number no cap.
+	MaxConcurrent int
+	// RequestsPerMinute paces the requests to one model; 0 means the
+	// provider's own limit (GitHub Models: GitHubRequestsPerMinute, none
+	// for the others), a negative number no pacing.
+	RequestsPerMinute float64
 
 	Timeout     time.Duration // of one attempt; 0 means DefaultTimeout
 	MaxRetries  int           // attempts per provider after the first; 0 means DefaultMaxRetries, negative none

@@ -28,6 +28,11 @@ var (
 	ErrRefused = errors.New("the model refused")
 	// ErrNoAnswer is wrapped by the *Error of a model that answered nothing.
 	ErrNoAnswer = errors.New("the model gave no answer")
+	// ErrLimit is wrapped by the *Error of a model that may not be asked
+	// again in this run: its daily request limit is reached (GitHub Models'
+	// 429 for UserByModelByDay), or the run's request budget for it
+	// (llm_max_requests) is used up.
+	ErrLimit = errors.New("request limit reached")
 )
 
 // Kind says what went wrong with a request, and so whether retrying can help.
@@ -35,7 +40,8 @@ type Kind string
 
 // Kinds of Error.
 const (
-	KindRateLimit   Kind = "rate_limit"   // 429
+	KindRateLimit   Kind = "rate_limit"   // 429 for a short window: wait and retry
+	KindQuota       Kind = "quota"        // 429 for the day, or the run's request budget: not again in this run
 	KindServer      Kind = "server"       // 5xx, 408: the server failed
 	KindTimeout     Kind = "timeout"      // no answer within the request timeout
 	KindNetwork     Kind = "network"      // connection refused or reset, DNS
@@ -131,6 +137,14 @@ func statusError(provider string, status int, header http.Header, serverMsg, key
 	e := &Error{Provider: provider, Status: status}
 	head := fmt.Sprintf("%d %s", status, http.StatusText(status))
 	switch {
+	case status == http.StatusTooManyRequests && daily(header, serverMsg):
+		e.Kind, e.Err = KindQuota, ErrLimit
+		e.RetryAfter = parseRetryAfter(header, now)
+		head += ": the model's daily request limit is reached"
+		if e.RetryAfter > 0 {
+			head += fmt.Sprintf(" (it resets in %s)", e.RetryAfter.Round(time.Minute))
+		}
+		head += "; it is not asked again in this run"
 	case status == http.StatusTooManyRequests:
 		e.Kind = KindRateLimit
 		e.RetryAfter = parseRetryAfter(header, now)
@@ -158,6 +172,14 @@ func statusError(provider string, status int, header http.Header, serverMsg, key
 		e.Msg += ": " + m
 	}
 	return e
+}
+
+// daily reports whether a 429 is for a daily limit: GitHub Models names the
+// limit it hit in x-ratelimit-type (UserByModelByDay) and in its message
+// ("Rate limit of 50 per 86400s exceeded for UserByModelByDay").
+func daily(h http.Header, msg string) bool {
+	t := h.Get("X-Ratelimit-Type")
+	return strings.Contains(t, "ByDay") || strings.Contains(msg, "ByDay") || strings.Contains(msg, "per 86400s")
 }
 
 // clean makes server-provided text fit one log line of reasonable length.

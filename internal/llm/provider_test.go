@@ -101,7 +101,8 @@ var wires = []wireCase{{
 	name:  "github",
 	start: llmtest.NewOpenAI,
 	config: func(srv *llmtest.Server, key string) (llm.Config, map[string]string) {
-		return llm.Config{Primary: "github:openai/gpt-4.1", BaseURL: srv.Root + "/inference"},
+		// No pacing: these tests count the waits of retries alone.
+		return llm.Config{Primary: "github:openai/gpt-4.1", BaseURL: srv.Root + "/inference", MaxConcurrent: -1, RequestsPerMinute: -1},
 			map[string]string{"GITHUB_TOKEN": key, "OPENAI_API_KEY": "sk-not-for-github"}
 	},
 	keyVar: "check GITHUB_TOKEN",

@@ -29,13 +29,17 @@ type Router struct {
 	jitter        func() float64
 
 	ledger ledger
+	gates  map[string]*gate // by provider name
 
-	// downMu guards down: when each provider that failed as a whole (its
-	// retries used up, or a credential or model it will never accept) may
-	// be tried again. Until then requests go straight to the next one, so
-	// a dead primary costs its retries once, not on every request.
+	// downMu guards down and out: when each provider that failed as a
+	// whole (its retries used up, or a credential or model it will never
+	// accept) may be tried again, and why each provider that reached a
+	// request limit is out for the rest of the run. Until then requests go
+	// straight to the next one, so a dead primary costs its retries once,
+	// not on every request; a provider out of requests is never tried again.
 	downMu sync.Mutex
 	down   map[string]time.Time
+	out    map[string]error
 }
 
 // Cooldowns of a provider that failed as a whole.
@@ -95,6 +99,13 @@ func NewRouter(cfg Config, providers ...Provider) (*Router, error) {
 			}
 		}
 	}
+	if cfg.MaxRequests < 0 {
+		return nil, fmt.Errorf("llm: negative request budget")
+	}
+	r.gates = map[string]*gate{}
+	for _, p := range providers {
+		r.gates[p.Name()] = newGate(p.Name(), cfg)
+	}
 	r.ledger.status = BudgetStatus{Tokens: cfg.BudgetTokens, CostUSD: cfg.BudgetUSD}
 	return r, nil
 }
@@ -113,7 +124,13 @@ func (r *Router) Models() []string {
 
 // Usage returns the usage so far: totals, per task, per model, and every
 // record.
-func (r *Router) Usage() Summary { return r.ledger.summary(r.Models()) }
+func (r *Router) Usage() Summary {
+	s := r.ledger.summary(r.Models())
+	if m := r.SetAside(); len(m) > 0 {
+		s.SetAside = m
+	}
+	return s
+}
 
 // Complete asks the providers in turn until one answers with text.
 //
@@ -136,8 +153,14 @@ func (r *Router) Complete(ctx context.Context, req Request) (*Response, error) {
 	if err := req.check(); err != nil {
 		return nil, err
 	}
+	ps, outErrs := r.usable()
+	if len(ps) == 0 {
+		// Every model is out of requests for the run: nothing is sent.
+		r.ledger.add(Record{Task: req.Task, Provider: r.providers[0].Name(), Limited: true, Error: outErrs[0].Error()})
+		return nil, &ExhaustedError{Errs: outErrs}
+	}
 	var errs []error
-	for i, p := range prefer(r.usable(), req.Prefer) {
+	for i, p := range prefer(ps, req.Prefer) {
 		if i > 0 && len(errs) > 0 {
 			r.logf("llm: %v; falling back to %s", errs[len(errs)-1], p.Name())
 		}
@@ -171,21 +194,39 @@ func prefer(ps []Provider, name string) []Provider {
 
 // usable returns the providers to try, in order: those not cooling down
 // after a failure, or, when every one is, all of them — a request is never
-// refused without being tried.
-func (r *Router) usable() []Provider {
+// refused without being tried — except those out of requests for the run,
+// which are never tried again; out holds why each of those is out.
+func (r *Router) usable() (ps []Provider, out []error) {
 	r.downMu.Lock()
 	defer r.downMu.Unlock()
 	now := r.now()
-	var out []Provider
+	var left []Provider
 	for _, p := range r.providers {
+		if err, ok := r.out[p.Name()]; ok {
+			out = append(out, err)
+			continue
+		}
+		left = append(left, p)
 		if until, ok := r.down[p.Name()]; !ok || !now.Before(until) {
-			out = append(out, p)
+			ps = append(ps, p)
 		}
 	}
-	if len(out) == 0 {
-		return r.providers
+	if len(ps) == 0 {
+		return left, out
 	}
-	return out
+	return ps, out
+}
+
+// SetAside says why each model that reached a request limit is not asked
+// again in the run, by provider name.
+func (r *Router) SetAside() map[string]string {
+	r.downMu.Lock()
+	defer r.downMu.Unlock()
+	m := map[string]string{}
+	for name, err := range r.out {
+		m[name] = err.Error()
+	}
+	return m
 }
 
 // markDown records how a provider's turn ended: an answer clears it; a
@@ -205,6 +246,15 @@ func (r *Router) markDown(p Provider, err error) {
 	}
 	var d time.Duration
 	switch e.Kind {
+	case KindQuota:
+		if r.out == nil {
+			r.out = map[string]error{}
+		}
+		if _, seen := r.out[p.Name()]; !seen {
+			r.out[p.Name()] = err
+			r.logf("llm: %s is not asked again in this run: %v", p.Name(), err)
+		}
+		return
 	case KindAuth, KindNotFound:
 		d = downPermanent
 	case KindServer, KindTimeout, KindNetwork, KindRateLimit, KindBadResponse:
@@ -232,6 +282,7 @@ func (r *Router) try(ctx context.Context, p Provider, req Request) (_ *Response,
 	defer func() {
 		if err != nil {
 			rec.Error = err.Error()
+			rec.Limited = errors.Is(err, ErrLimit) || errors.Is(err, ErrBudget)
 		}
 		rec.DurationMS = r.now().Sub(start).Milliseconds()
 		r.ledger.add(rec)
@@ -246,8 +297,18 @@ func (r *Router) try(ctx context.Context, p Provider, req Request) (_ *Response,
 		}
 		sent := req
 		sent.MaxTokens = g.completion
+		leave, err := r.gates[p.Name()].enter(ctx, p.Name(), r.now, r.sleep)
+		if err != nil {
+			r.ledger.settle(g, Usage{})
+			var e *Error
+			if !errors.As(err, &e) {
+				err = &Error{Provider: p.Name(), Kind: KindCanceled, Msg: "canceled while waiting for a request slot", Err: err}
+			}
+			return nil, withAttempts(err, rec.Attempts)
+		}
 		rec.Attempts++
 		resp, err := r.attempt(ctx, p, sent)
+		leave()
 		var used Usage
 		if resp != nil {
 			used = r.usage(resp, sent, price)

@@ -3,6 +3,7 @@ package llm
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 )
 
@@ -16,13 +17,18 @@ type Record struct {
 	Attempts   int    `json:"attempts"` // HTTP requests made; 0 when the budget stopped the call
 	DurationMS int64  `json:"duration_ms"`
 	Error      string `json:"error,omitempty"` // the last error, when the provider gave no answer
+	// Limited is set when a budget or a request limit stopped the call:
+	// nothing was sent, or the server answered that the model's daily
+	// limit is reached.
+	Limited bool `json:"limited,omitempty"`
 }
 
 // Totals add up records.
 type Totals struct {
 	Requests         int     `json:"requests"` // records: calls, counted once for each provider tried
 	Failed           int     `json:"failed"`   // records with an error
-	Attempts         int     `json:"attempts"`
+	Limited          int     `json:"limited"`  // records of calls a budget or request limit stopped
+	Attempts         int     `json:"attempts"` // HTTP requests, retries included
 	PromptTokens     int     `json:"prompt_tokens"`
 	CompletionTokens int     `json:"completion_tokens"`
 	CostUSD          float64 `json:"cost_usd"`
@@ -32,6 +38,9 @@ func (t *Totals) add(r Record) {
 	t.Requests++
 	if r.Error != "" {
 		t.Failed++
+	}
+	if r.Limited {
+		t.Limited++
 	}
 	t.Attempts += r.Attempts
 	t.PromptTokens += r.PromptTokens
@@ -46,7 +55,13 @@ type Summary struct {
 	Budget  BudgetStatus      `json:"budget"`
 	ByTask  map[string]Totals `json:"by_task"`  // by Request.Task; "" for requests with none
 	ByModel map[string]Totals `json:"by_model"` // by provider name
-	Records []Record          `json:"records"`  // in the order the calls ended
+	// SetAside says why each model that reached a request limit (its daily
+	// limit, or llm_max_requests) was not asked again in the run.
+	SetAside map[string]string `json:"set_aside,omitempty"`
+	// Unasked are the tasks that got no answer because a budget or a
+	// request limit stopped every call they made.
+	Unasked []string `json:"unasked,omitempty"`
+	Records []Record `json:"records"` // in the order the calls ended
 }
 
 // BudgetStatus says how much of the budget the run used.
@@ -167,6 +182,12 @@ func (l *ledger) summary(models []string) Summary {
 		t.CostUSD = roundUSD(t.CostUSD)
 		s.ByModel[k] = t
 	}
+	for task, t := range s.ByTask {
+		if task != "" && t.Limited > 0 && t.Requests == t.Failed {
+			s.Unasked = append(s.Unasked, task)
+		}
+	}
+	slices.Sort(s.Unasked)
 	return s
 }
 

@@ -38,6 +38,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	inflight  int           // requests being answered
+	most      int           // the most requests answered at once
 	idle      chan struct{} // closed when inflight drops to 0
 	script    []Step
 	key       string // the credential required; "" accepts any
@@ -78,6 +79,20 @@ func (r Request) Prompt() string {
 // GitHub Models, Ollama, vLLM and llama.cpp do) that answers with steps. It
 // stops when the test ends, and the test fails if steps are left unused.
 func NewOpenAI(t testing.TB, steps ...Step) *Server { return start(t, openAIWire, steps) }
+
+// NewGitHubModels starts a server speaking GitHub Models' inference API:
+// OpenAI chat completions at /inference/chat/completions (Server.URL ends in
+// /inference, as llm_base_url would), with a Bearer token and model ids
+// of the form publisher/model ("openai/gpt-4.1"). Its rate limits are
+// DailyLimit and MinuteLimit steps.
+func NewGitHubModels(t testing.TB, steps ...Step) *Server { return start(t, githubWire, steps) }
+
+// MaxInflight is the most requests the server was answering at once.
+func (s *Server) MaxInflight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.most
+}
 
 // NewAnthropic starts a server speaking Anthropic Messages that answers with
 // steps. It stops when the test ends, and the test fails if steps are left
@@ -146,6 +161,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.idle = make(chan struct{})
 	}
 	s.inflight++
+	s.most = max(s.most, s.inflight)
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()

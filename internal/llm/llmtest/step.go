@@ -1,6 +1,7 @@
 package llmtest
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -48,6 +49,26 @@ func Refuse(explanation string) Step { return Step{kind: kindRefuse, text: expla
 // are "Name: value" lines, e.g. Status(429, "Retry-After: 2").
 func Status(code int, headers ...string) Step {
 	return Step{kind: kindStatus, status: code, header: headers, text: http.StatusText(code)}
+}
+
+// DailyLimit is GitHub Models' answer once a model's requests per day are
+// used up: 429 with x-ratelimit-type UserByModelByDay, and Retry-After the
+// seconds until the day's limit resets.
+func DailyLimit(perDay int, reset time.Duration) Step {
+	return rateLimit("UserByModelByDay", perDay, 86400, reset)
+}
+
+// MinuteLimit is GitHub Models' answer to more requests in a minute than
+// the model allows: 429 with x-ratelimit-type UserByModelByMinute, and
+// Retry-After the seconds to wait.
+func MinuteLimit(perMinute int, wait time.Duration) Step {
+	return rateLimit("UserByModelByMinute", perMinute, 60, wait)
+}
+
+func rateLimit(kind string, limit, window int, wait time.Duration) Step {
+	secs := int(wait.Seconds())
+	return Status(http.StatusTooManyRequests, fmt.Sprintf("Retry-After: %d", secs), "x-ratelimit-type: "+kind).
+		Message(fmt.Sprintf("Rate limit of %d per %ds exceeded for %s. Please wait %d seconds before retrying.", limit, window, kind, secs))
 }
 
 // Truncated answers 200 with the JSON of Reply(text) cut off halfway, as a

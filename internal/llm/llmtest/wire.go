@@ -86,6 +86,51 @@ type wireMessage struct {
 
 // ---- OpenAI chat completions ----
 
+// githubWire is OpenAI's format at GitHub Models' path, with its model ids
+// and its token.
+var githubWire = wire{
+	name: "github models",
+	base: "/inference",
+	parse: func(r *http.Request, body []byte, req *Request) []string {
+		problems := parseOpenAI(r, body, req)
+		if r.URL.Path != "/inference/chat/completions" {
+			problems = append(problems, fmt.Sprintf("want POST /inference/chat/completions, got %s", r.URL.Path))
+		}
+		if publisher, model, ok := strings.Cut(req.Model, "/"); req.Model != "" && (!ok || publisher == "" || model == "") {
+			problems = append(problems, fmt.Sprintf("model %q is not a GitHub Models id (publisher/model)", req.Model))
+		}
+		if req.Key == "" {
+			problems = append(problems, "no Bearer token")
+		}
+		return problems
+	},
+	answer: func(s Step, req Request) answer {
+		if s.kind == kindStatus && s.status == http.StatusTooManyRequests {
+			a := failGitHub(s.status, s.text, s.header)
+			a.wait = s.after
+			return a
+		}
+		return answerOpenAI(s, req)
+	},
+	fail: failGitHub,
+}
+
+// failGitHub is GitHub Models' error body: OpenAI's for most errors, the
+// Azure inference service's for its rate limits.
+func failGitHub(status int, msg string, header []string) answer {
+	if status != http.StatusTooManyRequests {
+		return failOpenAI(status, msg, header)
+	}
+	type apiError struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Details string `json:"details"`
+	}
+	return answer{status: status, header: header, body: mustJSON(struct {
+		Error apiError `json:"error"`
+	}{apiError{Code: "RateLimitReached", Message: msg, Details: msg}})}
+}
+
 var openAIWire = wire{
 	name:   "openai",
 	base:   "/v1",
