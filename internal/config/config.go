@@ -41,6 +41,9 @@ type Config struct {
 	LLMBudgetUSD              float64           `json:"llm_budget_usd"`
 	LLMPrices                 map[string]Price  `json:"llm_prices,omitempty"` // by model name as written
 	LLMTimeout                time.Duration     `json:"llm_timeout"`
+	LLMMaxRequests            int               `json:"llm_max_requests"`            // per model; 0 = no limit
+	LLMMaxConcurrent          int               `json:"llm_max_concurrent"`          // per model; 0 = the provider's own
+	LLMRequestsPerMinute      int               `json:"llm_requests_per_minute"`     // per model; 0 = the provider's own
 	Candidates                int               `json:"candidates"`                  // adversarial: competing candidates per target
 	Rounds                    int               `json:"rounds"`                      // actor-critic: most rounds per target
 	FuzzTime                  time.Duration     `json:"fuzz_time"`                   // chaos: fuzzing time per fuzz target

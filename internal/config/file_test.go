@@ -12,7 +12,7 @@ import (
 func TestFileErrors(t *testing.T) {
 	knownFileKeys := "methods, paths, base, objective, control, out, max_agents, timeout, dry_run, isolation, worktree_base, " +
 		"github_repo, github_cache_ttl, github_rate_limit_threshold, ipfs_api, ipfs_gateway, llm_provider, " +
-		"llm_fallback, llm_base_url, llm_budget_tokens, llm_budget_usd, llm_prices, llm_timeout, candidates, rounds, fuzz_time, max_mutants, min_test_coverage, min_performance_improvement, max_regression, min_coverage_gain, integration_tags, integration_command, cid_version"
+		"llm_fallback, llm_base_url, llm_budget_tokens, llm_budget_usd, llm_prices, llm_timeout, llm_max_requests, llm_max_concurrent, llm_requests_per_minute, candidates, rounds, fuzz_time, max_mutants, min_test_coverage, min_performance_improvement, max_regression, min_coverage_gain, integration_tags, integration_command, cid_version"
 	tests := []struct {
 		name, file, want string
 	}{

@@ -214,6 +214,24 @@ var keyTable = [...]keySpec{
 		set: func(c *Config, s string) error { return setTimeout(&c.LLMTimeout, s) },
 	},
 	{
+		name: "llm_max_requests", def: "0",
+		help: "most requests the run may send to each model, retries included (a model past it is not asked again; llm_fallback answers); 0 for no limit",
+		want: "an integer 0..100000", example: "40",
+		set: func(c *Config, s string) error { return setInt(&c.LLMMaxRequests, s, 0, 100_000) },
+	},
+	{
+		name: "llm_max_concurrent", def: "0",
+		help: "most requests in flight to each model; 0 for the provider's own limit (GitHub Models: 2; none for others)",
+		want: "an integer 0..64", example: "4",
+		set: func(c *Config, s string) error { return setInt(&c.LLMMaxConcurrent, s, 0, 64) },
+	},
+	{
+		name: "llm_requests_per_minute", def: "0",
+		help: "most requests a minute to each model, paced evenly; 0 for the provider's own limit (GitHub Models: 10; none for others)",
+		want: "an integer 0..100000", example: "15",
+		set: func(c *Config, s string) error { return setInt(&c.LLMRequestsPerMinute, s, 0, 100_000) },
+	},
+	{
 		name: "candidates", def: "4",
 		help: "competing candidates the adversarial method asks for per target, 1..16",
 		want: "an integer 1..16", example: "6",

@@ -49,6 +49,7 @@ func newModels(cfg *config.Config, ms []methods.Method, getenv func(string) stri
 	router, err := llm.New(llm.Config{
 		Primary: cfg.LLMProvider, Fallback: cfg.LLMFallback, BaseURL: cfg.LLMBaseURL, GitHubToken: cfg.GitHubToken,
 		BudgetTokens: cfg.LLMBudgetTokens, BudgetUSD: cfg.LLMBudgetUSD, Prices: prices,
+		MaxRequests: cfg.LLMMaxRequests, MaxConcurrent: cfg.LLMMaxConcurrent, RequestsPerMinute: float64(cfg.LLMRequestsPerMinute),
 		Timeout: cfg.LLMTimeout, Logf: logf,
 	}, getenv)
 	switch {

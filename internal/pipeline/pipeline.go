@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -302,7 +303,7 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 	slots := make(chan struct{}, max(cfg.MaxAgents, 1))
 	results := make([]report.Task, len(tasks))
 	accepted := make([][]*methods.Candidate, len(tasks))
-	order := priorityOrder(tasks)
+	order := priorityOrder(tasks, recentChanges(ctx, ws.Repo, ws.Head, ws.ModuleRel))
 	queue := coord.NewQueue(len(order), agents)
 	stop := context.AfterFunc(ctx, queue.Close)
 	defer stop()
@@ -583,11 +584,13 @@ func taskEnv(ws *Workspace, wt *gitx.Worktree, v *validate.Validator, models *mo
 	return env
 }
 
-// priorityOrder is the order in which the agents take the tasks: tasks
-// on benchmarked packages first (hot code, and measurable), then the
-// larger packages (the longest tasks first keeps the agents busy to the
-// end), then as listed.
-func priorityOrder(tasks []*methods.Task) []int {
+// priorityOrder is the order in which the agents take the tasks, and so
+// the order in which a limited model budget is spent: tasks on benchmarked
+// packages first (hot code, and measurable), then on the packages changed
+// most often lately (changed counts commits by package directory, relative
+// to the module), then the larger packages (the longest tasks first keeps
+// the agents busy to the end), then as listed.
+func priorityOrder(tasks []*methods.Task, changed map[string]int) []int {
 	size := make([]int64, len(tasks))
 	for i, t := range tasks {
 		for _, f := range append(slices.Clone(t.Package.GoFiles), t.Package.TestFiles...) {
@@ -600,17 +603,49 @@ func priorityOrder(tasks []*methods.Task) []int {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		benched := func(i int) int {
-			if len(tasks[i].Package.Benchmarks) > 0 {
-				return 1
-			}
-			return 0
+	benched := func(i int) int {
+		if len(tasks[i].Package.Benchmarks) > 0 {
+			return 1
 		}
-		return cmp.Or(benched(b)-benched(a), cmp.Compare(size[b], size[a]))
+		return 0
+	}
+	commits := func(i int) int { return changed[filepath.ToSlash(tasks[i].Package.RelDir)] }
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Or(benched(b)-benched(a), commits(b)-commits(a), cmp.Compare(size[b], size[a]))
 	})
 	return order
 }
+
+// recentChanges counts, for each directory of the module, the commits among
+// the last recentCommits of head that changed a file directly in it. A
+// repository whose history cannot be read counts nothing.
+func recentChanges(ctx context.Context, repo *gitx.Repo, head, moduleRel string) map[string]int {
+	out, err := repo.Git(ctx, "log", "-n", strconv.Itoa(recentCommits), "--no-renames", "--name-only", "--format=%x00", head, "--", moduleRel)
+	if err != nil {
+		return nil
+	}
+	counts := map[string]int{}
+	for _, commit := range strings.Split(out, "\x00") {
+		seen := map[string]bool{}
+		for _, f := range strings.Split(commit, "\n") {
+			if f = strings.TrimSpace(f); f == "" {
+				continue
+			}
+			rel, err := filepath.Rel(filepath.FromSlash(moduleRel), filepath.FromSlash(f))
+			if err != nil || strings.HasPrefix(rel, "..") {
+				continue
+			}
+			if dir := filepath.ToSlash(filepath.Dir(rel)); !seen[dir] {
+				seen[dir] = true
+				counts[dir]++
+			}
+		}
+	}
+	return counts
+}
+
+// recentCommits is how far back recentChanges looks.
+const recentCommits = 100
 
 // forks numbers the worktrees Env.Fork makes, so that their names never
 // collide.

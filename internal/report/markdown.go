@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
 
@@ -175,6 +176,9 @@ func (r *Report) mdHeader(b *strings.Builder) {
 		fmt.Fprintf(b, "Closed pull request #%d: its change is no longer proposed.\n", p.Number)
 	}
 	reviewsSummary(b, cc.Reviews)
+	if r.LLM != nil {
+		modelsSummary(b, r.LLM)
+	}
 	if g := cc.GitHub; g != nil && g.Requests+g.CacheHits > 0 {
 		fmt.Fprintf(b, "GitHub API: %d requests (%d writes), cache hit rate %.0f %% (%d hits, %d not modified, %d misses)",
 			g.Requests, g.Writes, 100*g.CacheHitRate, g.CacheHits, g.CacheRevalidated, g.CacheMisses)
@@ -446,6 +450,34 @@ func reviewsSummary(b *strings.Builder, reviews []PRReviews) {
 			b.WriteString("\n")
 		}
 		b.WriteString("\n")
+	}
+}
+
+// modelsSummary says which models answered and how many requests each
+// took, which were set aside for a request limit, and which tasks got no
+// answer for lack of budget.
+func modelsSummary(b *strings.Builder, u *llm.Summary) {
+	for _, name := range u.Models {
+		t, ok := u.ByModel[name]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(b, "Model %s: %d of %d calls answered, %d HTTP requests, %d tokens", code(name), t.Requests-t.Failed, t.Requests, t.Attempts, t.PromptTokens+t.CompletionTokens)
+		if why := u.SetAside[name]; why != "" {
+			fmt.Fprintf(b, "; **not asked again in the run**: %s", EscapeMarkdown(truncate(why, maxDetailRunes)))
+		}
+		b.WriteString(".\n")
+	}
+	if len(u.Unasked) > 0 {
+		var tasks []string
+		for i, id := range u.Unasked {
+			if i == maxListItems {
+				tasks = append(tasks, fmt.Sprintf("… %d more in report.json", len(u.Unasked)-i))
+				break
+			}
+			tasks = append(tasks, code(id))
+		}
+		fmt.Fprintf(b, "Left unasked for lack of budget or requests: %s.\n", strings.Join(tasks, ", "))
 	}
 }
 
