@@ -186,7 +186,7 @@ var stepOutputRe = regexp.MustCompile(`steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-
 func TestWorkflows(t *testing.T) {
 	a := readAction(t)
 	files, _ := filepath.Glob(filepath.Join(".github", "workflows", "*.yml"))
-	for _, want := range []string{"ci.yml", "example-pr.yml", "example-nightly.yml", "example-matrix.yml", "self-optimize.yml"} {
+	for _, want := range []string{"ci.yml", "example-pr.yml", "example-nightly.yml", "example-matrix.yml", "example-models.yml", "self-optimize.yml"} {
 		if !slices.Contains(files, filepath.Join(".github", "workflows", want)) {
 			t.Errorf("no .github/workflows/%s", want)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,9 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/action"
 	"github.com/agentic-optimizer/optimizer/internal/action/actiontest"
 	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
+	"github.com/agentic-optimizer/optimizer/internal/llm/llmtest"
+	"github.com/agentic-optimizer/optimizer/internal/report"
+	"gopkg.in/yaml.v3"
 )
 
 // fakeToken stands for the github.token the runner passes as INPUT_TOKEN.
@@ -35,6 +39,10 @@ func TestRunnerContract(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	goEnv := goEnvFor(t, "GOCACHE", "GOMODCACHE", "GOPATH")
+	// example-models.yml's step, with GitHub Models here.
+	models := llmtest.NewGitHubModels(t, llmtest.Always(llmtest.Reply("Nothing here is worth changing.")))
+	modelsInputs := stepInputs(t, filepath.Join(".github", "workflows", "example-models.yml"), "optimize")
+	modelsInputs["INPUT_LLM-BASE-URL"] = models.URL
 
 	for _, tc := range []struct {
 		name, event string
@@ -121,6 +129,26 @@ func TestRunnerContract(t *testing.T) {
 			r.wantSummary(t, "## optimizer: 0 of 0 candidates accepted in 1 tasks", "Dry run: nothing stored or published.")
 			r.wantLog(t, "dry run: nothing stored or published")
 		}},
+		{"schedule with GitHub Models, as example-models.yml", "schedule", modelsInputs, func(t *testing.T, r *contractRun) {
+			r.wantStatus(t, 0)
+			reqs := models.Requests()
+			if len(reqs) == 0 {
+				t.Fatalf("GitHub Models got no request:\n%s", r.stderr)
+			}
+			for _, q := range reqs {
+				if q.Key != fakeToken || q.Model != "openai/gpt-4.1" {
+					t.Errorf("request %d: model %q with key %q, want openai/gpt-4.1 with the workflow's token", q.N, q.Model, q.Key)
+				}
+			}
+			rep, err := report.Read(filepath.Join(r.ws, ".optimizer", "report.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.LLM == nil || rep.LLM.ByModel["github:openai/gpt-4.1"].Requests != len(reqs) {
+				t.Errorf("the report's model use %+v, want %d calls to github:openai/gpt-4.1", rep.LLM, len(reqs))
+			}
+			r.wantSummary(t, fmt.Sprintf("Model `github:openai/gpt-4.1`: %d of %d calls answered, %d HTTP requests", len(reqs), len(reqs), len(reqs)))
+		}},
 		{"push with a bad input", "push", map[string]string{"INPUT_MAX-AGENTS": "0"}, func(t *testing.T, r *contractRun) {
 			r.wantStatus(t, 2)
 			r.wantOutput(t, action.OutputAccepted, "0")
@@ -147,6 +175,36 @@ func TestRunnerContract(t *testing.T) {
 		})
 	}
 	t.Cleanup(func() { t.Logf("runner contract: %.1fs", time.Since(start).Seconds()) })
+}
+
+// stepInputs is the INPUT_* environment the runner gives the step id of a
+// workflow: its with: values, those with expressions left out.
+func stepInputs(t *testing.T, file, id string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w workflow
+	if err := yaml.Unmarshal(b, &w); err != nil {
+		t.Fatal(err)
+	}
+	for _, job := range w.Jobs {
+		for _, st := range job.Steps {
+			if st.ID != id {
+				continue
+			}
+			env := map[string]string{}
+			for k, v := range st.With {
+				if s := fmt.Sprint(v); !strings.Contains(s, "${{") {
+					env["INPUT_"+strings.ToUpper(k)] = s
+				}
+			}
+			return env
+		}
+	}
+	t.Fatalf("%s has no step %s", file, id)
+	return nil
 }
 
 // contractRun is one run of the action on a fresh fixture workspace.

@@ -614,6 +614,12 @@ func (r *Report) ModelUsage() string {
 	if u.Budget.Spent {
 		s += ", budget spent"
 	}
+	if n := len(u.SetAside); n > 0 {
+		s += fmt.Sprintf(", %d set aside for the rest of the run (request limits)", n)
+	}
+	if n := len(u.Unasked); n > 0 {
+		s += fmt.Sprintf(", %d tasks left unasked", n)
+	}
 	return s
 }
 
