@@ -57,29 +57,33 @@ func fetchMissing(ctx context.Context, c *cli, name, repoDir string, dir patch.D
 }
 
 func verifyCmd(ctx context.Context, c *cli, args []string) int {
-	fs := newFlagSet("verify", "optimizer verify [--out DIR] [ID|CID]",
+	fs := newFlagSet("verify", "optimizer verify [--repo DIR] [--out DIR] [ID|CID]",
 		"Verify recomputes the CID of a stored patch and its reverse (or of any content in the store, such as\n"+
 			"a run's audit record) and checks them and their CAR files. Given the audit CID of the run in --out, it\n"+
 			"also compares report.json with the audit record, field by field. Without an argument it verifies the\n"+
 			"whole run in --out: every stored patch, and report.json against its audit record. With an IPFS node\n"+
 			"(ipfs_api) it also fetches each CID from the node and compares the bytes, and says whether the node\n"+
 			"pins it; a patch or audit record that is only on the node is fetched and checked.\n"+
-			"Exit status: 0 verified, 1 a mismatch, 2 unknown.", c.stderr)
-	out := fs.String("out", ".optimizer", "output directory that holds the patches and report.json")
+			"Exit status: 0 verified, 1 a mismatch, 2 unknown.", c)
+	dirs := fs.outDir("the patches and report.json")
 	if st := fs.parse(args); st >= 0 {
 		return st
 	}
+	repoDir, out := dirs()
 	if fs.NArg() > 1 {
 		fmt.Fprintf(c.stderr, "optimizer verify: want one patch ID or CID, or none to verify the whole run in --out, got %d\n", fs.NArg())
 		return exitUsage
 	}
-	n, err := node(c, ".")
+	n, err := node(c, repoDir)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "optimizer verify: %v\n", err)
 		return exitUsage
 	}
-	v := &verifier{c: c, node: n, out: *out}
+	v := &verifier{c: c, node: n, out: out}
 	if fs.NArg() == 0 {
+		if st := needDir(c, "verify", out); st >= 0 {
+			return st
+		}
 		return v.run(ctx)
 	}
 	return v.ref(ctx, fs.Arg(0))
@@ -284,8 +288,8 @@ func (v *verifier) pinned(ctx context.Context, c string) {
 }
 
 // announcedCmd is `patches announced` and `patches fetch ID|CID`.
-func announcedCmd(ctx context.Context, c *cli, dir patch.Dir, args []string) int {
-	n := requireNode(c)
+func announcedCmd(ctx context.Context, c *cli, repoDir string, dir patch.Dir, args []string) int {
+	n := requireNode(c, repoDir)
 	if n == nil {
 		return exitUsage
 	}
@@ -321,8 +325,8 @@ func announcedCmd(ctx context.Context, c *cli, dir patch.Dir, args []string) int
 }
 
 // requireNode returns the configured IPFS node, or prints why there is none and returns nil.
-func requireNode(c *cli) *store.Node {
-	n, err := node(c, ".")
+func requireNode(c *cli, repoDir string) *store.Node {
+	n, err := node(c, repoDir)
 	if err == nil && n == nil {
 		err = errors.New("no IPFS node is configured (set OPTIMIZER_IPFS_API or ipfs_api)")
 	}
@@ -333,8 +337,8 @@ func requireNode(c *cli) *store.Node {
 }
 
 // announceCmd is `patches announce`: it puts the run in dir back on the node, as the run did.
-func announceCmd(ctx context.Context, c *cli, dir patch.Dir) int {
-	n := requireNode(c)
+func announceCmd(ctx context.Context, c *cli, repoDir string, dir patch.Dir) int {
+	n := requireNode(c, repoDir)
 	if n == nil {
 		return exitUsage
 	}

@@ -23,7 +23,7 @@ func rollbackCmd(ctx context.Context, c *cli, args []string) int {
 }
 
 func applyOrRollback(ctx context.Context, c *cli, args []string, name, summary string) int {
-	fs := newFlagSet(name, "optimizer "+name+" [--repo DIR] [--out DIR] ID|CID", summary, c.stderr)
+	fs := newFlagSet(name, "optimizer "+name+" [--repo DIR] [--out DIR] ID|CID", summary, c)
 	repoDir := fs.String("repo", ".", "directory inside the git work tree to change")
 	out := fs.String("out", "", "output directory that holds the patches (default <repo>/.optimizer)")
 	if st := fs.parse(args); st >= 0 {
@@ -72,21 +72,28 @@ func refuse(c *cli, name string, err error) int {
 }
 
 func patchesCmd(ctx context.Context, c *cli, args []string) int {
-	fs := newFlagSet("patches", "optimizer patches [--out DIR] [list | show ID|CID | announced | fetch ID|CID | announce]",
+	fs := newFlagSet("patches", "optimizer patches [--repo DIR] [--out DIR] [list | show ID|CID | announced | fetch ID|CID | announce]",
 		"Patches lists the stored patches, or shows one: its metadata, then the patch. With an IPFS node\n"+
 			"(ipfs_api), `announced` lists the patches announced there by any run, `fetch` copies one into\n"+
 			"the output directory after checking it against its CIDs, and `announce` puts the run in the output\n"+
 			"directory back on the node as the run did (every patch and the audit record: content pinned,\n"+
 			"metadata, MFS entries), after checking each against its CID — after a node failure, say.\n"+
-			"Exit status: 0 done, 1 refused (content does not match its CID) or failed, 2 unknown patch or usage.", c.stderr)
-	out := fs.String("out", ".optimizer", "output directory that holds the patches")
+			"Exit status: 0 done, 1 refused (content does not match its CID) or failed, 2 unknown patch or usage.", c)
+	dirs := fs.outDir("the patches")
 	if st := fs.parse(args); st >= 0 {
 		return st
 	}
-	dir := patch.Dir{Path: *out}
+	repoDir, out := dirs()
+	dir := patch.Dir{Path: out}
 	sub := "list"
 	if fs.NArg() > 0 {
 		sub = fs.Arg(0)
+	}
+	switch sub {
+	case "list", "show", "announce":
+		if st := needDir(c, "patches", out); st >= 0 {
+			return st
+		}
 	}
 	switch {
 	case sub == "list" && fs.NArg() <= 1:
@@ -118,9 +125,9 @@ func patchesCmd(ctx context.Context, c *cli, args []string) int {
 		c.stdout.Write(forward)
 		return exitOK
 	case sub == "announced" && fs.NArg() == 1, sub == "fetch" && fs.NArg() == 2:
-		return announcedCmd(ctx, c, dir, fs.Args())
+		return announcedCmd(ctx, c, repoDir, dir, fs.Args())
 	case sub == "announce" && fs.NArg() == 1:
-		return announceCmd(ctx, c, dir)
+		return announceCmd(ctx, c, repoDir, dir)
 	}
 	fmt.Fprintf(c.stderr, "optimizer patches: want `list`, `show ID`, `announced`, `fetch ID` or `announce`, got %q\n", fs.Args())
 	return exitUsage
@@ -129,7 +136,7 @@ func patchesCmd(ctx context.Context, c *cli, args []string) int {
 func cidCmd(ctx context.Context, c *cli, args []string) int {
 	fs := newFlagSet("cid", "optimizer cid [--cid-version 0|1] FILE…",
 		"Cid prints the IPFS CID of each file — the CID that `ipfs add --only-hash --cid-version=N FILE`\n"+
-			"prints with kubo's defaults. With one file it prints the CID alone; with several, `CID  FILE` lines.", c.stderr)
+			"prints with kubo's defaults. With one file it prints the CID alone; with several, `CID  FILE` lines.", c)
 	version := fs.Int("cid-version", 1, "CID version: 1 (raw leaves, bafk…/bafy…) or 0 (Qm…)")
 	if st := fs.parse(args); st >= 0 {
 		return st

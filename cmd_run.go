@@ -53,7 +53,7 @@ func runCmd(ctx context.Context, c *cli, args []string) int {
 		"Run optimizes a Go module: it makes candidate changes with the chosen methods, validates each one in\n"+
 			"its own git worktree, and writes the accepted ones as patches with reverse patches and CIDs to the\n"+
 			"output directory; with GitHub change control it also proposes them as a draft pull request. It never\n"+
-			"edits your files; `optimizer apply ID` does.\n\nMethods:\n"+methodList(), c.stderr)
+			"edits your files; `optimizer apply ID` does.\n\nMethods:\n"+methodList(), c)
 	repo, configFile := addRunFlags(fs)
 	asJSON := fs.Bool("json", false, "print report.json on stdout")
 	if st := fs.parse(args); st >= 0 {

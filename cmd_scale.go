@@ -28,7 +28,7 @@ func planCmd(ctx context.Context, c *cli, args []string) int {
 		"Plan spreads the run's target packages over shards of about equal cost (the bytes of their Go\n"+
 			"files, tests included) and prints a matrix for a GitHub Actions strategy.matrix:\n"+
 			`{"include":[{"index":0,"shards":3,"packages":["./a","./b"],"cost":12345},…]}`+"\n"+
-			"Each shard job runs `optimizer shard --index I --shards N` with the same configuration.", c.stderr)
+			"Each shard job runs `optimizer shard --index I --shards N` with the same configuration.", c)
 	repo, configFile := addRunFlags(fs)
 	shards := fs.String("shards", "", "number of shards (default: one per four packages, at most 8)")
 	if st := fs.parse(args); st >= 0 {
@@ -59,7 +59,7 @@ func planCmd(ctx context.Context, c *cli, args []string) int {
 func shardCmd(ctx context.Context, c *cli, args []string) int {
 	fs := newFlagSet("shard", "optimizer shard --index I [--shards N] [run's flags]",
 		"Shard runs shard I of the plan that `optimizer plan` prints for the same configuration: the run of\n"+
-			"its packages, published as patches in --out (for an artifact) — a shard never needs a write token.", c.stderr)
+			"its packages, published as patches in --out (for an artifact) — a shard never needs a write token.", c)
 	repo, configFile := addRunFlags(fs)
 	index := fs.String("index", "", "the shard to run, 0-based (matrix.index)")
 	shards := fs.String("shards", "", "number of shards, as given to plan (matrix.shards)")
@@ -90,7 +90,7 @@ func mergeCmd(ctx context.Context, c *cli, args []string) int {
 		"Merge gathers the output directories of the shards of one plan: it verifies every patch against the\n"+
 			"CID its shard recorded (one mismatch refuses the merge), combines the accepted patches — hunk by hunk,\n"+
 			"merging overlaps three-way or escalating them — validates the combination, writes everything\n"+
-			"with one report to --out and publishes it (--control). Run it on the commit the shards ran on.", c.stderr)
+			"with one report to --out and publishes it (--control). Run it on the commit the shards ran on.", c)
 	repo, configFile := addConfigFlags(fs)
 	fs.configString("out", "out", "output directory (default <repo>/.optimizer)")
 	fs.configString("control", "control", controlHelp)

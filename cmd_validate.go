@@ -16,7 +16,7 @@ func validateCmd(ctx context.Context, c *cli, args []string) int {
 	fs := newFlagSet("validate", "optimizer validate [--repo DIR] [--objective speed|allocs|quality] [--timeout DUR] [--json] PATCH",
 		"Validate applies PATCH (a git-style unified diff relative to the repository root, or - for stdin) to\n"+
 			"HEAD in an isolated worktree and runs every validation level. Exit status: 0 accepted, 1 rejected,\n"+
-			"2 the patch could not be judged (malformed, does not apply, bad flag, toolchain missing).", c.stderr)
+			"2 the patch could not be judged (malformed, does not apply, bad flag, toolchain missing).", c)
 	repo, configFile := addConfigFlags(fs)
 	asJSON := fs.Bool("json", false, "print the ValidationReport as JSON on stdout")
 	if st := fs.parse(args); st >= 0 {

@@ -8,7 +8,7 @@ import (
 )
 
 func versionCmd(ctx context.Context, c *cli, args []string) int {
-	fs := newFlagSet("version", "optimizer version", "Version prints the optimizer's version, its commit and the Go toolchain it was built with.", c.stderr)
+	fs := newFlagSet("version", "optimizer version", "Version prints the optimizer's version, its commit and the Go toolchain it was built with.", c)
 	if st := fs.parse(args); st >= 0 {
 		return st
 	}

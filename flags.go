@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/agentic-optimizer/optimizer/internal/config"
@@ -18,16 +20,26 @@ type flagSet struct {
 	summary string
 	keys    map[string]string // flag name -> config key
 	lists   map[string]*listFlag
+	stdout  io.Writer // where help goes, when asked for
+	stderr  io.Writer // where errors go
 }
 
-func newFlagSet(name, usageLine, summary string, w io.Writer) *flagSet {
-	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), usage: usageLine, summary: summary, keys: map[string]string{}, lists: map[string]*listFlag{}}
-	fs.SetOutput(w)
-	fs.Usage = func() {
-		fmt.Fprintf(w, "%s\n\nUsage:\n  %s\n\nFlags:\n", fs.summary, fs.usage)
-		fs.PrintDefaults()
-	}
+func newFlagSet(name, usageLine, summary string, c *cli) *flagSet {
+	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), usage: usageLine, summary: summary,
+		keys: map[string]string{}, lists: map[string]*listFlag{}, stdout: c.stdout, stderr: c.stderr}
+	// The flag package prints a bad flag's error and the whole help; parse
+	// prints the error and where the help is instead.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
+}
+
+// help prints the command's help: what it does, its usage and its flags.
+func (fs *flagSet) help(w io.Writer) {
+	fmt.Fprintf(w, "%s\n\nUsage:\n  %s\n\nFlags:\n", fs.summary, fs.usage)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
 }
 
 // configString defines a string flag that sets a configuration key.
@@ -68,15 +80,20 @@ func (fs *flagSet) configFlags() config.Flags {
 }
 
 // parse parses args; it returns the exit status to use when the command
-// must stop (help asked, or a bad flag), or -1 to go on.
+// must stop, or -1 to go on. Help asked for (-h, --help) goes to stdout,
+// exit 0; a bad flag is one line of error and one saying where the help
+// is, on stderr, exit 2.
 func (fs *flagSet) parse(args []string) int {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return -1
+	case errors.Is(err, flag.ErrHelp):
+		fs.help(fs.stdout)
+		return exitOK
 	}
-	return -1
+	fmt.Fprintf(fs.stderr, "optimizer %s: %v\nRun `optimizer %s --help` for its flags.\n", fs.Name(), err, fs.Name())
+	return exitUsage
 }
 
 type listFlag struct{ items []string }
@@ -86,4 +103,33 @@ func (l *listFlag) String() string { return strings.Join(l.items, ",") }
 func (l *listFlag) Set(s string) error {
 	l.items = append(l.items, s)
 	return nil
+}
+
+// outDir defines --repo and --out as every command that reads a run's
+// output directory takes them: --out, or else <repo>/.optimizer. It
+// returns the function that gives both once the flags are parsed.
+func (fs *flagSet) outDir(what string) func() (repo, out string) {
+	repo := fs.String("repo", ".", "directory inside the git work tree (its ipfs_api and the default --out)")
+	out := fs.String("out", "", "output directory that holds "+what+" (default <repo>/.optimizer)")
+	return func() (string, string) {
+		if *out == "" {
+			return *repo, filepath.Join(*repo, ".optimizer")
+		}
+		return *repo, *out
+	}
+}
+
+// needDir says that the output directory dir does not exist, and returns
+// exit status 2, or -1 when it is a directory.
+func needDir(c *cli, name, dir string) int {
+	st, err := os.Stat(dir)
+	switch {
+	case err == nil && st.IsDir():
+		return -1
+	case err == nil:
+		fmt.Fprintf(c.stderr, "optimizer %s: %s is not a directory (pass --out DIR of a run)\n", name, dir)
+	default:
+		fmt.Fprintf(c.stderr, "optimizer %s: no output directory %s: a run writes it (pass --out DIR, or --repo DIR of the repository that has .optimizer)\n", name, dir)
+	}
+	return exitUsage
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/cleanup"
+	"github.com/agentic-optimizer/optimizer/internal/config"
 )
 
 func main() {
@@ -66,14 +67,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	if len(args) == 0 && getenv("GITHUB_ACTIONS") == "true" {
 		args = []string{"run"} // the action: every setting comes from INPUT_*
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	switch {
+	case len(args) == 0:
 		usage(stderr)
-		if len(args) == 0 {
-			return exitUsage
-		}
+		return exitUsage
+	case args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" && len(args) == 1:
+		usage(stdout)
 		return exitOK
+	case args[0] == "help":
+		// help CMD is CMD --help.
+		args = []string{args[1], "--help"}
 	}
+	var names []string
 	for _, cmd := range commands() {
+		names = append(names, cmd.name)
 		if cmd.name == args[0] {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -84,7 +91,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 			return cmd.run(ctx, c, args[1:])
 		}
 	}
-	fmt.Fprintf(stderr, "optimizer: unknown command %q (run `optimizer help` for the list)\n", args[0])
+	if s := config.Suggest(args[0], names); s != "" {
+		fmt.Fprintf(stderr, "optimizer: unknown command %q (did you mean %q?)\nRun `optimizer help` for the list.\n", args[0], s)
+	} else {
+		fmt.Fprintf(stderr, "optimizer: unknown command %q\nRun `optimizer help` for the list.\n", args[0])
+	}
 	return exitUsage
 }
 
@@ -113,6 +124,6 @@ func usage(w io.Writer) {
 	for _, cmd := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", cmd.name, cmd.summary)
 	}
-	fmt.Fprintf(w, "\nRun `optimizer <command> --help` for a command's flags.\n")
+	fmt.Fprintf(w, "\nRun `optimizer help <command>` or `optimizer <command> --help` for a command's flags.\n")
 	fmt.Fprintf(w, "Exit status: 0 done (or patch accepted), 1 rejected or failed, 2 usage or configuration error.\n")
 }

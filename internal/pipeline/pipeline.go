@@ -77,6 +77,9 @@ func LookupMethods(names []string) ([]methods.Method, error) {
 			}
 		}
 		if found == nil {
+			if s := config.Suggest(name, known); s != "" {
+				return nil, fmt.Errorf("%w: unknown method %q (did you mean %q?)", ErrUsage, name, s)
+			}
 			return nil, fmt.Errorf("%w: unknown method %q (this build has: %s)", ErrUsage, name, strings.Join(known, ", "))
 		}
 		out = append(out, found)
