@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/version"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,6 +20,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/mod/modfile"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/config"
@@ -143,6 +146,10 @@ func Open(ctx context.Context, cfg *config.Config, repoDir string) (*Workspace, 
 	if err != nil {
 		return nil, err
 	}
+	if err := checkToolchain(ctx, repo, head, filepath.ToSlash(filepath.Join(rel, "go.mod")), runner.GoEnv["GOVERSION"]); err != nil {
+		runner.Close()
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
 	ws := &Workspace{
 		Repo:      repo,
 		ModuleRel: filepath.ToSlash(rel),
@@ -157,6 +164,30 @@ func Open(ctx context.Context, cfg *config.Config, repoDir string) (*Workspace, 
 		ws.Manifest = m
 	}
 	return ws, nil
+}
+
+// checkToolchain refuses, before anything runs, a module whose go.mod (at
+// head) needs a newer Go than the toolchain here (have, "go1.26.8"): the
+// commands that build and test it run with GOTOOLCHAIN=local, so they would
+// all fail, and a toolchain the go.mod names is not downloaded.
+func checkToolchain(ctx context.Context, repo *gitx.Repo, head, gomod, have string) error {
+	if have == "" {
+		return nil
+	}
+	data, err := repo.Git(ctx, "show", head+":"+gomod)
+	if err != nil {
+		return err
+	}
+	f, err := modfile.ParseLax(gomod, []byte(data), nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", gomod, err)
+	}
+	if f.Go == nil || version.Compare(have, "go"+f.Go.Version) >= 0 {
+		return nil
+	}
+	return fmt.Errorf("%s says go %s, and the Go toolchain here is %s: it cannot build the module, and the optimizer does not download a toolchain "+
+		"(its commands run with GOTOOLCHAIN=local). In the action, use a release of the optimizer whose image has Go %s or newer; "+
+		"on the command line, put Go %s or newer first on PATH", gomod, f.Go.Version, have, f.Go.Version, f.Go.Version)
 }
 
 // confine makes the modules the module needs readable by the sandbox's

@@ -143,8 +143,10 @@ var ErrToolchain = errors.New("go toolchain unavailable")
 func New(ctx context.Context, opt Options) (*Runner, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "env", "-json", "GOROOT", "GOMODCACHE", "GOOS", "GOARCH", "CGO_ENABLED", "GOCACHE")
-	cmd.Env = TrustedEnv()
+	cmd := exec.CommandContext(ctx, "go", "env", "-json", "GOROOT", "GOMODCACHE", "GOOS", "GOARCH", "CGO_ENABLED", "GOCACHE", "GOVERSION")
+	// The toolchain on PATH itself, as the commands run here use it
+	// (GOTOOLCHAIN=local): never one a go.mod asks to download.
+	cmd.Env = append(TrustedEnv(), "GOTOOLCHAIN=local")
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: go env: %w: %v (install Go and put it on PATH)", ErrToolchain, err)
