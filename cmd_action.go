@@ -141,6 +141,12 @@ func (s *actionStep) finish(cfg *config.Config, rep *report.Report, reportPath s
 	warn := func(err error) {
 		problems = append(problems, action.Annotation{Level: action.Warning, Title: "optimizer", Message: err.Error()})
 	}
+	if cfg != nil && !cfg.DryRun {
+		// The steps after this one run as the workspace's owner.
+		if _, err := action.HandOver(outDir, s.workspace); err != nil {
+			warn(fmt.Errorf("%s stays root's, so later steps may not write it: %w", s.rel(outDir), err))
+		}
+	}
 	for _, o := range action.Outputs(rep, runErr, outDir, reportPath, s.rel) {
 		if err := s.rt.SetOutput(o.Name, o.Value); err != nil {
 			warn(err)

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -149,6 +150,27 @@ func TestRunnerContract(t *testing.T) {
 			}
 			r.wantSummary(t, fmt.Sprintf("Model `github:openai/gpt-4.1`: %d of %d calls answered, %d HTTP requests", len(reqs), len(reqs), len(reqs)))
 		}},
+		{"schedule in a workspace of the runner's user", "schedule", map[string]string{"INPUT_CONTROL": "patch", "INPUT_METHOD": "modernize"}, func(t *testing.T, r *contractRun) {
+			r.wantStatus(t, 0)
+			if os.Geteuid() != 0 {
+				return // the workspace is the caller's own
+			}
+			// As a Docker action: root in the container, the workspace the
+			// runner user's. Everything it wrote there is handed over.
+			n := 0
+			filepath.WalkDir(filepath.Join(r.ws, ".optimizer"), func(p string, d os.DirEntry, err error) error {
+				if fi, err := os.Lstat(p); err == nil {
+					if st := fi.Sys().(*syscall.Stat_t); st.Uid != runnerUID || st.Gid != runnerGID {
+						t.Errorf("%s belongs to %d:%d, want the workspace's owner %d:%d", p, st.Uid, st.Gid, runnerUID, runnerGID)
+					}
+					n++
+				}
+				return nil
+			})
+			if n < 4 {
+				t.Errorf("only %d paths in .optimizer", n)
+			}
+		}},
 		{"push with a bad input", "push", map[string]string{"INPUT_MAX-AGENTS": "0"}, func(t *testing.T, r *contractRun) {
 			r.wantStatus(t, 2)
 			r.wantOutput(t, action.OutputAccepted, "0")
@@ -170,11 +192,31 @@ func TestRunnerContract(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := newContractRun(t, bin, goEnv, tc.event, tc.inputs)
+			if strings.Contains(tc.name, "runner's user") && os.Geteuid() == 0 {
+				chownTree(t, r.ws, runnerUID, runnerGID)
+			}
 			r.run(t)
 			tc.check(t, r)
 		})
 	}
 	t.Cleanup(func() { t.Logf("runner contract: %.1fs", time.Since(start).Seconds()) })
+}
+
+// The user and group GitHub-hosted runners run steps as.
+const runnerUID, runnerGID = 1001, 121
+
+// chownTree gives every path under dir to uid:gid.
+func chownTree(t *testing.T, dir string, uid, gid int) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, gid)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // stepInputs is the INPUT_* environment the runner gives the step id of a
