@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/action"
 	"github.com/agentic-optimizer/optimizer/internal/config"
@@ -74,7 +76,7 @@ func runCmd(ctx context.Context, c *cli, args []string) int {
 		}
 		return exitUsage
 	}
-	logf := func(format string, args ...any) { fmt.Fprintf(c.stderr, "optimizer: "+format+"\n", args...) }
+	logf := progress(c.stderr)
 	if act != nil {
 		if err := act.prepare(ctx, cfg, *repo, logf); err != nil {
 			fmt.Fprintf(c.stderr, "optimizer: %v\n", err)
@@ -165,4 +167,23 @@ func methodList() string {
 		fmt.Fprintf(&b, "  %-*s  %s\n", width, m.Name(), m.Doc())
 	}
 	return b.String()
+}
+
+// progress returns the log of a command's phases: each line with the time
+// since the command started, "optimizer: [1:05] validate …", so that a long
+// phase shows where the time goes.
+func progress(w io.Writer) func(format string, args ...any) {
+	start := time.Now()
+	return func(format string, args ...any) {
+		fmt.Fprintf(w, "optimizer: [%s] %s\n", elapsed(time.Since(start)), fmt.Sprintf(format, args...))
+	}
+}
+
+// elapsed is d as m:ss, or h:mm:ss from an hour on.
+func elapsed(d time.Duration) string {
+	s := int(d.Seconds())
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }

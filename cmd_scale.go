@@ -80,7 +80,7 @@ func shardCmd(ctx context.Context, c *cli, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	logf := func(format string, args ...any) { fmt.Fprintf(c.stderr, "optimizer: "+format+"\n", args...) }
+	logf := progress(c.stderr)
 	rep, err := pipeline.RunShard(ctx, cfg, *repo, i, n, c.getenv, logf)
 	return finishRun(c, nil, cfg, rep, err, *asJSON, logf)
 }
@@ -104,7 +104,7 @@ func mergeCmd(ctx context.Context, c *cli, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	logf := func(format string, args ...any) { fmt.Fprintf(c.stderr, "optimizer: "+format+"\n", args...) }
+	logf := progress(c.stderr)
 	rep, err := pipeline.Merge(ctx, cfg, *repo, fs.Args(), c.getenv, logf)
 	if errors.Is(err, pipeline.ErrTampered) {
 		fmt.Fprintf(c.stderr, "optimizer merge: %v\nNothing was merged or published. Run the shards again, and keep their artifacts out of reach of other jobs.\n", err)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -181,4 +182,18 @@ func cmdFreshNode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	ts.Defer(stop)
 	ts.Setenv("FRESH_API", d.API)
+}
+
+// TestElapsed: progress lines carry the time since the command started.
+func TestElapsed(t *testing.T) {
+	for d, want := range map[time.Duration]string{0: "0:00", 65 * time.Second: "1:05", 59*time.Minute + 59*time.Second: "59:59", 3723 * time.Second: "1:02:03"} {
+		if got := elapsed(d); got != want {
+			t.Errorf("elapsed(%s) = %q, want %q", d, got, want)
+		}
+	}
+	var b strings.Builder
+	progress(&b)("analyze %s", "x")
+	if b.String() != "optimizer: [0:00] analyze x\n" {
+		t.Errorf("progress line %q", b.String())
+	}
 }
