@@ -87,6 +87,7 @@ func TestCorpus(t *testing.T) {
 	if err := os.MkdirAll(exfilDir, 0o777); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { os.RemoveAll(exfilDir) }) // nothing is left outside the test's temporary directories
 	if err := os.Chmod(exfilDir, 0o777); err != nil {
 		t.Fatal(err)
 	}
