@@ -268,3 +268,70 @@ func TestDemoREADMECommands(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsCommandLines checks every `optimizer …` line in the code blocks of
+// the README and the docs against the CLI: the command exists and each
+// --flag the line shows is one of that command's flags (from its --help).
+func TestDocsCommandLines(t *testing.T) {
+	flagRe := regexp.MustCompile(`--([a-z][a-z0-9-]*)`)
+	helpFlagRe := regexp.MustCompile(`(?m)^\s+-([a-z][a-z0-9-]*)`)
+	flagsOf := map[string]map[string]bool{}
+	for _, c := range commands() {
+		var out, errOut strings.Builder
+		run([]string{c.name, "--help"}, nil, &out, &errOut, func(string) string { return "" })
+		flagsOf[c.name] = map[string]bool{"help": true}
+		for _, m := range helpFlagRe.FindAllStringSubmatch(out.String()+errOut.String(), -1) {
+			flagsOf[c.name][m[1]] = true
+		}
+	}
+	if !flagsOf["run"]["max-agents"] || flagsOf["run"]["no-such-flag"] {
+		t.Fatalf("reading flags from --help went wrong: run's flags %v", flagsOf["run"])
+	}
+	lines := 0
+	for _, file := range docFiles(t) {
+		text := readDoc(t, file)
+		var code []string
+		for _, m := range fenceRe.FindAllStringSubmatch(text, -1) {
+			if m[1] == "" {
+				code = append(code, strings.Split(m[2], "\n")...)
+			}
+		}
+		for _, l := range strings.Split(fenceRe.ReplaceAllString(text, ""), "\n") {
+			if c, ok := strings.CutPrefix(l, "    "); ok {
+				code = append(code, c)
+			}
+		}
+		// A line indented under an optimizer line continues it (the synopsis
+		// in docs/commands.md wraps).
+		var joined []string
+		for _, c := range code {
+			if n := len(joined); n > 0 && strings.HasPrefix(c, " ") && strings.HasPrefix(joined[n-1], "optimizer ") {
+				joined[n-1] += " " + strings.TrimSpace(c)
+				continue
+			}
+			joined = append(joined, strings.TrimSpace(c))
+		}
+		for _, code := range joined {
+			code, _, _ = strings.Cut(code, "#")
+			args, ok := strings.CutPrefix(code, "optimizer ")
+			if !ok {
+				continue
+			}
+			lines++
+			name, _, _ := strings.Cut(args, " ")
+			flags, known := flagsOf[name]
+			if !known {
+				t.Errorf("%s: %q: no command %q", file, code, name)
+				continue
+			}
+			for _, m := range flagRe.FindAllStringSubmatch(args, -1) {
+				if !flags[m[1]] {
+					t.Errorf("%s: %q: optimizer %s has no flag --%s", file, code, name, m[1])
+				}
+			}
+		}
+	}
+	if lines < 15 {
+		t.Errorf("only %d optimizer command lines found in the docs", lines)
+	}
+}
