@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"go/version"
 	"maps"
 	"os"
@@ -163,17 +164,21 @@ type workflow struct {
 	Permissions yaml.Node      `yaml:"permissions"`
 	Env         map[string]any `yaml:"env"`
 	Jobs        map[string]struct {
-		Permissions yaml.Node `yaml:"permissions"`
-		RunsOn      any       `yaml:"runs-on"`
-		Steps       []struct {
-			ID   string         `yaml:"id"`
-			Name string         `yaml:"name"`
-			Uses string         `yaml:"uses"`
-			Run  string         `yaml:"run"`
-			With map[string]any `yaml:"with"`
-			Env  map[string]any `yaml:"env"`
-		} `yaml:"steps"`
+		Permissions yaml.Node      `yaml:"permissions"`
+		RunsOn      any            `yaml:"runs-on"`
+		Steps       []workflowStep `yaml:"steps"`
 	} `yaml:"jobs"`
+}
+
+// workflowStep is one step of a job, in a workflow or in a snippet of the docs.
+type workflowStep struct {
+	ID   string         `yaml:"id"`
+	Name string         `yaml:"name"`
+	If   string         `yaml:"if"`
+	Uses string         `yaml:"uses"`
+	Run  string         `yaml:"run"`
+	With map[string]any `yaml:"with"`
+	Env  map[string]any `yaml:"env"`
 }
 
 var stepOutputRe = regexp.MustCompile(`steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)`)
@@ -212,30 +217,7 @@ func TestWorkflows(t *testing.T) {
 				if job.Permissions.Kind != 0 {
 					checkPermissions(t, file, "job "+jobName, &job.Permissions)
 				}
-				optimizerSteps := map[string]bool{}
-				for i, s := range job.Steps {
-					where := file + ": job " + jobName + ": step " + strings.Join([]string{s.ID, s.Name, s.Uses}, " ")
-					if (s.Uses == "") == (s.Run == "") {
-						t.Errorf("step %d of job %s: exactly one of uses and run", i, jobName)
-					}
-					if strings.Contains(s.Run, "${{") {
-						t.Errorf("%s: ${{ }} in a run script; pass the value through env:", where)
-					}
-					if strings.HasPrefix(s.Uses, "actions/checkout@") && s.With["persist-credentials"] != false {
-						t.Errorf("%s: checkout without persist-credentials: false leaves the token in .git/config", where)
-					}
-					if strings.HasPrefix(s.Uses, "actions/upload-artifact@") && strings.Contains(stringOf(s.With["path"]), ".optimizer") && s.With["include-hidden-files"] != true {
-						t.Errorf("%s: upload-artifact skips .optimizer without include-hidden-files: true", where)
-					}
-					if s.Uses == "./" || strings.HasPrefix(s.Uses, "agentic-optimizer/optimizer@") {
-						optimizerSteps[s.ID] = true
-						for in := range s.With {
-							if _, ok := a.Inputs[in]; !ok {
-								t.Errorf("%s: input %q is not declared in action.yml", where, in)
-							}
-						}
-					}
-				}
+				optimizerSteps := checkSteps(t, a, file+": job "+jobName, job.Steps)
 				for _, m := range stepOutputRe.FindAllStringSubmatch(string(b), -1) {
 					if _, ok := a.Outputs[m[2]]; optimizerSteps[m[1]] && !ok {
 						t.Errorf("%s: %s: action.yml has no output %s", file, m[0], m[2])
@@ -244,6 +226,39 @@ func TestWorkflows(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkSteps checks a job's steps: exactly one of uses and run, no ${{ }} in
+// a script, checkouts that keep the token out of .git/config, uploads that
+// include .optimizer, and only declared inputs passed to the optimizer. It
+// returns the ids of the optimizer's steps.
+func checkSteps(t *testing.T, a *actionFile, where string, steps []workflowStep) map[string]bool {
+	t.Helper()
+	optimizerSteps := map[string]bool{}
+	for i, s := range steps {
+		where := fmt.Sprintf("%s: step %d %s", where, i, strings.Join([]string{s.ID, s.Name, s.Uses}, " "))
+		if (s.Uses == "") == (s.Run == "") {
+			t.Errorf("%s: exactly one of uses and run", where)
+		}
+		if strings.Contains(s.Run, "${{") {
+			t.Errorf("%s: ${{ }} in a run script; pass the value through env:", where)
+		}
+		if strings.HasPrefix(s.Uses, "actions/checkout@") && s.With["persist-credentials"] != false {
+			t.Errorf("%s: checkout without persist-credentials: false leaves the token in .git/config", where)
+		}
+		if strings.HasPrefix(s.Uses, "actions/upload-artifact@") && strings.Contains(stringOf(s.With["path"]), ".optimizer") && s.With["include-hidden-files"] != true {
+			t.Errorf("%s: upload-artifact skips .optimizer without include-hidden-files: true", where)
+		}
+		if s.Uses == "./" || strings.HasPrefix(s.Uses, "agentic-optimizer/optimizer@") {
+			optimizerSteps[s.ID] = true
+			for in := range s.With {
+				if _, ok := a.Inputs[in]; !ok {
+					t.Errorf("%s: input %q is not declared in action.yml", where, in)
+				}
+			}
+		}
+	}
+	return optimizerSteps
 }
 
 // checkPermissions requires a permissions map (least privilege is stated,
@@ -332,22 +347,28 @@ func stringOf(v any) string {
 	return s
 }
 
-// TestREADMEListsInputsAndOutputs keeps the README's tables of the action
-// true to action.yml.
-func TestREADMEListsInputsAndOutputs(t *testing.T) {
-	b, err := os.ReadFile("README.md")
+// TestDocsListInputsAndOutputs keeps the tables of the action true to
+// action.yml: every input in docs/configuration.md's table (the keys) or in
+// docs/action.md's (the others), every output in docs/action.md's.
+func TestDocsListInputsAndOutputs(t *testing.T) {
+	actionDoc, err := os.ReadFile("docs/action.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	configuration, err := os.ReadFile("docs/configuration.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := readAction(t)
 	for name := range a.Inputs {
-		if !bytes.Contains(b, []byte("| `"+name+"` |")) {
-			t.Errorf("README's inputs table lacks %s", name)
+		row := []byte("| `" + name + "` |")
+		if !bytes.Contains(actionDoc, row) && !bytes.Contains(configuration, row) {
+			t.Errorf("neither docs/action.md's inputs table nor docs/configuration.md's lists the input %s", name)
 		}
 	}
 	for name := range a.Outputs {
-		if !bytes.Contains(b, []byte("| `"+name+"` |")) {
-			t.Errorf("README's outputs table lacks %s", name)
+		if !bytes.Contains(actionDoc, []byte("| `"+name+"` |")) {
+			t.Errorf("docs/action.md's outputs table lacks %s", name)
 		}
 	}
 }

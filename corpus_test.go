@@ -374,7 +374,7 @@ func scanTree(t *testing.T, s corpusSecrets, dir, skip string) []string {
 // in it. The candidate writes sections "--8<-- SOURCE" followed by what it
 // read there. As root the sandbox runs candidates as an unprivileged uid
 // and hides .git, so nothing may leak from any source; otherwise only the
-// environment is scrubbed (SPEC §5), and /proc and .git/config are out of
+// environment is scrubbed (docs/validation.md), and /proc and .git/config are out of
 // the optimizer's reach, so only the os.Environ section is checked.
 func checkExfil(t *testing.T, s corpusSecrets, file string, rep corpusReport) []string {
 	for _, tr := range rep.Tests {

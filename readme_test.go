@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,34 +17,56 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/store"
 )
 
-// TestREADMEListsEveryKeyAndCommand keeps the README true to the code.
-func TestREADMEListsEveryKeyAndCommand(t *testing.T) {
-	b, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	readme := string(b)
+// TestDocsListEveryKeyCommandAndMethod keeps the reference true to the code:
+// every key in docs/configuration.md, every command in docs/commands.md,
+// every method in README.md, docs/methods.md and the methods key's help
+// (which action.yml's method input and the configuration table show).
+func TestDocsListEveryKeyCommandAndMethod(t *testing.T) {
+	configuration := readDoc(t, "docs/configuration.md")
 	for _, k := range config.Keys() {
-		if !strings.Contains(readme, "| `"+k.Name+"` | `"+k.Env+"` |") {
-			t.Errorf("README's configuration table lacks %s (%s)", k.Name, k.Env)
+		if !strings.Contains(configuration, "| `"+k.Name+"` | `"+k.Env+"` | `"+k.Input+"` |") {
+			t.Errorf("docs/configuration.md's table lacks %s (%s, %s)", k.Name, k.Env, k.Input)
 		}
 	}
+	commandsDoc := readDoc(t, "docs/commands.md")
 	for _, c := range commands() {
-		if !strings.Contains(readme, "optimizer "+c.name) {
-			t.Errorf("README does not show the %s command", c.name)
+		if !strings.Contains(commandsDoc, "optimizer "+c.name) {
+			t.Errorf("docs/commands.md does not show the %s command", c.name)
 		}
 	}
+	var methodsHelp string
+	for _, k := range config.Keys() {
+		if k.Name == "methods" {
+			methodsHelp = k.Help
+		}
+	}
+	readme, methodsDoc := readDoc(t, "README.md"), readDoc(t, "docs/methods.md")
 	for _, m := range pipeline.Methods() {
 		if !strings.Contains(readme, "`"+m.Name()+"`") {
-			t.Errorf("README does not describe the %s method", m.Name())
+			t.Errorf("README.md does not name the %s method", m.Name())
+		}
+		if !strings.Contains(methodsDoc, "## The "+m.Name()+" method") {
+			t.Errorf("docs/methods.md has no section on the %s method", m.Name())
+		}
+		if !regexp.MustCompile(`\b` + regexp.QuoteMeta(m.Name()) + `\b`).MatchString(methodsHelp) {
+			t.Errorf("the methods key's help (action.yml's method input) does not name the %s method: %q", m.Name(), methodsHelp)
 		}
 	}
 }
 
-// TestREADMERecoveryCommands runs the README's recovery after a node failure, line by line, on a
+func readDoc(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestDocsRecoveryCommands runs docs/ipfs.md's recovery after a node failure, line by line, on a
 // fresh offline daemon: `optimizer …` lines in process, `ipfs …` lines in a shell with the
 // daemon's IPFS_PATH, so the documented commands cannot rot.
-func TestREADMERecoveryCommands(t *testing.T) {
+func TestDocsRecoveryCommands(t *testing.T) {
 	kubo := kubotest.Find(t)
 	if kubo == nil {
 		t.Skip(kubotest.Missing)
@@ -54,9 +77,9 @@ func TestREADMERecoveryCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
-	lines := readmeBlock(t, "**Recovery after a node failure.**")
+	lines := docBlock(t, "docs/ipfs.md", "**Recovery after a node failure.**")
 	if len(lines) < 3 {
-		t.Fatalf("the README's recovery block has %d lines: %q", len(lines), lines)
+		t.Fatalf("docs/ipfs.md's recovery block has %d lines: %q", len(lines), lines)
 	}
 
 	t.Chdir(t.TempDir())
@@ -117,17 +140,13 @@ func TestREADMERecoveryCommands(t *testing.T) {
 	}
 }
 
-// readmeBlock returns the lines of the indented code block that follows the paragraph starting
-// with heading in README.md.
-func readmeBlock(t *testing.T, heading string) []string {
+// docBlock returns the lines of the indented code block that follows the paragraph starting
+// with heading in the markdown file path.
+func docBlock(t *testing.T, path, heading string) []string {
 	t.Helper()
-	b, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(b), heading)
+	_, rest, ok := strings.Cut(readDoc(t, path), heading)
 	if !ok {
-		t.Fatalf("README.md has no %q", heading)
+		t.Fatalf("%s has no %q", path, heading)
 	}
 	var lines []string
 	in := false

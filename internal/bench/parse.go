@@ -86,7 +86,7 @@ func reduce(unit string, runs []float64) float64 {
 }
 
 // benchName is the full name without the trailing -GOMAXPROCS part, so rows
-// read "BenchmarkX/size=10" as in SPEC §4. (benchfmt drops the "Benchmark"
+// read "BenchmarkX/size=10" as in docs/design.md#reports. (benchfmt drops the "Benchmark"
 // prefix; it is put back.)
 func benchName(n benchfmt.Name) string {
 	base, parts := n.Parts()

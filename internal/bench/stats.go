@@ -9,9 +9,9 @@ import (
 	"golang.org/x/perf/benchmath"
 )
 
-// Row compares one benchmark in one unit; its JSON is SPEC §4's
-// `benchmarks` entry. P is Holm-adjusted across the rows of the same unit,
-// and Significant means P < α.
+// Row compares one benchmark in one unit; its JSON is a `benchmarks` entry
+// of docs/design.md#reports. P is Holm-adjusted across the rows of the same
+// unit, and Significant means P < α.
 type Row struct {
 	Name        string  `json:"name"`
 	Unit        string  `json:"unit"`

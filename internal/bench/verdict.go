@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Objective is what a candidate claims to improve (SPEC §5).
+// Objective is what a candidate claims to improve (docs/validation.md).
 type Objective string
 
 const (

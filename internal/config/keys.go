@@ -21,7 +21,7 @@ func Keys() []Key {
 	keys := make([]Key, len(keyTable))
 	for i := range keyTable {
 		k := &keyTable[i]
-		keys[i] = Key{Name: k.name, Env: k.env(), Input: k.inputName(), Default: k.defaultText(), Help: k.help}
+		keys[i] = Key{Name: k.name, Env: k.env(), Input: k.inputName(), Default: k.defaultText(), Help: k.helpText(keyName)}
 	}
 	return keys
 }
@@ -38,6 +38,13 @@ type keySpec struct {
 	help    string
 	want    string // the accepted values, for errors: "1..64"
 	example string // a good value as typed after --flag= or VAR=; lists comma-separated
+
+	// defaultDoc says what happens when the key is unset, for the docs,
+	// when def alone does not; it starts with def when def is not "".
+	defaultDoc string
+	// inputDefault is action.yml's default: for the input; only the token
+	// has one (an input with a default hides every layer below it).
+	inputDefault string
 
 	notInFile bool // refused in .github/optimizer.yml
 
@@ -65,80 +72,87 @@ func (k *keySpec) defaultText() string {
 var keyTable = [...]keySpec{
 	{
 		name: "methods", input: "method", def: "modernize", // input and flag are singular, as in "method: modernize"
-		help: "optimization methods to run, comma-separated (a list in the file)",
+		help: "optimization methods to run, comma-separated (a list in the file): modernize and pgo (no model), chaos (a model optional), test-driven, adversarial and actor-critic (need a model, see {llm_provider})",
 		want: "lower-case method names such as modernize or test-driven", example: "modernize,test-driven",
 		setList: setMethods,
 	},
 	{
-		name: "paths",
-		help: "target packages or files, relative to the repository; empty means the whole module",
-		want: "package directories or files inside the repository, relative to it", example: "./internal/foo,cmd/bar/main.go",
+		name:       "paths",
+		help:       "target packages or files, relative to the module's directory (--repo; the action's working-directory), comma-separated (a list in the file), e.g. ./internal/...,cmd/tool/main.go",
+		defaultDoc: "empty, which means the packages holding files changed since {base} when it is set, else the whole module",
+		want:       "package directories or files inside the repository, relative to it", example: "./internal/foo,cmd/bar/main.go",
 		setList: setPaths,
 	},
 	{
-		name: "base",
-		help: "git ref of the pull request base or comparison point",
-		want: "a git ref or commit", example: "origin/main",
+		name:       "base",
+		help:       "git ref or commit to compare with: only packages holding files changed since its merge base with HEAD are targets",
+		defaultDoc: "empty, which means the whole module; in the action, unless {paths} is set, on pull_request the pull request's base commit and on push the commit before the push (check out with fetch-depth: 0 so that it is in the clone)",
+		want:       "a git ref or commit", example: "origin/main",
 		set: func(c *Config, s string) error { return setString(&c.Base, s, checkRef) },
 	},
 	{
 		name: "objective", def: "quality",
-		help: "what an accepted change must improve: speed, allocs or quality",
+		help: "what an accepted change must improve: speed (significantly faster benchmarks), allocs (fewer allocations) or quality (nothing worse)",
 		want: "speed, allocs or quality", example: "speed",
 		set: func(c *Config, s string) error { return setEnum(&c.Objective, s, "speed", "allocs", "quality") },
 	},
 	{
 		name: "control", def: "auto",
-		help: "how changes are published: auto, patch or github",
+		help: "how accepted changes are published: patch (patches in the output directory), github (also a draft pull request, review suggestions on the triggering pull request, issues with findings; the run fails when GitHub cannot be used) or auto (github when the token, repository and API allow it, else patch with the reason in the summary)",
 		want: "auto, patch or github", example: "patch",
 		set: func(c *Config, s string) error { return setEnum(&c.Control, s, "auto", "patch", "github") },
 	},
 	{
-		name: "out",
-		help: "output directory (default <repo>/.optimizer)",
-		want: "a directory", example: ".optimizer",
+		name:       "out",
+		help:       "output directory for report.json, patches and CAR files",
+		defaultDoc: ".optimizer in the module's directory (--repo; the action's working-directory)",
+		want:       "a directory", example: ".optimizer",
 		set: func(c *Config, s string) error { return setString(&c.Out, s, nil) },
 	},
 	{
 		name: "max_agents", def: "5",
-		help: "how many agents run tasks in parallel, 1..64",
+		help: "how many agents validate candidates in parallel, each in its own git worktree, 1..64",
 		want: "1..64", example: "4",
 		set: func(c *Config, s string) error { return setInt(&c.MaxAgents, s, 1, 64) },
 	},
 	{
 		name: "timeout", def: "30m",
-		help: "timeout of the whole run, a Go duration",
+		help: "time limit of the whole run, a Go duration such as 45m",
 		want: "a duration > 0 such as 45m or 1h30m", example: "45m",
 		set: func(c *Config, s string) error { return setTimeout(&c.Timeout, s) },
 	},
 	{
 		name: "dry_run", def: "false",
-		help: "validate and report, but publish nothing",
+		help: "when true, validate and report without writing patches or report.json",
 		want: "true or false (or yes/no, 1/0)", example: "true",
 		set: func(c *Config, s string) error { return setBool(&c.DryRun, s) },
 	},
 	{
 		name: "isolation", def: "strict",
-		help: "strict refuses to run code under test when the platform lacks a sandbox mechanism it should have (Landlock; as root, uids of the run's own); best-effort runs with what there is and says so",
+		help: "how much of the sandbox a run requires: strict refuses to run the code under test when the platform lacks a sandbox mechanism it should have: Landlock, and as root a uid of the run's own for the code under test; best-effort runs with what there is, and the summary says what is missing",
 		want: "strict or best-effort", example: "best-effort",
 		set: func(c *Config, s string) error { return setEnum(&c.Isolation, s, "strict", "best-effort") },
 	},
 	{
-		name: "worktree_base",
-		help: "directory under which the agents' git worktrees are created",
-		want: "a directory", example: "/tmp/optimizer-worktrees",
+		name:       "worktree_base",
+		help:       "directory under which the agents' git worktrees are created (in the action, inside the container)",
+		defaultDoc: "$TMPDIR/optimizer-worktrees",
+		want:       "a directory", example: "/tmp/optimizer-worktrees",
 		set: func(c *Config, s string) error { return setString(&c.WorktreeBase, s, nil) },
 	},
 	{
 		name: "github_token", input: "token", notInFile: true,
-		help: "GitHub token for pull requests, reviews and issues (from a secret; never in the file)",
-		want: "a GitHub token", example: "${{ secrets.GITHUB_TOKEN }}",
+		help:         "GitHub token for draft pull requests, review suggestions and issues, from a secret, never in the file (the job needs contents: write and pull-requests: write for a draft pull request, pull-requests: write for suggestions, issues: write for issues). Pull requests opened with the default GITHUB_TOKEN do not trigger your other workflows: pass a GitHub App token (actions/create-github-app-token) or a fine-grained PAT to have CI run on them",
+		defaultDoc:   "empty; in the action, the workflow's GITHUB_TOKEN (github.token)",
+		inputDefault: "${{ github.token }}",
+		want:         "a GitHub token", example: "${{ secrets.GITHUB_TOKEN }}",
 		set: setToken,
 	},
 	{
-		name: "github_repo",
-		help: "repository as owner/name (in GitHub Actions, GITHUB_REPOSITORY when unset)",
-		want: "owner/name", example: "octo-org/octo-repo",
+		name:       "github_repo",
+		help:       "repository as owner/name",
+		defaultDoc: "in GitHub Actions, the repository running the workflow (GITHUB_REPOSITORY); else empty",
+		want:       "owner/name", example: "octo-org/octo-repo",
 		set: func(c *Config, s string) error { return setString(&c.GitHubRepo, s, checkRepo) },
 	},
 	{
@@ -155,38 +169,44 @@ var keyTable = [...]keySpec{
 	},
 	{
 		name: "allow_pull_request_target", def: "false", notInFile: true,
-		help: "run on pull_request_target although the pull request's code is checked out (its tests then run beside a write token; never in the file)",
-		want: "true or false (or yes/no, 1/0)", example: "true",
+		help:       "when true, run on pull_request_target although the pull request's code is checked out: its tests then run beside the workflow's write token and secrets, so only if you trust every pull request's author; never in the file",
+		defaultDoc: "false (such a run is refused)",
+		want:       "true or false (or yes/no, 1/0)", example: "true",
 		set: func(c *Config, s string) error { return setBool(&c.AllowPullRequestTarget, s) },
 	},
 	{
-		name: "ipfs_api",
-		help: "kubo RPC API to pin patches to: a multiaddr or an http(s) URL",
-		want: "a multiaddr such as /ip4/127.0.0.1/tcp/5001 or /dns/ipfs/tcp/5001, or an http(s) URL", example: "/ip4/127.0.0.1/tcp/5001",
+		name:       "ipfs_api",
+		help:       "kubo RPC API to pin patches to: a multiaddr (/dns/ipfs/tcp/5001) or an http(s) URL",
+		defaultDoc: "empty (CIDs are computed locally and CAR files written; nothing is pinned)",
+		want:       "a multiaddr such as /ip4/127.0.0.1/tcp/5001 or /dns/ipfs/tcp/5001, or an http(s) URL", example: "/ip4/127.0.0.1/tcp/5001",
 		set: func(c *Config, s string) error { return setString(&c.IPFSAPI, s, checkIPFSAPI) },
 	},
 	{
-		name: "ipfs_gateway",
-		help: "IPFS HTTP gateway used in links to stored patches",
-		want: "an http(s) URL", example: "http://localhost:8080",
+		name:       "ipfs_gateway",
+		help:       "IPFS HTTP gateway used in links to stored patches",
+		defaultDoc: "empty (no links)",
+		want:       "an http(s) URL", example: "http://localhost:8080",
 		set: func(c *Config, s string) error { return setString(&c.IPFSGateway, s, checkHTTPURL) },
 	},
 	{
-		name: "llm_provider",
-		help: "model for LLM methods: provider:model, or a bare gpt-*/claude-* name",
-		want: "provider:model or a model name", example: "openai:gpt-4.1",
+		name:       "llm_provider",
+		help:       "model for the model methods: provider:model (openai, anthropic, github, ollama), or a bare gpt-*/claude-* name",
+		defaultDoc: "empty, which means openai:gpt-4.1 when OPENAI_API_KEY is set, else anthropic:claude-sonnet-4-5 when ANTHROPIC_API_KEY is set, else GitHub Models (github:openai/gpt-4.1) in GitHub Actions with a GitHub token, else no model",
+		want:       "provider:model or a model name", example: "openai:gpt-4.1",
 		set: func(c *Config, s string) error { return setString(&c.LLMProvider, s, checkModel) },
 	},
 	{
-		name: "llm_fallback",
-		help: "model used when the primary one fails, same form as llm_provider",
-		want: "provider:model or a model name", example: "anthropic:claude-sonnet-4-5",
+		name:       "llm_fallback",
+		help:       "model used when the primary one fails, in the same form as {llm_provider}",
+		defaultDoc: "empty (none)",
+		want:       "provider:model or a model name", example: "anthropic:claude-sonnet-4-5",
 		set: func(c *Config, s string) error { return setString(&c.LLMFallback, s, checkModel) },
 	},
 	{
-		name: "llm_base_url",
-		help: "endpoint of an OpenAI-compatible or Anthropic API",
-		want: "an http(s) URL", example: "https://models.github.ai/inference",
+		name:       "llm_base_url",
+		help:       "endpoint of an OpenAI-compatible or Anthropic API, e.g. https://models.github.ai/inference",
+		defaultDoc: "empty, which means OPENAI_BASE_URL or ANTHROPIC_BASE_URL when set, else the provider's own",
+		want:       "an http(s) URL", example: "https://models.github.ai/inference",
 		set: func(c *Config, s string) error { return setString(&c.LLMBaseURL, s, checkHTTPURL) },
 	},
 	{
@@ -197,14 +217,15 @@ var keyTable = [...]keySpec{
 	},
 	{
 		name: "llm_budget_usd", def: "0",
-		help: "most dollars the run may spend on models (needs llm_prices); 0 for no limit",
+		help: "most dollars the run may spend on models (needs {llm_prices}); 0 for no limit",
 		want: "an amount of dollars >= 0", example: "2.50",
 		set: func(c *Config, s string) error { return setDollars(&c.LLMBudgetUSD, s) },
 	},
 	{
-		name: "llm_prices",
-		help: "model prices in dollars per million prompt/completion tokens, comma-separated model=prompt/completion",
-		want: "model=prompt/completion items such as gpt-4.1=2/8", example: "gpt-4.1=2/8,anthropic:claude-sonnet-4-5=3/15",
+		name:       "llm_prices",
+		help:       "model prices in dollars per million prompt/completion tokens, comma-separated model=prompt/completion, e.g. gpt-4.1=2/8",
+		defaultDoc: "empty (no prices)",
+		want:       "model=prompt/completion items such as gpt-4.1=2/8", example: "gpt-4.1=2/8,anthropic:claude-sonnet-4-5=3/15",
 		setList: setPrices,
 	},
 	{
@@ -215,7 +236,7 @@ var keyTable = [...]keySpec{
 	},
 	{
 		name: "llm_max_requests", def: "0",
-		help: "most requests the run may send to each model, retries included (a model past it is not asked again; llm_fallback answers); 0 for no limit",
+		help: "most requests the run may send to each model, retries included; a model past it is not asked again and {llm_fallback} answers. 0 for no limit",
 		want: "an integer 0..100000", example: "40",
 		set: func(c *Config, s string) error { return setInt(&c.LLMMaxRequests, s, 0, 100_000) },
 	},
@@ -257,7 +278,7 @@ var keyTable = [...]keySpec{
 	},
 	{
 		name: "min_test_coverage", def: "80",
-		help: "percent of the statements of the functions a patch changes that the tests must cover, or the patch is rejected; 0 accepts untested changes, marked UNTESTED",
+		help: "percent of the statements of the functions a patch changes that the tests (the patch's own included) must cover, or the patch is rejected; 0 accepts untested changes, marked UNTESTED in the report",
 		want: "a percentage 0..100", example: "75%",
 		set: func(c *Config, s string) error { return setPercent(&c.MinTestCoverage, s, 100) },
 	},
@@ -280,15 +301,17 @@ var keyTable = [...]keySpec{
 		set: func(c *Config, s string) error { return setPercent(&c.MinCoverageGain, s, 100) },
 	},
 	{
-		name: "integration_tags",
-		help: "build tags under which the integration level runs the affected tests again, comma-separated",
-		want: "build tags of letters, digits, underscores and dots", example: "integration,e2e",
+		name:       "integration_tags",
+		help:       "build tags under which the integration level runs the affected tests again, comma-separated",
+		defaultDoc: "empty (no tagged run)",
+		want:       "build tags of letters, digits, underscores and dots", example: "integration,e2e",
 		setList: setTags,
 	},
 	{
-		name: "integration_command",
-		help: "command the integration level runs in the module directory, in the sandbox (sh -c)",
-		want: "a shell command", example: "go test -tags=e2e ./e2e/...",
+		name:       "integration_command",
+		help:       "command the integration level runs in the module directory, in the sandbox (sh -c)",
+		defaultDoc: "empty (no command; with no {integration_tags} either, the level is skipped)",
+		want:       "a shell command", example: "go test -tags=e2e ./e2e/...",
 		set: func(c *Config, s string) error { return setString(&c.IntegrationCommand, s, nil) },
 	},
 	{
@@ -299,8 +322,9 @@ var keyTable = [...]keySpec{
 	},
 	{
 		name: keyConfigFile, def: ".github/optimizer.yml", notInFile: true,
-		help: "configuration file to read instead of .github/optimizer.yml",
-		want: "a YAML file", example: ".github/optimizer.yml",
+		help:       "configuration file to read instead of .github/optimizer.yml, relative to the current directory (in the action, the workspace); never in the file",
+		defaultDoc: ".github/optimizer.yml (or .yaml) in the module's directory, when it exists",
+		want:       "a YAML file", example: ".github/optimizer.yml",
 		// No parser: Load resolves this key before reading the file (see loadFile).
 	},
 }

@@ -1,5 +1,5 @@
 // Package control publishes a run's accepted changes: the change control of
-// SPEC §8. The patch controller leaves them in the output directory, where
+// docs/change-control.md. The patch controller leaves them in the output directory, where
 // the run stored them with their reverse patches and CIDs; the github
 // controller also proposes them on GitHub — one draft pull request for the
 // run's validated change, review suggestions on the pull request that

@@ -79,8 +79,9 @@ func changeFiles(ctx context.Context, wts *gitx.Worktrees, commit string, p []by
 // checkPublishable checks a patch once more right before it leaves the
 // machine: every path inside the module, none under .github/ or .git, no
 // symbolic link, no binary file but a PGO profile, no credential added
-// (the validation's policy level refused them already; this is SPEC §12's
-// check "right before publishing", with the same rules).
+// (the validation's policy level refused them already; this is the check
+// "right before a patch leaves the machine" of docs/design.md's security
+// model, with the same rules).
 func checkPublishable(files []patch.File, moduleDir string) error {
 	moduleDir = path.Clean(moduleDir)
 	var problems []string

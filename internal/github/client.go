@@ -25,7 +25,7 @@ import (
 	gh "github.com/google/go-github/v89/github"
 )
 
-// Defaults, as SPEC §8 and §11 give them.
+// Defaults, as docs/change-control.md and docs/configuration.md give them.
 const (
 	DefaultCacheTTL           = 300 * time.Second
 	DefaultRateLimitThreshold = 100
@@ -62,7 +62,7 @@ type Options struct {
 	UserAgent string
 }
 
-// DefaultOptions are the options of SPEC §8 for token.
+// DefaultOptions are the options docs/change-control.md describes, for token.
 func DefaultOptions(token string) Options {
 	return Options{
 		Token: token, CacheTTL: DefaultCacheTTL, RateLimitThreshold: DefaultRateLimitThreshold,

@@ -1,4 +1,4 @@
-// Package report holds the result of a run — the report.json of SPEC §4 —
+// Package report holds the result of a run — the report.json of docs/design.md#reports —
 // and renders the short human summary printed at the end of a run.
 package report
 

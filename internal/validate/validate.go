@@ -65,10 +65,12 @@ type Finding struct {
 }
 
 // Benchmark compares one benchmark's metric before and after a patch, as
-// the performance level measures it: SPEC §4's "benchmarks" entries.
+// the performance level measures it: the "benchmarks" entries of
+// docs/design.md#reports.
 type Benchmark = bench.Row
 
-// Report is the verdict on one patch: the ValidationReport of SPEC §4.
+// Report is the verdict on one patch: the validation report of
+// docs/design.md#reports.
 type Report struct {
 	Accepted   bool              `json:"accepted"`
 	Objective  string            `json:"objective"`
