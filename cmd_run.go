@@ -20,9 +20,9 @@ import (
 func addConfigFlags(fs *flagSet) (repo, configFile *string) {
 	repo = fs.String("repo", ".", "directory of the Go module to work on, inside a git work tree")
 	configFile = fs.String("config", "", "configuration file (default <repo>/.github/optimizer.yml when it exists)")
-	fs.configString("objective", "objective", "what counts as better: speed, allocs or quality (default quality)")
-	fs.configString("timeout", "timeout", "time limit, e.g. 10m (default 30m)")
-	fs.configString("worktree-base", "worktree_base", "directory for the agents' worktrees (default $TMPDIR/optimizer-worktrees)")
+	fs.configString("objective", "objective")
+	fs.configString("timeout", "timeout")
+	fs.configString("worktree-base", "worktree_base")
 	return repo, configFile
 }
 
@@ -92,27 +92,22 @@ func runCmd(ctx context.Context, c *cli, args []string) int {
 	return finishRun(c, act, cfg, rep, err, *asJSON, logf)
 }
 
-// controlHelp is the --control flag's help.
-const controlHelp = "how to publish: patch (the output directory), github (also a draft pull request, review suggestions on the\n" +
-	"triggering pull request, issues with findings; needs a token and a repository) or auto (github when it can, else\n" +
-	"patch, saying why) (default auto)"
-
 // addRunFlags defines the flags of run, which shard and plan share.
 func addRunFlags(fs *flagSet) (repo, configFile *string) {
 	repo, configFile = addConfigFlags(fs)
-	fs.configList("method", "methods", "methods to run, comma-separated (default modernize)")
-	fs.configList("paths", "paths", "target packages or files, relative to --repo, comma-separated or repeated (default: the whole module)")
-	fs.configString("base", "base", "git ref to compare with: only packages with files changed since its merge base are targets")
-	fs.configString("control", "control", controlHelp)
-	fs.configString("out", "out", "output directory (default <repo>/.optimizer)")
-	fs.configString("max-agents", "max_agents", "agents working in parallel, each in its own worktree (default 5)")
-	fs.configString("isolation", "isolation", "strict (default) refuses to run code under test without Landlock or, as root, uids of its own; best-effort runs with what there is")
-	fs.configString("cid-version", "cid_version", "CID version of stored patches: 1 (default) or 0")
-	fs.configString("candidates", "candidates", "adversarial: competing candidates per target, 1..16 (default 4)")
-	fs.configString("rounds", "rounds", "actor-critic: most rounds per target, 1..10 (default 3)")
-	fs.configString("fuzz-time", "fuzz_time", "chaos: fuzzing time per fuzz target, e.g. 30s (default 10s)")
-	fs.configString("max-mutants", "max_mutants", "chaos: most mutants run per package, 0 for all (default 60)")
-	fs.configBool("dry-run", "dry_run", "validate but write nothing: no patches, no report file")
+	fs.configList("method", "methods")
+	fs.configList("paths", "paths")
+	fs.configString("base", "base")
+	fs.configString("control", "control")
+	fs.configString("out", "out")
+	fs.configString("max-agents", "max_agents")
+	fs.configString("isolation", "isolation")
+	fs.configString("cid-version", "cid_version")
+	fs.configString("candidates", "candidates")
+	fs.configString("rounds", "rounds")
+	fs.configString("fuzz-time", "fuzz_time")
+	fs.configString("max-mutants", "max_mutants")
+	fs.configBool("dry-run", "dry_run")
 	return repo, configFile
 }
 

@@ -92,10 +92,10 @@ func mergeCmd(ctx context.Context, c *cli, args []string) int {
 			"merging overlaps three-way or escalating them — validates the combination, writes everything\n"+
 			"with one report to --out and publishes it (--control). Run it on the commit the shards ran on.", c)
 	repo, configFile := addConfigFlags(fs)
-	fs.configString("out", "out", "output directory (default <repo>/.optimizer)")
-	fs.configString("control", "control", controlHelp)
-	fs.configString("cid-version", "cid_version", "CID version of stored patches: 1 (default) or 0")
-	fs.configBool("dry-run", "dry_run", "validate but write nothing: no patches, no report file")
+	fs.configString("out", "out")
+	fs.configString("control", "control")
+	fs.configString("cid-version", "cid_version")
+	fs.configBool("dry-run", "dry_run")
 	asJSON := fs.Bool("json", false, "print report.json on stdout")
 	if st := fs.parse(args); st >= 0 {
 		return st

@@ -42,24 +42,38 @@ func (fs *flagSet) help(w io.Writer) {
 	fs.SetOutput(io.Discard)
 }
 
-// configString defines a string flag that sets a configuration key.
-func (fs *flagSet) configString(name, key, help string) {
-	fs.String(name, "", help)
+// configString defines a string flag that sets a configuration key; its
+// help is the key's, from the one table (internal/config's keys).
+func (fs *flagSet) configString(name, key string) {
+	fs.String(name, "", keyHelp(key))
 	fs.keys[name] = key
 }
 
 // configBool defines a boolean flag that sets a configuration key.
-func (fs *flagSet) configBool(name, key, help string) {
-	fs.Bool(name, false, help)
+func (fs *flagSet) configBool(name, key string) {
+	fs.Bool(name, false, keyHelp(key))
 	fs.keys[name] = key
 }
 
 // configList defines a repeatable, comma-separated flag that sets a list key.
-func (fs *flagSet) configList(name, key, help string) {
+func (fs *flagSet) configList(name, key string) {
 	l := &listFlag{}
-	fs.Var(l, name, help)
+	fs.Var(l, name, keyHelp(key))
 	fs.keys[name] = key
 	fs.lists[name] = l
+}
+
+// keyHelp is the help of a configuration key, with its default.
+func keyHelp(key string) string {
+	for _, k := range config.Keys() {
+		if k.Name == key {
+			if k.Unset != "empty" && k.Unset != "false" {
+				return k.Help + " (default " + k.Unset + ")"
+			}
+			return k.Help
+		}
+	}
+	panic("flags: no configuration key " + key) // a programming error, caught by every test that parses flags
 }
 
 // configFlags returns the configuration keys the user set on the command line.

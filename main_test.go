@@ -14,6 +14,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/kubotest"
 )
 
@@ -195,5 +196,29 @@ func TestElapsed(t *testing.T) {
 	progress(&b)("analyze %s", "x")
 	if b.String() != "optimizer: [0:00] analyze x\n" {
 		t.Errorf("progress line %q", b.String())
+	}
+}
+
+// TestFlagHelpFromKeys: the help of every flag that sets a configuration
+// key is that key's, from the one table that action.yml and
+// docs/configuration.md are generated from.
+func TestFlagHelpFromKeys(t *testing.T) {
+	help := map[string]string{}
+	for _, k := range config.Keys() {
+		help[k.Name] = k.Help
+	}
+	for _, cmd := range []string{"run", "plan", "shard", "merge"} {
+		var stdout, stderr strings.Builder
+		if code := run([]string{cmd, "--help"}, strings.NewReader(""), &stdout, &stderr, func(string) string { return "" }); code != 0 || stderr.Len() > 0 {
+			t.Fatalf("%s --help: exit %d, stderr %q", cmd, code, stderr.String())
+		}
+		for _, key := range []string{"objective", "timeout", "out", "control", "cid_version", "dry_run"} {
+			if cmd == "merge" && (key == "objective" || key == "timeout") {
+				continue
+			}
+			if !strings.Contains(stdout.String(), help[key]) {
+				t.Errorf("%s --help lacks the %s key's help %q", cmd, key, help[key])
+			}
+		}
 	}
 }

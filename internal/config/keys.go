@@ -14,6 +14,9 @@ type Key struct {
 	Input   string // action input, e.g. "max-agents" (read from INPUT_MAX-AGENTS or INPUT_MAX_AGENTS)
 	Default string // the default as text; "" when there is none
 	Help    string // one line
+	// Unset says what leaving the key unset means: its default, or what
+	// is used instead ("empty" when nothing is).
+	Unset string
 }
 
 // Keys returns the known keys in a stable order, each with a one-line description.
@@ -21,7 +24,7 @@ func Keys() []Key {
 	keys := make([]Key, len(keyTable))
 	for i := range keyTable {
 		k := &keyTable[i]
-		keys[i] = Key{Name: k.name, Env: k.env(), Input: k.inputName(), Default: k.defaultText(), Help: k.helpText(keyName)}
+		keys[i] = Key{Name: k.name, Env: k.env(), Input: k.inputName(), Default: k.defaultText(), Help: k.helpText(keyName), Unset: k.defaultPhrase(keyName)}
 	}
 	return keys
 }
