@@ -8,12 +8,15 @@
 # minor version or newer.
 
 FROM golang:1.26.8-bookworm AS build
+# VERSION is the release being built (the release workflow passes it);
+# `optimizer version` prints it.
+ARG VERSION=""
 WORKDIR /src
 ENV CGO_ENABLED=0 GOFLAGS=-mod=readonly
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN go build -trimpath -o /out/optimizer . && /out/optimizer version
+RUN go build -trimpath -ldflags "-X main.stamped=${VERSION}" -o /out/optimizer . && /out/optimizer version
 
 FROM golang:1.26.8-bookworm
 COPY --from=build /out/optimizer /usr/local/bin/optimizer

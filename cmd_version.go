@@ -7,6 +7,10 @@ import (
 	"runtime/debug"
 )
 
+// stamped is the release's version, set when a release is built:
+// go build -ldflags "-X main.stamped=v1.2.3" (see the Dockerfile).
+var stamped string
+
 func versionCmd(ctx context.Context, c *cli, args []string) int {
 	fs := newFlagSet("version", "optimizer version", "Version prints the optimizer's version, its commit and the Go toolchain it was built with.", c)
 	if st := fs.parse(args); st >= 0 {
@@ -16,6 +20,9 @@ func versionCmd(ctx context.Context, c *cli, args []string) int {
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if info.Main.Version != "" {
 			version = info.Main.Version
+		}
+		if stamped != "" {
+			version = stamped
 		}
 		for _, s := range info.Settings {
 			if s.Key == "vcs.revision" {

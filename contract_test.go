@@ -35,10 +35,7 @@ func TestRunnerContract(t *testing.T) {
 		t.Skip("builds the binary and runs it on a fixture repository")
 	}
 	start := time.Now()
-	bin := filepath.Join(t.TempDir(), "optimizer")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin, _ := imageBinary(t, t.TempDir(), "")
 	goEnv := goEnvFor(t, "GOCACHE", "GOMODCACHE", "GOPATH")
 	// example-models.yml's step, with GitHub Models here.
 	models := llmtest.NewGitHubModels(t, llmtest.Always(llmtest.Reply("Nothing here is worth changing.")))

@@ -36,10 +36,7 @@ func TestPlanShardMerge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs the demo four times")
 	}
-	bin := filepath.Join(t.TempDir(), "optimizer")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin, _ := imageBinary(t, t.TempDir(), "")
 	repo := demoRepo(t, nil)
 	wt := filepath.Join(t.TempDir(), "wt")
 	optimizer := func(args ...string) ([]byte, string, error) {
