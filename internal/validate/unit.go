@@ -108,19 +108,21 @@ func (c *candidate) startBase(patterns []string) {
 	}
 	spec := c.plainSpec(patterns, nil)
 	spec.cover = true
+	base := spec.forBase()
 	c.pending.Go(func() {
-		b.testRun(c.background, spec.forBase()) // the levels ask again for the answer
+		b.testRun(c.background, base) // the levels ask again for the answer
 	})
 	// The warm-up moves work from the candidates to the base, once: with
 	// a single candidate there is nothing to share, and the warm-up would
 	// only compete with its vet for the cores. Only the run's own base
 	// fills the layer candidates read.
 	c.warm = b.Shared && b.served.Add(1) > 1
+	warm := spec // each goroutine has its own spec
+	warm.race = true
 	c.pending.Go(func() {
 		race, _, err := b.raceWorks(c.background, c.v.Runner)
 		if c.warm && err == nil && race {
-			spec.race = true
-			b.warm(c.background, spec)
+			b.warm(c.background, warm)
 		}
 	})
 }
