@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/agentic-optimizer/optimizer/internal/config"
 )
@@ -63,18 +64,27 @@ func (fs *flagSet) configList(name, key string) {
 	fs.lists[name] = l
 }
 
-// keyHelp is the help of a configuration key, with its default.
+// keyHelp is the help of a configuration key, with what leaving it unset
+// means.
 func keyHelp(key string) string {
+	h, ok := keyHelps()[key]
+	if !ok {
+		panic("flags: no configuration key " + key) // a programming error, caught by every test that parses flags
+	}
+	return h
+}
+
+// keyHelps is every key's flag help, made once from the key table.
+var keyHelps = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
 	for _, k := range config.Keys() {
-		if k.Name == key {
-			if k.Unset != "empty" && k.Unset != "false" {
-				return k.Help + " (default " + k.Unset + ")"
-			}
-			return k.Help
+		m[k.Name] = k.Help
+		if k.Unset != "empty" && k.Unset != "false" {
+			m[k.Name] += " (default " + k.Unset + ")"
 		}
 	}
-	panic("flags: no configuration key " + key) // a programming error, caught by every test that parses flags
-}
+	return m
+})
 
 // configFlags returns the configuration keys the user set on the command line.
 func (fs *flagSet) configFlags() config.Flags {

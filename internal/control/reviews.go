@@ -1,6 +1,7 @@
 package control
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path"
@@ -98,19 +99,12 @@ func reviewsOf(p github.OpenPR, rv github.Reviews) report.PRReviews {
 				out.Comments = append(out.Comments, report.ReviewLine{Path: c.Path, Line: c.Line, Body: c.Body})
 			}
 			if !v.Trusted() {
-				out.NotFed = fmt.Sprintf("%s cannot push to the repository (author association %s): the request is reported, not given to a model", v.Reviewer, orNone(v.Association))
+				out.NotFed = fmt.Sprintf("%s cannot push to the repository (author association %s): the request is reported, not given to a model", v.Reviewer, cmp.Or(v.Association, "NONE"))
 			}
 			pr.ChangesRequested = append(pr.ChangesRequested, out)
 		}
 	}
 	return pr
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "NONE"
-	}
-	return s
 }
 
 // standing says in a line who approved and who requested changes.

@@ -109,7 +109,7 @@ func (c *Client) draftPR(ctx context.Context, req DraftPRRequest) (PR, error) {
 	head, same := "", false
 	if open != nil && req.TreeSHA != "" {
 		head = open.GetHead().GetSHA()
-		same, err = c.holds(ctx, req, head)
+		same, err = c.Holds(ctx, req.Repo, head, req.BaseSHA, req.TreeSHA)
 		if err != nil {
 			return pr, err
 		}
@@ -159,11 +159,6 @@ func (c *Client) draftPR(ctx context.Context, req DraftPRRequest) (PR, error) {
 		}
 	}
 	return pr, nil
-}
-
-// holds reports whether commit is the change of req.
-func (c *Client) holds(ctx context.Context, req DraftPRRequest, commit string) (bool, error) {
-	return c.Holds(ctx, req.Repo, commit, req.BaseSHA, req.TreeSHA)
 }
 
 // Holds reports whether commit is a commit of tree whose only parent is
