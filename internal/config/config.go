@@ -16,47 +16,46 @@ import (
 // Config is everything a run needs to know before it starts. Sources records,
 // for every key, where its value came from.
 type Config struct {
-	Methods                   []string          `json:"methods"`
-	Paths                     []string          `json:"paths"` // relative to the repository directory; empty = the whole module
-	Base                      string            `json:"base"`
-	Objective                 string            `json:"objective"`
-	Control                   string            `json:"control"`
-	Out                       string            `json:"out"` // "" = <repo>/.optimizer, decided by the caller
-	MaxAgents                 int               `json:"max_agents"`
-	Isolation                 string            `json:"isolation"`
-	Timeout                   time.Duration     `json:"timeout"`
-	DryRun                    bool              `json:"dry_run"`
-	WorktreeBase              string            `json:"worktree_base"`
-	GitHubToken               string            `json:"-"` // never serialized, never in an error or in Sources
-	GitHubRepo                string            `json:"github_repo"`
-	GitHubCacheTTL            time.Duration     `json:"github_cache_ttl"`
-	RateLimitThreshold        int               `json:"rate_limit_threshold"`
-	AllowPullRequestTarget    bool              `json:"allow_pull_request_target"`
-	IPFSAPI                   string            `json:"ipfs_api"`
-	IPFSGateway               string            `json:"ipfs_gateway"`
-	LLMProvider               string            `json:"llm_provider"`
-	LLMFallback               string            `json:"llm_fallback"`
-	LLMBaseURL                string            `json:"llm_base_url"`
-	LLMBudgetTokens           int               `json:"llm_budget_tokens"`
-	LLMBudgetUSD              float64           `json:"llm_budget_usd"`
-	LLMPrices                 map[string]Price  `json:"llm_prices,omitempty"` // by model name as written
-	LLMTimeout                time.Duration     `json:"llm_timeout"`
-	LLMMaxRequests            int               `json:"llm_max_requests"`            // per model; 0 = no limit
-	LLMMaxConcurrent          int               `json:"llm_max_concurrent"`          // per model; 0 = the provider's own
-	LLMRequestsPerMinute      int               `json:"llm_requests_per_minute"`     // per model; 0 = the provider's own
-	Candidates                int               `json:"candidates"`                  // adversarial: competing candidates per target
-	Rounds                    int               `json:"rounds"`                      // actor-critic: most rounds per target
-	FuzzTime                  time.Duration     `json:"fuzz_time"`                   // chaos: fuzzing time per fuzz target
-	MaxMutants                int               `json:"max_mutants"`                 // chaos: most mutants run per package; 0 = all
-	MinTestCoverage           float64           `json:"min_test_coverage"`           // percent
-	MinPerformanceImprovement float64           `json:"min_performance_improvement"` // percent
-	MaxRegression             float64           `json:"max_regression"`              // percent
-	MinCoverageGain           float64           `json:"min_coverage_gain"`           // percentage points
-	IntegrationTags           []string          `json:"integration_tags"`
-	IntegrationCommand        string            `json:"integration_command"`
-	CIDVersion                int               `json:"cid_version"`
-	ConfigFile                string            `json:"config_file"` // the file that was read, "" if none
-	Sources                   map[string]string `json:"sources"`     // key -> "flag", "input max-agents", "env OPTIMIZER_X", ".github/optimizer.yml:7" or "default"
+	Methods                   []string         `json:"methods"`
+	Paths                     []string         `json:"paths"` // relative to the repository directory; empty = the whole module
+	Base                      string           `json:"base"`
+	Objective                 string           `json:"objective"`
+	Control                   string           `json:"control"`
+	Out                       string           `json:"out"` // "" = <repo>/.optimizer, decided by the caller
+	MaxAgents                 int              `json:"max_agents"`
+	Isolation                 string           `json:"isolation"`
+	Timeout                   time.Duration    `json:"timeout"`
+	DryRun                    bool             `json:"dry_run"`
+	WorktreeBase              string           `json:"worktree_base"`
+	GitHubToken               string           `json:"-"` // never serialized, never in an error or in Sources
+	GitHubRepo                string           `json:"github_repo"`
+	GitHubCacheTTL            time.Duration    `json:"github_cache_ttl"`
+	RateLimitThreshold        int              `json:"rate_limit_threshold"`
+	AllowPullRequestTarget    bool             `json:"allow_pull_request_target"`
+	IPFSAPI                   string           `json:"ipfs_api"`
+	IPFSGateway               string           `json:"ipfs_gateway"`
+	LLMProvider               string           `json:"llm_provider"`
+	LLMFallback               string           `json:"llm_fallback"`
+	LLMBaseURL                string           `json:"llm_base_url"`
+	LLMBudgetTokens           int              `json:"llm_budget_tokens"`
+	LLMBudgetUSD              float64          `json:"llm_budget_usd"`
+	LLMPrices                 map[string]Price `json:"llm_prices,omitempty"` // by model name as written
+	LLMTimeout                time.Duration    `json:"llm_timeout"`
+	LLMMaxRequests            int              `json:"llm_max_requests"`            // per model; 0 = no limit
+	LLMMaxConcurrent          int              `json:"llm_max_concurrent"`          // per model; 0 = the provider's own
+	LLMRequestsPerMinute      int              `json:"llm_requests_per_minute"`     // per model; 0 = the provider's own
+	MinTestCoverage           float64          `json:"min_test_coverage"`           // percent
+	MinPerformanceImprovement float64          `json:"min_performance_improvement"` // percent
+	MaxRegression             float64          `json:"max_regression"`              // percent
+	MinCoverageGain           float64          `json:"min_coverage_gain"`           // percentage points
+	IntegrationTags           []string         `json:"integration_tags"`
+	IntegrationCommand        string           `json:"integration_command"`
+	CIDVersion                int              `json:"cid_version"`
+	// Options holds the methods' own settings by key ("adversarial.candidates"),
+	// as text checked by the option's Parse; every option Load was given is here.
+	Options    map[string]string `json:"options,omitempty"`
+	ConfigFile string            `json:"config_file"` // the file that was read, "" if none
+	Sources    map[string]string `json:"sources"`     // key -> "flag", "input max-agents", "env OPTIMIZER_X", ".github/optimizer.yml:7" or "default"
 }
 
 // Price is what a model costs, in dollars per million tokens.
@@ -86,7 +85,9 @@ func (e *Error) Error() string {
 	return "config: " + e.Source + ": " + e.Msg
 }
 
-// Load builds the Config for the repository directory repoDir.
+// Load builds the Config for the repository directory repoDir. options are
+// the keys that the methods of this build define for themselves (see Option):
+// Load knows them in every layer as it knows the built-in ones.
 //
 // getenv is os.Getenv in production; it is injected so that tests need no
 // process environment. configFile is the --config flag: when it is "", Load
@@ -97,17 +98,21 @@ func (e *Error) Error() string {
 //
 // Every layer is checked even where a higher one overrides it, so a broken
 // file is reported whatever the flags say.
-func Load(repoDir string, flags Flags, getenv func(string) string, configFile string) (*Config, error) {
+func Load(repoDir string, flags Flags, getenv func(string) string, configFile string, options ...Option) (*Config, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
+	}
+	keys, err := keysWith(options)
+	if err != nil {
+		return nil, err
 	}
 	l := &loader{
 		repoDir: repoDir,
 		getenv:  getenv,
-		cfg:     &Config{Sources: make(map[string]string, len(keyTable))},
+		keys:    keys,
+		cfg:     &Config{Sources: make(map[string]string, len(keys))},
 	}
-	for i := range keyTable {
-		k := &keyTable[i]
+	for _, k := range keys {
 		if k.name != keyConfigFile {
 			l.apply(k, setting{origin: fromDefault, source: "default", text: k.defaultText()})
 		}
@@ -115,11 +120,10 @@ func Load(repoDir string, flags Flags, getenv func(string) string, configFile st
 	// In GitHub Actions the repository is known without being configured; any
 	// explicit setting, even in the file, wins over it.
 	if repo := strings.TrimSpace(getenv("GITHUB_REPOSITORY")); repo != "" {
-		l.apply(lookupKey("github_repo"), envSetting("GITHUB_REPOSITORY", repo))
+		l.apply(keys.lookup("github_repo"), envSetting("GITHUB_REPOSITORY", repo))
 	}
 	l.loadFile(flags, configFile)
-	for i := range keyTable {
-		k := &keyTable[i]
+	for _, k := range keys {
 		if k.name == keyConfigFile {
 			continue // loadFile has handled it
 		}
@@ -146,6 +150,7 @@ func Load(repoDir string, flags Flags, getenv func(string) string, configFile st
 type loader struct {
 	repoDir string
 	getenv  func(string) string
+	keys    keySet
 	cfg     *Config
 	errs    []error
 }
@@ -183,21 +188,20 @@ func (l *loader) apply(k *keySpec, s setting) {
 // applyFlags applies the command-line flags, known keys in table order, then
 // unknown ones (which are errors) sorted by name.
 func (l *loader) applyFlags(flags Flags) {
-	for i := range keyTable {
-		k := &keyTable[i]
+	for _, k := range l.keys {
 		if v, ok := flags[k.name]; ok && k.name != keyConfigFile {
 			l.apply(k, setting{origin: fromFlag, source: "flag", text: v})
 		}
 	}
 	var unknown []string
 	for name := range flags {
-		if lookupKey(name) == nil {
+		if l.keys.lookup(name) == nil {
 			unknown = append(unknown, name)
 		}
 	}
 	slices.Sort(unknown)
 	for _, name := range unknown {
-		l.fail("flag", name, unknownKeyMsg(name, allKeyNames()))
+		l.fail("flag", name, unknownKeyMsg(name, l.keys.names()))
 	}
 }
 

@@ -57,7 +57,11 @@ func (k *keySpec) defaultPhrase(name func(*keySpec) string) string {
 // ActionYAML returns action.yml with the inputs between ActionInputsBegin
 // and ActionInputsEnd generated from the key table: one input per key, its
 // description the key's help and default.
-func ActionYAML(current []byte) ([]byte, error) {
+func ActionYAML(current []byte, options ...Option) ([]byte, error) {
+	keys, err := keysWith(options)
+	if err != nil {
+		return nil, err
+	}
 	begin := []byte(ActionInputsBegin + "\n")
 	end := []byte(ActionInputsEnd + "\n")
 	i := bytes.Index(current, begin)
@@ -67,8 +71,7 @@ func ActionYAML(current []byte) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	b.Write(current[:i+len(begin)])
-	for i := range keyTable {
-		k := &keyTable[i]
+	for _, k := range keys {
 		desc := upperFirst(strings.TrimSuffix(k.helpText(inputName), ".")) + ". Default: " + k.defaultPhrase(inputName) + "."
 		fmt.Fprintf(&b, "  %s:\n    description: %s\n    required: false\n", k.inputName(), yamlQuote(desc))
 		if k.inputDefault != "" {
@@ -80,13 +83,16 @@ func ActionYAML(current []byte) ([]byte, error) {
 }
 
 // ConfigurationDoc returns docs/configuration.md.
-func ConfigurationDoc() []byte {
+func ConfigurationDoc(options ...Option) ([]byte, error) {
+	keys, err := keysWith(options)
+	if err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
 	b.WriteString(configurationIntro)
 	b.WriteString("| key (yml) | environment | action input | default | meaning | accepted values | example |\n")
 	b.WriteString("|---|---|---|---|---|---|---|\n")
-	for i := range keyTable {
-		k := &keyTable[i]
+	for _, k := range keys {
 		def := "`" + k.def + "`"
 		if k.defaultDoc != "" || k.def == "" {
 			def = mdEscape(k.defaultPhrase(codeName))
@@ -95,7 +101,7 @@ func ConfigurationDoc() []byte {
 			k.name, k.env(), k.inputName(), def, mdEscape(k.helpText(codeName)), mdEscape(k.want), strings.ReplaceAll(k.example, "|", `\|`))
 	}
 	b.WriteString(configurationOutro)
-	return b.Bytes()
+	return b.Bytes(), nil
 }
 
 // mdEscape keeps a table cell one cell and its text literal.

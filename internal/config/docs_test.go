@@ -67,7 +67,11 @@ func TestActionYAML(t *testing.T) {
 }
 
 func TestConfigurationDoc(t *testing.T) {
-	doc := string(ConfigurationDoc())
+	b, err := ConfigurationDoc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
 	for i := range keyTable {
 		k := &keyTable[i]
 		if !strings.Contains(doc, "| `"+k.name+"` | `"+k.env()+"` | `"+k.inputName()+"` |") {

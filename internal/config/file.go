@@ -22,7 +22,7 @@ func (l *loader) loadFile(flags Flags, configFile string) {
 		{origin: fromFlag, source: "flag", text: configFile},
 		{origin: fromFlag, source: "flag", text: flags[keyConfigFile]},
 	}
-	k := lookupKey(keyConfigFile)
+	k := l.keys.lookup(keyConfigFile)
 	if v, ok := inputValue(l.getenv, k.inputName()); ok {
 		explicit = append(explicit, setting{origin: fromInput, source: "input " + k.inputName(), text: v})
 	}
@@ -118,6 +118,13 @@ func (l *loader) readFile(path string) {
 		return
 	}
 
+	l.readMapping(root, "", at)
+}
+
+// readMapping applies the keys of a mapping of the file; prefix is "" at
+// the top, or a method's name and a dot inside its mapping of options
+// ("adversarial:" holding "candidates: 6" sets adversarial.candidates).
+func (l *loader) readMapping(root *yaml.Node, prefix string, at func(int) string) {
 	firstLine := map[string]int{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		keyNode, valNode := root.Content[i], resolveAlias(root.Content[i+1])
@@ -125,7 +132,7 @@ func (l *loader) readFile(path string) {
 			l.fail(at(keyNode.Line), "", "keys must be plain names (e.g. max_agents: 4)")
 			continue
 		}
-		key := keyNode.Value
+		key := prefix + keyNode.Value
 		if line, dup := firstLine[key]; dup {
 			l.fail(at(keyNode.Line), key, fmt.Sprintf("duplicate key %q (also on line %d; keep one)", key, line))
 			continue
@@ -138,15 +145,19 @@ func (l *loader) readFile(path string) {
 				"action input token: ${{ secrets.GITHUB_TOKEN }}, or env OPTIMIZER_GITHUB_TOKEN)", key))
 			continue
 		}
-		k := lookupKey(key)
+		if valNode.Kind == yaml.MappingNode && prefix == "" && l.keys.hasPrefix(key+".") {
+			l.readMapping(valNode, key+".", at)
+			continue
+		}
+		k := l.keys.lookup(key)
 		if k == nil {
-			if nk := lookupKey(normalizeKey(key)); nk != nil && nk.notInFile {
+			if nk := l.keys.lookup(normalizeKey(key)); nk != nil && nk.notInFile {
 				k = nk // config-file: say why it cannot be here rather than "unknown"
 			}
 		}
 		switch {
 		case k == nil:
-			l.fail(at(keyNode.Line), key, unknownKeyMsg(key, fileKeyNames()))
+			l.fail(at(keyNode.Line), key, unknownKeyMsg(key, l.keys.fileNames()))
 			continue
 		case k.notInFile && k.name == keyConfigFile:
 			l.fail(at(keyNode.Line), key, fmt.Sprintf("%s cannot be set inside a config file (use --config, the action input %s or %s)",
@@ -158,37 +169,40 @@ func (l *loader) readFile(path string) {
 				key, k.inputName(), k.env()))
 			continue
 		}
-
-		s := setting{origin: fromFile, source: at(keyNode.Line), valueSource: at(valNode.Line)}
-		switch valNode.Kind {
-		case yaml.ScalarNode:
-			if valNode.ShortTag() == "!!null" {
-				continue // "key:" with no value leaves the key unset
-			}
-			s.text = valNode.Value
-		case yaml.SequenceNode:
-			s.isSeq = true
-			s.items = []string{}
-			ok := true
-			for _, item := range valNode.Content {
-				item = resolveAlias(item)
-				if item.Kind != yaml.ScalarNode {
-					l.fail(at(item.Line), key, fmt.Sprintf("%s: list items must be plain values (want %s, e.g. %s)", key, k.want, s.example(k)))
-					ok = false
-					break
-				}
-				s.items = append(s.items, strings.TrimSpace(item.Value))
-				s.itemSources = append(s.itemSources, at(item.Line))
-			}
-			if !ok {
-				continue
-			}
-		default:
-			l.fail(at(valNode.Line), key, fmt.Sprintf("%s: a mapping was given where a value belongs (want %s, e.g. %s)", key, k.want, s.example(k)))
-			continue
+		if s, ok := l.fileSetting(k, keyNode, valNode, at); ok {
+			l.apply(k, s)
 		}
-		l.apply(k, s)
 	}
+}
+
+// fileSetting reads the value of key k from the file; false when there is
+// nothing to apply (no value, or an error already reported).
+func (l *loader) fileSetting(k *keySpec, keyNode, valNode *yaml.Node, at func(int) string) (setting, bool) {
+	key := k.name
+	s := setting{origin: fromFile, source: at(keyNode.Line), valueSource: at(valNode.Line)}
+	switch valNode.Kind {
+	case yaml.ScalarNode:
+		if valNode.ShortTag() == "!!null" {
+			return s, false // "key:" with no value leaves the key unset
+		}
+		s.text = valNode.Value
+	case yaml.SequenceNode:
+		s.isSeq = true
+		s.items = []string{}
+		for _, item := range valNode.Content {
+			item = resolveAlias(item)
+			if item.Kind != yaml.ScalarNode {
+				l.fail(at(item.Line), key, fmt.Sprintf("%s: list items must be plain values (want %s, e.g. %s)", key, k.want, s.example(k)))
+				return s, false
+			}
+			s.items = append(s.items, strings.TrimSpace(item.Value))
+			s.itemSources = append(s.itemSources, at(item.Line))
+		}
+	default:
+		l.fail(at(valNode.Line), key, fmt.Sprintf("%s: a mapping was given where a value belongs (want %s, e.g. %s)", key, k.want, s.example(k)))
+		return s, false
+	}
+	return s, true
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {

@@ -12,7 +12,7 @@ import (
 func TestFileErrors(t *testing.T) {
 	knownFileKeys := "methods, paths, base, objective, control, out, max_agents, timeout, dry_run, isolation, worktree_base, " +
 		"github_repo, github_cache_ttl, github_rate_limit_threshold, ipfs_api, ipfs_gateway, llm_provider, " +
-		"llm_fallback, llm_base_url, llm_budget_tokens, llm_budget_usd, llm_prices, llm_timeout, llm_max_requests, llm_max_concurrent, llm_requests_per_minute, candidates, rounds, fuzz_time, max_mutants, min_test_coverage, min_performance_improvement, max_regression, min_coverage_gain, integration_tags, integration_command, cid_version"
+		"llm_fallback, llm_base_url, llm_budget_tokens, llm_budget_usd, llm_prices, llm_timeout, llm_max_requests, llm_max_concurrent, llm_requests_per_minute, min_test_coverage, min_performance_improvement, max_regression, min_coverage_gain, integration_tags, integration_command, cid_version"
 	tests := []struct {
 		name, file, want string
 	}{
@@ -327,8 +327,16 @@ func TestSuggest(t *testing.T) {
 		{"github", ""},
 	}
 	for _, tt := range tests {
-		if got := suggest(tt.key, fileKeyNames()); got != tt.want {
+		if got := suggest(tt.key, mustKeys(t).fileNames()); got != tt.want {
 			t.Errorf("suggest(%q) = %q, want %q", tt.key, got, tt.want)
 		}
 	}
+}
+
+func mustKeys(t *testing.T, options ...Option) keySet {
+	ks, err := keysWith(options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ks
 }

@@ -19,11 +19,15 @@ type Key struct {
 	Unset string
 }
 
-// Keys returns the known keys in a stable order, each with a one-line description.
-func Keys() []Key {
-	keys := make([]Key, len(keyTable))
-	for i := range keyTable {
-		k := &keyTable[i]
+// Keys returns the known keys in a stable order, each with a one-line
+// description: the built-in ones, then options.
+func Keys(options ...Option) []Key {
+	ks, err := keysWith(options)
+	if err != nil {
+		panic(err) // options are the program's own: a clash is a programming error that every test of the CLI meets
+	}
+	keys := make([]Key, len(ks))
+	for i, k := range ks {
 		keys[i] = Key{Name: k.name, Env: k.env(), Input: k.inputName(), Default: k.defaultText(), Help: k.helpText(keyName), Unset: k.defaultPhrase(keyName)}
 	}
 	return keys
@@ -55,13 +59,15 @@ type keySpec struct {
 	setList func(c *Config, items []string) error // list keys
 }
 
-func (k *keySpec) env() string { return "OPTIMIZER_" + strings.ToUpper(k.name) }
+func (k *keySpec) env() string {
+	return "OPTIMIZER_" + strings.NewReplacer(".", "_", "-", "_").Replace(strings.ToUpper(k.name))
+}
 
 func (k *keySpec) inputName() string {
 	if k.input != "" {
 		return k.input
 	}
-	return strings.ReplaceAll(k.name, "_", "-")
+	return strings.NewReplacer("_", "-", ".", "-").Replace(k.name)
 }
 
 func (k *keySpec) defaultText() string {
@@ -256,30 +262,6 @@ var keyTable = [...]keySpec{
 		set: func(c *Config, s string) error { return setInt(&c.LLMRequestsPerMinute, s, 0, 100_000) },
 	},
 	{
-		name: "candidates", def: "4",
-		help: "competing candidates the adversarial method asks for per target, 1..16",
-		want: "an integer 1..16", example: "6",
-		set: func(c *Config, s string) error { return setInt(&c.Candidates, s, 1, 16) },
-	},
-	{
-		name: "rounds", def: "3",
-		help: "most actor-critic rounds per target (the actor revises after each critique), 1..10",
-		want: "an integer 1..10", example: "5",
-		set: func(c *Config, s string) error { return setInt(&c.Rounds, s, 1, 10) },
-	},
-	{
-		name: "fuzz_time", def: "10s",
-		help: "how long the chaos method fuzzes each fuzz target, a Go duration",
-		want: "a duration > 0 such as 30s or 2m", example: "30s",
-		set: func(c *Config, s string) error { return setTimeout(&c.FuzzTime, s) },
-	},
-	{
-		name: "max_mutants", def: "60",
-		help: "most mutants the chaos method runs the tests against per package (a spread sample when there are more); 0 for all",
-		want: "an integer 0..100000", example: "200",
-		set: func(c *Config, s string) error { return setInt(&c.MaxMutants, s, 0, 100_000) },
-	},
-	{
 		name: "min_test_coverage", def: "80",
 		help: "percent of the statements of the functions a patch changes that the tests (the patch's own included) must cover, or the patch is rejected; 0 accepts untested changes, marked UNTESTED in the report",
 		want: "a percentage 0..100", example: "75%",
@@ -332,6 +314,7 @@ var keyTable = [...]keySpec{
 	},
 }
 
+// lookupKey returns the built-in key named name, or nil.
 func lookupKey(name string) *keySpec {
 	for i := range keyTable {
 		if keyTable[i].name == name {
@@ -341,19 +324,63 @@ func lookupKey(name string) *keySpec {
 	return nil
 }
 
-func allKeyNames() []string {
-	names := make([]string, len(keyTable))
+// keySet is the keys one Load knows: the table's and the options'.
+type keySet []*keySpec
+
+// keysWith returns the table's keys followed by options; an option whose
+// name is not a method's name, a dot and a key name, or that names a key
+// twice, is an error.
+func keysWith(options []Option) (keySet, error) {
+	ks := make(keySet, 0, len(keyTable)+len(options))
 	for i := range keyTable {
-		names[i] = keyTable[i].name
+		ks = append(ks, &keyTable[i])
+	}
+	for _, o := range options {
+		method, name, ok := strings.Cut(o.Name, ".")
+		if !ok || !isLowerName(method) || !isOptionName(name) || o.Parse == nil {
+			return nil, fmt.Errorf("config: option %q: want a name such as adversarial.candidates and a Parse function", o.Name)
+		}
+		if ks.lookup(o.Name) != nil || ks.lookup(strings.ReplaceAll(o.Name, ".", "_")) != nil {
+			return nil, fmt.Errorf("config: option %q is defined twice", o.Name)
+		}
+		ks = append(ks, o.spec())
+	}
+	return ks, nil
+}
+
+func (ks keySet) lookup(name string) *keySpec {
+	for _, k := range ks {
+		if k.name == name {
+			return k
+		}
+	}
+	return nil
+}
+
+// hasPrefix reports whether a key starts with prefix: "adversarial." when
+// the file holds a mapping of the adversarial method's options.
+func (ks keySet) hasPrefix(prefix string) bool {
+	for _, k := range ks {
+		if strings.HasPrefix(k.name, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func (ks keySet) names() []string {
+	names := make([]string, len(ks))
+	for i, k := range ks {
+		names[i] = k.name
 	}
 	return names
 }
 
-func fileKeyNames() []string {
+func (ks keySet) fileNames() []string {
 	var names []string
-	for i := range keyTable {
-		if !keyTable[i].notInFile {
-			names = append(names, keyTable[i].name)
+	for _, k := range ks {
+		if !k.notInFile {
+			names = append(names, k.name)
 		}
 	}
 	return names
@@ -362,6 +389,12 @@ func fileKeyNames() []string {
 // unknownKeyMsg says that key is unknown and either names the close known key
 // the user probably meant or lists the known ones.
 func unknownKeyMsg(key string, known []string) string {
+	// A method's option used without its method's name: rounds for actor-critic.rounds.
+	for _, k := range known {
+		if _, name, ok := strings.Cut(k, "."); ok && name == normalizeKey(key) {
+			return fmt.Sprintf("unknown key %q (did you mean %q? a method's settings are named after it)", key, k)
+		}
+	}
 	if s := suggest(key, known); s != "" {
 		return fmt.Sprintf("unknown key %q (did you mean %q?)", key, s)
 	}
@@ -379,3 +412,10 @@ func normalizeKey(key string) string {
 // suggest returns the known key closest to key when it is close enough to be
 // a likely typo (see Suggest).
 func suggest(key string, known []string) string { return Suggest(normalizeKey(key), known) }
+
+// isOptionName reports whether s names an option within its method: lower-case
+// words joined by _, as the built-in keys are.
+func isOptionName(s string) bool {
+	return s != "" && s[0] >= 'a' && s[0] <= 'z' && !strings.HasSuffix(s, "_") &&
+		!strings.ContainsFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') })
+}
