@@ -52,7 +52,7 @@ func TestChaosEndToEnd(t *testing.T) {
 	}
 	repo := demoRepo(t, nil)
 	// Eight mutants a package (a spread sample) keep the test short.
-	code, rep, stderr := runInProcess(t, map[string]string{"OPTIMIZER_FUZZ_TIME": "3s", "OPTIMIZER_MAX_MUTANTS": "8"},
+	code, rep, stderr := runInProcess(t, map[string]string{"OPTIMIZER_CHAOS_FUZZ_TIME": "3s", "OPTIMIZER_CHAOS_MAX_MUTANTS": "8"},
 		"run", "--repo", repo, "--method", "chaos", "--paths", "./textutil,./stats",
 		"--out", t.TempDir(), "--worktree-base", filepath.Join(t.TempDir(), "wt"), "--json")
 	if code != 0 || rep == nil {
@@ -193,11 +193,11 @@ func TestChaosWithModel(t *testing.T) {
 		return llmtest.Reply("I have nothing to add.")
 	})))
 	code, rep, stderr := runInProcess(t, map[string]string{
-		"OPTIMIZER_LLM_PROVIDER": "openai:gpt-4.1",
-		"OPTIMIZER_LLM_BASE_URL": srv.URL,
-		"OPENAI_API_KEY":         "sk-test-key-0123456789",
-		"GITHUB_TOKEN":           plantedToken,
-		"OPTIMIZER_FUZZ_TIME":    "2s",
+		"OPTIMIZER_LLM_PROVIDER":    "openai:gpt-4.1",
+		"OPTIMIZER_LLM_BASE_URL":    srv.URL,
+		"OPENAI_API_KEY":            "sk-test-key-0123456789",
+		"GITHUB_TOKEN":              plantedToken,
+		"OPTIMIZER_CHAOS_FUZZ_TIME": "2s",
 	}, "run", "--repo", filepath.Join(repo, "iox"), "--method", "chaos",
 		"--out", t.TempDir(), "--worktree-base", filepath.Join(t.TempDir(), "wt"), "--json")
 	if code != 0 || rep == nil {

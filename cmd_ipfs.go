@@ -22,7 +22,7 @@ import (
 // node returns the IPFS node that ipfs_api configures (flags aside, as for run), or nil when
 // none is configured.
 func node(c *cli, repoDir string) (*store.Node, error) {
-	cfg, err := config.Load(repoDir, nil, c.getenv, "")
+	cfg, err := config.Load(repoDir, nil, c.getenv, "", methodOptions()...)
 	if err != nil {
 		return nil, err
 	}

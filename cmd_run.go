@@ -14,6 +14,7 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/pipeline"
 	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
+	"github.com/agentic-optimizer/optimizer/methods/all"
 )
 
 // addConfigFlags defines the flags that every validating command shares.
@@ -39,7 +40,7 @@ func loadConfig(c *cli, fs *flagSet, repo, configFile string) (*config.Config, b
 
 // configFor loads the configuration for the module at repo.
 func configFor(c *cli, fs *flagSet, repo, configFile string) (*config.Config, error) {
-	cfg, err := config.Load(repo, fs.configFlags(), c.getenv, configFile)
+	cfg, err := config.Load(repo, fs.configFlags(), c.getenv, configFile, methodOptions()...)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +52,7 @@ func configFor(c *cli, fs *flagSet, repo, configFile string) (*config.Config, er
 
 func runCmd(ctx context.Context, c *cli, args []string) int {
 	act, c := startAction(c) // nil outside GitHub Actions
-	fs := newFlagSet("run", "optimizer run [--repo DIR] [--method M[,M…]] [--paths PKG_OR_FILE…] [--base REF] [--objective speed|allocs|quality] [--control auto|patch|github] [--out DIR] [--max-agents N] [--timeout DUR] [--candidates N] [--rounds N] [--fuzz-time DUR] [--max-mutants N] [--dry-run] [--json]",
+	fs := newFlagSet("run", "optimizer run [--repo DIR] [--method M[,M…]] [--paths PKG_OR_FILE…] [--base REF] [--objective speed|allocs|quality] [--control auto|patch|github] [--out DIR] [--max-agents N] [--timeout DUR] [--METHOD-OPTION V…] [--dry-run] [--json]",
 		"Run optimizes a Go module: it makes candidate changes with the chosen methods, validates each one in\n"+
 			"its own git worktree, and writes the accepted ones as patches with reverse patches and CIDs to the\n"+
 			"output directory; with GitHub change control it also proposes them as a draft pull request. It never\n"+
@@ -103,11 +104,13 @@ func addRunFlags(fs *flagSet) (repo, configFile *string) {
 	fs.configString("max-agents", "max_agents")
 	fs.configString("isolation", "isolation")
 	fs.configString("cid-version", "cid_version")
-	fs.configString("candidates", "candidates")
-	fs.configString("rounds", "rounds")
-	fs.configString("fuzz-time", "fuzz_time")
-	fs.configString("max-mutants", "max_mutants")
 	fs.configBool("dry-run", "dry_run")
+	// Each method's options: --adversarial-candidates for adversarial.candidates.
+	for _, k := range config.Keys(methodOptions()...) {
+		if strings.Contains(k.Name, ".") {
+			fs.configString(k.Input, k.Name)
+		}
+	}
 	return repo, configFile
 }
 
@@ -155,14 +158,18 @@ func finishRun(c *cli, act *actionStep, cfg *config.Config, rep *report.Report, 
 func methodList() string {
 	var b strings.Builder
 	width := 0
-	for _, m := range pipeline.Methods() {
-		width = max(width, len(m.Name()))
+	for _, m := range all.Methods() {
+		width = max(width, len(m.Name))
 	}
-	for _, m := range pipeline.Methods() {
-		fmt.Fprintf(&b, "  %-*s  %s\n", width, m.Name(), m.Doc())
+	for _, m := range all.Methods() {
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, m.Name, m.Doc)
 	}
 	return b.String()
 }
+
+// methodOptions are the configuration keys of this build's methods' own
+// options (see methods.Method.Options).
+func methodOptions() []config.Option { return all.Options(all.Methods()) }
 
 // progress returns the log of a command's phases: each line with the time
 // since the command started, "optimizer: [1:05] validate …", so that a long

@@ -149,7 +149,7 @@ func TestActorCriticRounds(t *testing.T) {
 	repo := demoRepo(t, nil)
 	out := t.TempDir()
 	code, rep, stderr := runInProcess(t, modelEnv(gpt, claude), "run", "--repo", repo, "--method", "actor-critic",
-		"--paths", "./textutil", "--objective", "speed", "--rounds", "5",
+		"--paths", "./textutil", "--objective", "speed", "--actor-critic-rounds", "5",
 		"--out", out, "--worktree-base", filepath.Join(t.TempDir(), "wt"), "--json")
 	if code != 0 || rep == nil {
 		t.Fatalf("exit %d\n%s", code, stderr)

@@ -25,13 +25,17 @@ func TestGeneratedDocsAreFresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	action, err := config.ActionYAML(cur)
+	action, err := config.ActionYAML(cur, methodOptions()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := config.ConfigurationDoc(methodOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for path, want := range map[string][]byte{
 		"action.yml":            action,
-		"docs/configuration.md": config.ConfigurationDoc(),
+		"docs/configuration.md": doc,
 	} {
 		got, err := os.ReadFile(path)
 		if err != nil {

@@ -77,7 +77,7 @@ func keyHelp(key string) string {
 // keyHelps is every key's flag help, made once from the key table.
 var keyHelps = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
-	for _, k := range config.Keys() {
+	for _, k := range config.Keys(methodOptions()...) {
 		m[k.Name] = k.Help
 		if k.Unset != "empty" && k.Unset != "false" {
 			m[k.Name] += " (default " + k.Unset + ")"

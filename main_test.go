@@ -204,7 +204,7 @@ func TestElapsed(t *testing.T) {
 // docs/configuration.md are generated from.
 func TestFlagHelpFromKeys(t *testing.T) {
 	help := map[string]string{}
-	for _, k := range config.Keys() {
+	for _, k := range config.Keys(methodOptions()...) {
 		help[k.Name] = k.Help
 	}
 	for _, cmd := range []string{"run", "plan", "shard", "merge"} {

@@ -29,7 +29,7 @@ func TestGitHubModelsDailyLimit(t *testing.T) {
 		"OPTIMIZER_LLM_BASE_URL":     gh.URL,
 		"OPTIMIZER_LLM_MAX_REQUESTS": "20",
 	}
-	code, rep, stderr := runInProcess(t, env, "run", "--repo", repo, "--method", "modernize,adversarial", "--candidates", "2",
+	code, rep, stderr := runInProcess(t, env, "run", "--repo", repo, "--method", "modernize,adversarial", "--adversarial-candidates", "2",
 		"--max-agents", "1", "--control", "patch", "--out", out, "--worktree-base", filepath.Join(t.TempDir(), "wt"), "--json")
 	if code != 0 || rep == nil {
 		t.Fatalf("exit %d\n%s", code, stderr)

@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,8 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/pipeline"
 	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/internal/store"
+	"github.com/agentic-optimizer/optimizer/methods"
+	"github.com/agentic-optimizer/optimizer/methods/all"
 )
 
 // TestDocsListEveryKeyCommandAndMethod keeps the reference true to the code:
@@ -23,7 +24,7 @@ import (
 // (which action.yml's method input and the configuration table show).
 func TestDocsListEveryKeyCommandAndMethod(t *testing.T) {
 	configuration := readDoc(t, "docs/configuration.md")
-	for _, k := range config.Keys() {
+	for _, k := range config.Keys(methodOptions()...) {
 		if !strings.Contains(configuration, "| `"+k.Name+"` | `"+k.Env+"` | `"+k.Input+"` |") {
 			t.Errorf("docs/configuration.md's table lacks %s (%s, %s)", k.Name, k.Env, k.Input)
 		}
@@ -34,22 +35,17 @@ func TestDocsListEveryKeyCommandAndMethod(t *testing.T) {
 			t.Errorf("docs/commands.md does not show the %s command", c.name)
 		}
 	}
-	var methodsHelp string
-	for _, k := range config.Keys() {
-		if k.Name == "methods" {
-			methodsHelp = k.Help
-		}
-	}
 	readme, methodsDoc := readDoc(t, "README.md"), readDoc(t, "docs/methods.md")
-	for _, m := range pipeline.Methods() {
-		if !strings.Contains(readme, "`"+m.Name()+"`") {
-			t.Errorf("README.md does not name the %s method", m.Name())
+	for _, m := range all.Methods() {
+		if !strings.Contains(readme, "`"+m.Name+"`") {
+			t.Errorf("README.md does not name the %s method", m.Name)
 		}
-		if !strings.Contains(methodsDoc, "## The "+m.Name()+" method") {
-			t.Errorf("docs/methods.md has no section on the %s method", m.Name())
+		if !strings.Contains(methodsDoc, "## The "+m.Name+" method") {
+			t.Errorf("docs/methods.md has no section on the %s method", m.Name)
 		}
-		if !regexp.MustCompile(`\b` + regexp.QuoteMeta(m.Name()) + `\b`).MatchString(methodsHelp) {
-			t.Errorf("the methods key's help (action.yml's method input) does not name the %s method: %q", m.Name(), methodsHelp)
+		needs := map[methods.ModelUse]string{methods.NoModel: "no", methods.ModelOptional: "optional", methods.ModelRequired: "yes"}[m.Model]
+		if !strings.Contains(methodsDoc, "| `"+m.Name+"` | "+needs+" |") {
+			t.Errorf("docs/methods.md's table does not say whether the %s method needs a model (%s)", m.Name, needs)
 		}
 	}
 }

@@ -51,7 +51,7 @@ func TestReviewsReachTheModel(t *testing.T) {
 	wt := filepath.Join(t.TempDir(), "wt")
 	optimize := func() *report.Report {
 		t.Helper()
-		code, rep, stderr := runInProcess(t, env, "run", "--repo", repo, "--method", "actor-critic", "--rounds", "1",
+		code, rep, stderr := runInProcess(t, env, "run", "--repo", repo, "--method", "actor-critic", "--actor-critic-rounds", "1",
 			"--paths", "./textutil", "--objective", "speed", "--control", "github", "--out", t.TempDir(), "--worktree-base", wt, "--json")
 		if code != 0 || rep == nil || len(rep.ChangeControl.PullRequests) != 1 {
 			t.Fatalf("exit %d, change control %+v\n%s", code, rep.ChangeControl, stderr)

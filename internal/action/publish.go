@@ -19,11 +19,11 @@ import (
 const InputWorkingDirectory = "working-directory"
 
 // Inputs lists every action input the optimizer reads: one per
-// configuration key (see config.Keys) and working-directory. action.yml
-// declares exactly these.
-func Inputs() []string {
+// configuration key (see config.Keys; options are the methods' own) and
+// working-directory. action.yml declares exactly these.
+func Inputs(options ...config.Option) []string {
 	var names []string
-	for _, k := range config.Keys() {
+	for _, k := range config.Keys(options...) {
 		names = append(names, k.Input)
 	}
 	return append(names, InputWorkingDirectory)

@@ -121,7 +121,7 @@ func yamlQuote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
-const configurationIntro = `<!-- Generated from internal/config/keys.go by go generate; edit the key table, not this file. -->
+const configurationIntro = `<!-- Generated from internal/config/keys.go and the methods' options by go generate; edit those, not this file. -->
 
 # Configuration
 
@@ -140,6 +140,13 @@ flag) and the fix; every layer is checked, even where a higher one overrides it.
 or variable set to ` + "`\"\"`" + ` counts as unset. ` + "`github_token`" + `, ` + "`allow_pull_request_target`" + ` and
 ` + "`config_file`" + ` are refused in the file: pass the token from a secret, and decide the others in the
 workflow, which a pull request cannot change.
+
+A method's own settings are named after it (` + "`adversarial.candidates`" + `, the last rows below): the flag
+and the action input hyphenate the whole name (` + "`--adversarial-candidates`" + `, ` + "`adversarial-candidates`" + `),
+the variable upper-cases it (` + "`OPTIMIZER_ADVERSARIAL_CANDIDATES`" + `), and the file takes either the dotted
+key or the method's name holding its settings:
+
+` + "```yaml\nmethods: [modernize, chaos]\nchaos:\n  fuzz_time: 30s\n  max_mutants: 200\n```" + `
 
 `
 

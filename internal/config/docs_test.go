@@ -51,7 +51,7 @@ func TestActionYAML(t *testing.T) {
 		"name: x\ninputs:\n" + ActionInputsBegin + "\n  method:\n",
 		"\n  max-agents:\n    description: \"How many agents validate candidates in parallel, each in its own git worktree, 1..64. Default: 5.\"\n    required: false\n",
 		"\n  token:\n", "    default: ${{ github.token }}\n",
-		"(need a model, see llm-provider)", // {llm_provider} as the input's name
+		"need one (see llm-provider)", // {llm_provider} as the input's name
 		ActionInputsEnd + "\n  working-directory:\n    description: kept\noutputs: {}\n",
 	} {
 		if !strings.Contains(s, want) {
@@ -80,8 +80,8 @@ func TestConfigurationDoc(t *testing.T) {
 	}
 	for _, want := range []string{
 		"| `methods` | `OPTIMIZER_METHODS` | `method` | `modernize` |",
-		"(need a model, see `llm_provider`)", // {llm_provider} as the key's name
-		"bare gpt-\\*/claude-\\* name",       // not emphasis
+		"need one (see `llm_provider`)", // {llm_provider} as the key's name
+		"bare gpt-\\*/claude-\\* name",  // not emphasis
 		"| `worktree_base` | `OPTIMIZER_WORKTREE_BASE` | `worktree-base` | $TMPDIR/optimizer-worktrees |",
 	} {
 		if !strings.Contains(doc, want) {

@@ -81,7 +81,7 @@ func (k *keySpec) defaultText() string {
 var keyTable = [...]keySpec{
 	{
 		name: "methods", input: "method", def: "modernize", // input and flag are singular, as in "method: modernize"
-		help: "optimization methods to run, comma-separated (a list in the file): modernize and pgo (no model), chaos (a model optional), test-driven, adversarial and actor-critic (need a model, see {llm_provider})",
+		help: "optimization methods to run, comma-separated (a list in the file), each by name as docs/methods.md and optimizer run --help list them; the ones that ask a model need one (see {llm_provider})",
 		want: "lower-case method names such as modernize or test-driven", example: "modernize,test-driven",
 		setList: setMethods,
 	},

@@ -18,7 +18,7 @@ import (
 // records in the report which tasks got it, or why none did. moduleRel is
 // the module's directory in the repository; noModel says why no model is
 // available ("" when one is).
-func giveFeedback(rep *report.Report, tasks []*methods.Task, byName map[string]methods.Method, moduleRel, noModel string) {
+func giveFeedback(rep *report.Report, tasks []*methods.Task, byName map[string]*methods.Method, moduleRel, noModel string) {
 	for i := range rep.ChangeControl.Reviews {
 		pr := &rep.ChangeControl.Reviews[i]
 		for j := range pr.ChangesRequested {

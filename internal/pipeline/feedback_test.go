@@ -18,9 +18,9 @@ func TestGiveFeedback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]methods.Method{}
+	byName := map[string]*methods.Method{}
 	for _, m := range ms {
-		byName[m.Name()] = m
+		byName[m.Name] = m
 	}
 	task := func(method, rel string) *methods.Task {
 		return &methods.Task{ID: method + ":./" + rel, Method: method, Package: &analysis.Package{RelDir: rel}}

@@ -29,7 +29,7 @@ var credentialVars = []string{"GITHUB_TOKEN", "OPTIMIZER_GITHUB_TOKEN", "OPENAI_
 // model configured (or without the credential of the one configured) goes
 // on: the LLM methods say why they propose nothing. A model name or
 // endpoint that cannot work is a usage error.
-func newModels(cfg *config.Config, ms []methods.Method, getenv func(string) string, logf Logf) (*models, error) {
+func newModels(cfg *config.Config, ms []*methods.Method, getenv func(string) string, logf Logf) (*models, error) {
 	out := &models{secrets: sandbox.Secrets(os.Environ())}
 	for _, name := range credentialVars {
 		if v := getenv(name); len(v) >= 8 && !slices.Contains(out.secrets, v) {

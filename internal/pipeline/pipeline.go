@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/modfile"
@@ -34,48 +33,32 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/stdapi"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 	"github.com/agentic-optimizer/optimizer/methods"
-	"github.com/agentic-optimizer/optimizer/methods/actorcritic"
-	"github.com/agentic-optimizer/optimizer/methods/adversarial"
-	"github.com/agentic-optimizer/optimizer/methods/chaos"
-	"github.com/agentic-optimizer/optimizer/methods/modernize"
-	"github.com/agentic-optimizer/optimizer/methods/pgo"
-	"github.com/agentic-optimizer/optimizer/methods/testdriven"
+	"github.com/agentic-optimizer/optimizer/methods/all"
 )
 
-// Methods lists every method this build has, in the order --help shows them.
-func Methods() []methods.Method {
-	return []methods.Method{modernize.New(), pgo.New(), testdriven.New(), adversarial.New(), actorcritic.New(), chaos.New()}
-}
+// testMethods are methods this package's tests add to the build's.
+var testMethods []*methods.Method
 
-// testMethods are methods this package's tests add to the registry.
-var testMethods []methods.Method
-
-// usesModel reports whether a method uses the LLM router.
-func usesModel(m methods.Method) bool {
-	u, ok := m.(interface{ UsesModel() bool })
-	return ok && u.UsesModel()
-}
+// usesModel reports whether a method asks a model.
+func usesModel(m *methods.Method) bool { return m.Model != methods.NoModel }
 
 // needsModel reports whether a method proposes nothing without a model
 // (chaos, which uses one when there is one, does not).
-func needsModel(m methods.Method) bool {
-	o, ok := m.(interface{ ModelOptional() bool })
-	return usesModel(m) && !(ok && o.ModelOptional())
-}
+func needsModel(m *methods.Method) bool { return m.Model == methods.ModelRequired }
 
 // ErrUsage is wrapped by errors that the user fixes by changing the
 // command line or configuration (exit status 2).
 var ErrUsage = errors.New("usage")
 
 // LookupMethods resolves method names.
-func LookupMethods(names []string) ([]methods.Method, error) {
-	var out []methods.Method
+func LookupMethods(names []string) ([]*methods.Method, error) {
+	var out []*methods.Method
 	for _, name := range names {
-		var found methods.Method
+		var found *methods.Method
 		var known []string
-		for _, m := range append(Methods(), testMethods...) {
-			known = append(known, m.Name())
-			if m.Name() == name {
+		for _, m := range append(all.Methods(), testMethods...) {
+			known = append(known, m.Name)
+			if m.Name == name {
 				found = m
 			}
 		}
@@ -256,11 +239,6 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 	if err != nil {
 		return nil, err
 	}
-	for _, m := range ms {
-		if c, ok := m.(interface{ Configure(*config.Config) }); ok {
-			c.Configure(cfg)
-		}
-	}
 	if err := control.Check(cfg, getenv); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
@@ -284,7 +262,7 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 	iso := ws.Runner.Isolation()
 	rep.Isolation = &iso
 	for _, m := range ms {
-		rep.Methods = append(rep.Methods, m.Name())
+		rep.Methods = append(rep.Methods, m.Name)
 	}
 	rep.ChangeControl = control.Initial(cfg)
 
@@ -315,14 +293,14 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 		return nil, err
 	}
 	var tasks []*methods.Task
-	byName := map[string]methods.Method{}
+	byName := map[string]*methods.Method{}
 	for _, m := range ms {
-		byName[m.Name()] = m
+		byName[m.Name] = m
 		for _, p := range targets {
 			if len(p.GoFiles)+len(p.TestFiles) == 0 {
 				continue
 			}
-			tasks = append(tasks, &methods.Task{ID: m.Name() + ":" + p.Pattern(), Method: m.Name(), Package: p, Module: mod, Objective: cfg.Objective})
+			tasks = append(tasks, &methods.Task{ID: m.Name + ":" + p.Pattern(), Method: m.Name, Package: p, Module: mod, Objective: cfg.Objective})
 		}
 	}
 	logf("%d targets, %d tasks", len(targets), len(tasks))
@@ -490,13 +468,12 @@ func selectTargets(ctx context.Context, cfg *config.Config, ws *Workspace, mod *
 
 // runTask runs one method on one task in the agent's worktree.
 // It returns the task's report and its accepted candidates.
-func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Worktree, models *models, slots chan struct{}, m methods.Method, t *methods.Task, agent int, logf Logf) (report.Task, []*methods.Candidate) {
+func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Worktree, models *models, slots chan struct{}, m *methods.Method, t *methods.Task, agent int, logf Logf) (report.Task, []*methods.Candidate) {
 	start := time.Now()
 	out := report.Task{ID: t.ID, Target: t.Package.Pattern(), Method: t.Method, Agent: agent, Candidates: []report.Candidate{}}
 	pkgRel := filepath.ToSlash(filepath.Join(ws.ModuleRel, t.Package.RelDir))
-	v := ws.Validator(cfg, []string{pkgRel})
-	env := taskEnv(ws, wt, v, models, slots, fmt.Sprint(agent), logf)
-	res, err := m.Optimize(ctx, t, env)
+	d := &driver{ws: ws, v: ws.Validator(cfg, []string{pkgRel}), models: models, slots: slots, name: fmt.Sprint(agent)}
+	res, err := m.Run(ctx, d.pass(&methods.Pass{Method: m, Task: t, Config: cfg, Logf: logf}, wt))
 	out.DurationMS = time.Since(start).Milliseconds()
 	if res != nil {
 		out.Notes = res.Notes
@@ -534,88 +511,6 @@ func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Wo
 		}
 	}
 	return out, accepted
-}
-
-// taskEnv is what a method gets to work in wt, validating with v.
-func taskEnv(ws *Workspace, wt *gitx.Worktree, v *validate.Validator, models *models, slots chan struct{}, agent string, logf Logf) methods.Env {
-	env := methods.Env{
-		Worktree:  wt,
-		ModuleDir: filepath.Join(wt.Dir, ws.ModuleRel),
-		GoEnv:     ws.Runner.Env(),
-		Sandbox:   ws.Runner,
-		Timeout:   v.Timeout,
-
-		MinTestCoverage: v.MinTestCoverage,
-		Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
-			return v.Validate(ctx, wt, p)
-		},
-		ValidateAs: func(ctx context.Context, p []byte, objective string) (*validate.Report, error) {
-			ov := *v
-			ov.Objective = objective
-			return ov.Validate(ctx, wt, p)
-		},
-		ValidateTests: func(ctx context.Context, p []byte, repeat int) (*validate.Report, error) {
-			tv := *v
-			tv.Objective = "quality"
-			tv.Repeat = repeat
-			return tv.Validate(ctx, wt, p)
-		},
-		ValidateProven: func(ctx context.Context, p []byte, repeat int) (*validate.Report, error) {
-			tv := *v
-			tv.Objective = "quality"
-			tv.Repeat = repeat
-			tv.MinCoverageGain = 0
-			return tv.Validate(ctx, wt, p)
-		},
-		Logf:           logf,
-		LLM:            models.router,
-		LLMUnavailable: models.why,
-		Secrets:        models.secrets,
-	}
-	env.Stage = func(ctx context.Context, p []byte) (methods.Env, func(), error) {
-		if err := gitx.Apply(ctx, wt.Dir, p, gitx.ApplyOptions{}); err != nil {
-			wt.Reset(context.WithoutCancel(ctx))
-			return methods.Env{}, nil, err
-		}
-		commit, err := wt.Snapshot(ctx, "optimizer: a step accepted by validation")
-		if rerr := wt.Reset(context.WithoutCancel(ctx)); err == nil {
-			err = rerr
-		}
-		if err != nil {
-			return methods.Env{}, nil, err
-		}
-		swt, err := ws.Worktrees.Add(ctx, agent+"-staged", commit)
-		if err != nil {
-			return methods.Env{}, nil, err
-		}
-		sv := *v
-		sv.Baseline = &validate.Baseline{Worktrees: ws.Worktrees, Commit: commit, Runner: ws.Runner, ModuleDir: ws.ModuleRel, Timeout: v.Timeout}
-		release := func() {
-			ctx := context.WithoutCancel(ctx)
-			sv.Baseline.Release(ctx)
-			ws.Worktrees.Remove(ctx, swt)
-		}
-		return taskEnv(ws, swt, &sv, models, slots, agent+"-staged", logf), release, nil
-	}
-	env.Fork = func(ctx context.Context) (methods.Env, func(), error) {
-		select {
-		case slots <- struct{}{}:
-		default:
-			return methods.Env{}, nil, methods.ErrNoSlot
-		}
-		name := fmt.Sprintf("%s-fork%d", agent, forks.Add(1))
-		fwt, err := ws.Worktrees.Add(ctx, name, wt.Commit)
-		if err != nil {
-			<-slots
-			return methods.Env{}, nil, err
-		}
-		release := func() {
-			ws.Worktrees.Remove(context.WithoutCancel(ctx), fwt)
-			<-slots
-		}
-		return taskEnv(ws, fwt, v, models, slots, name, logf), release, nil
-	}
-	return env
 }
 
 // priorityOrder is the order in which the agents take the tasks, and so
@@ -680,10 +575,6 @@ func recentChanges(ctx context.Context, repo *gitx.Repo, head, moduleRel string)
 
 // recentCommits is how far back recentChanges looks.
 const recentCommits = 100
-
-// forks numbers the worktrees Env.Fork makes, so that their names never
-// collide.
-var forks atomic.Int64
 
 // stored is a patch to save in the output directory and where the report
 // records it.

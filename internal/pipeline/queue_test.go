@@ -21,9 +21,8 @@ type flaky struct {
 	seen map[string]int
 }
 
-func (f *flaky) Name() string { return "flaky" }
-func (f *flaky) Doc() string  { return "fails each task once" }
-func (f *flaky) Optimize(ctx context.Context, t *methods.Task, env methods.Env) (*methods.Result, error) {
+func (f *flaky) run(ctx context.Context, pass *methods.Pass) (*methods.Result, error) {
+	t := pass.Task
 	f.mu.Lock()
 	f.seen[t.ID]++
 	n := f.seen[t.ID]
@@ -39,7 +38,7 @@ func (f *flaky) Optimize(ctx context.Context, t *methods.Task, env methods.Env) 
 // always fails is reported failed, and the run goes on.
 func TestFailedTaskIsRetriedOnAnotherAgent(t *testing.T) {
 	f := &flaky{seen: map[string]int{}}
-	testMethods = []methods.Method{f}
+	testMethods = []*methods.Method{{Name: "flaky", Doc: "fails each task once", Run: f.run}}
 	defer func() { testMethods = nil }()
 	repo := gittest.NewRepo(t, map[string]string{
 		"go.mod":        "module example.com/m\n\ngo 1.24\n",

@@ -46,29 +46,29 @@ const (
 	MinGain = 0.01
 )
 
-// Method is the actor-critic method. The zero value is not usable: call New.
-type Method struct {
+// Method is the actor-critic method.
+var Method = &methods.Method{
+	Name:  Name,
+	Doc:   "a model proposes, a critic (validation signals + a model's review) scores and explains, the model revises while the reward improves",
+	Model: methods.ModelRequired,
+	Options: []config.Option{{
+		Name: "rounds", Default: strconv.Itoa(DefaultRounds),
+		Help: "most actor-critic rounds per target (the actor revises after each critique), 1..10",
+		Want: "an integer 1..10", Example: "5", Parse: config.Int(1, 10),
+	}},
+	Run: func(ctx context.Context, pass *methods.Pass) (*methods.Result, error) {
+		return (&method{Rounds: pass.Option("rounds").(int)}).run(ctx, pass)
+	},
+}
+
+// method is the state of the method for one task.
+type method struct {
 	// Rounds is the most rounds per target.
 	Rounds int
 	// Budget is the token budget of the code context in each prompt; 0
 	// means prompt.DefaultBudget.
 	Budget int
 }
-
-// New returns the method with its defaults.
-func New() *Method { return &Method{Rounds: DefaultRounds} }
-
-func (m *Method) Name() string { return Name }
-
-func (m *Method) Doc() string {
-	return "a model proposes, a critic (validation signals + a model's review) scores and explains, the model revises while the reward improves"
-}
-
-// UsesModel tells the pipeline to set up the model router for this method.
-func (m *Method) UsesModel() bool { return true }
-
-// Configure takes the number of rounds from the run's configuration.
-func (m *Method) Configure(cfg *config.Config) { m.Rounds = cfg.Rounds }
 
 // Details is the reward history, as the report shows it.
 type Details struct {
@@ -129,20 +129,21 @@ const criticSystem = `You are a meticulous Go reviewer. You review one change to
 	`Answer with a first line "SCORE: n/10" and then, briefly, what the author must fix or could improve, most important first.`
 
 // Optimize runs the rounds for the package's most promising function.
-func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env) (*methods.Result, error) {
-	tg, res, err := ask.Start(Name, t, env, m.Budget)
+func (m *method) run(ctx context.Context, pass *methods.Pass) (*methods.Result, error) {
+	t := pass.Task
+	tg, res, err := ask.Start(Name, t, pass, m.Budget)
 	if tg == nil {
 		return res, err
 	}
 	d := &Details{Target: tg.Name}
 	res.Details = d
 
-	models := env.LLM.Models()
+	models := pass.LLM.Models()
 	actorModel, criticModel := models[0], models[0]
 	if len(models) > 1 {
 		criticModel = models[1] // a second opinion from another model
 	}
-	redact := func(s string) string { return prompt.Redact(s, env.Secrets) }
+	redact := func(s string) string { return prompt.Redact(s, pass.Secrets) }
 	allowed := tg.SourceFiles()
 	msgs := []llm.Message{{Role: llm.RoleUser, Content: redact(fmt.Sprintf(`%s
 ## Task
@@ -161,25 +162,25 @@ A reviewer and the validation will judge your change; you will be able to revise
 	)
 	d.Stopped = fmt.Sprintf("reached the most rounds (%d)", rounds)
 	for round := 1; round <= rounds; round++ {
-		resp, err := env.LLM.Complete(ctx, llm.Request{Task: t.ID, System: ask.System, Messages: msgs, Prefer: actorModel, Temperature: &temp})
+		resp, err := pass.LLM.Complete(ctx, llm.Request{Task: t.ID, System: ask.System, Messages: msgs, Prefer: actorModel, Temperature: &temp})
 		if err != nil {
 			d.Stopped = "the actor could not be asked: " + err.Error()
 			break
 		}
 		msgs = append(msgs, llm.Message{Role: llm.RoleAssistant, Content: resp.Text})
 		var repeated *Round
-		c, feedback := ask.Candidate(ctx, env, t.Objective, ask.Step{
+		c, feedback := ask.Candidate(ctx, pass, t.Objective, ask.Step{
 			Task: t.ID, Kind: fmt.Sprintf("round %d", round), Allowed: allowed,
 			Describe: func(files []string) string {
 				return fmt.Sprintf("%s of %s, round %d (%s)", ask.Change(t.Objective), tg.Name, round, strings.Join(files, ", "))
 			},
-			Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
+			Validate: func(ctx context.Context, p []byte, _ ...methods.ValidateOption) (*validate.Report, error) {
 				// The same change again is judged as before: validating it
 				// twice would only let noise pick between them.
 				if repeated = seen[string(p)]; repeated != nil {
 					return nil, fmt.Errorf("the same change as round %d", repeated.Round)
 				}
-				return env.Validate(ctx, p)
+				return pass.Validate(ctx, p)
 			},
 		}, 1, resp.Text)
 		if repeated != nil {
@@ -194,7 +195,7 @@ A reviewer and the validation will judge your change; you will be able to revise
 		r := Round{Round: round, Candidate: c.ID, Verdict: verdict(c), Signals: signals(c, unitName)}
 		var score *int
 		if len(c.Patch) > 0 {
-			if r.Review = m.review(ctx, t, env, tg, c, criticModel, redact); r.Review != nil {
+			if r.Review = m.review(ctx, t, pass, tg, c, criticModel, redact); r.Review != nil {
 				score = r.Review.Score
 			}
 		}
@@ -205,7 +206,7 @@ A reviewer and the validation will judge your change; you will be able to revise
 		if c.Accepted() && (best == nil || r.Reward > bestAccepted) {
 			best, bestAccepted = c, r.Reward
 		}
-		env.Logf("round %d %s: %s, reward %.3f", round, c.ID, r.Verdict, r.Reward)
+		pass.Logf("round %d %s: %s, reward %.3f", round, c.ID, r.Verdict, r.Reward)
 		if round > 1 && r.Reward <= bestR+MinGain {
 			d.Rounds = append(d.Rounds, r)
 			d.Stopped = fmt.Sprintf("the reward did not improve in round %d (%.3f against %.3f before)", round, r.Reward, bestR)
@@ -257,18 +258,18 @@ var scoreLine = regexp.MustCompile(`(?i)score\W{0,5}(\d{1,2})\s*(?:/\s*10)?`)
 // review asks the critic model for its opinion of c's diff. A failed
 // request leaves the round without a review: validation's signals still
 // score it.
-func (m *Method) review(ctx context.Context, t *methods.Task, env methods.Env, tg *ask.Target, c *methods.Candidate, model string, redact func(string) string) *Review {
+func (m *method) review(ctx context.Context, t *methods.Task, pass *methods.Pass, tg *ask.Target, c *methods.Candidate, model string, redact func(string) string) *Review {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Goal\nChange %s of module %s. %s\n\n## The change\n```diff\n%s```\n\n## What validation said\n", tg.Name, tg.Mod.Path, ask.Goal(t.Objective), c.Patch)
 	b.WriteString(validationSummary(c))
 	b.WriteString("\nReview the change.")
 	temp := 0.0
-	resp, err := env.LLM.Complete(ctx, llm.Request{
+	resp, err := pass.LLM.Complete(ctx, llm.Request{
 		Task: t.ID, System: criticSystem, Prefer: model, Temperature: &temp, MaxTokens: 1024,
 		Messages: []llm.Message{{Role: llm.RoleUser, Content: redact(b.String())}},
 	})
 	if err != nil {
-		env.Logf("the critic could not be asked: %v", err)
+		pass.Logf("the critic could not be asked: %v", err)
 		return nil
 	}
 	r := &Review{Model: resp.Provider, Text: strings.TrimSpace(resp.Text)}

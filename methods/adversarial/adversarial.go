@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -38,29 +39,29 @@ const DefaultCandidates = 4
 // alpha is the significance level at which two winners are told apart.
 const alpha = 0.05
 
-// Method is the adversarial method. The zero value is not usable: call New.
-type Method struct {
+// Method is the adversarial method.
+var Method = &methods.Method{
+	Name:  Name,
+	Doc:   "competing model candidates (varied approach, temperature, model) validated side by side; a benchmath tournament keeps the best",
+	Model: methods.ModelRequired,
+	Options: []config.Option{{
+		Name: "candidates", Default: strconv.Itoa(DefaultCandidates),
+		Help: "competing candidates the adversarial method asks for per target, 1..16",
+		Want: "an integer 1..16", Example: "6", Parse: config.Int(1, 16),
+	}},
+	Run: func(ctx context.Context, pass *methods.Pass) (*methods.Result, error) {
+		return (&method{Candidates: pass.Option("candidates").(int)}).run(ctx, pass)
+	},
+}
+
+// method is the state of the method for one task.
+type method struct {
 	// Candidates is how many candidates compete for each target.
 	Candidates int
 	// Budget is the token budget of the code context in each prompt; 0
 	// means prompt.DefaultBudget.
 	Budget int
 }
-
-// New returns the method with its defaults.
-func New() *Method { return &Method{Candidates: DefaultCandidates} }
-
-func (m *Method) Name() string { return Name }
-
-func (m *Method) Doc() string {
-	return "competing model candidates (varied approach, temperature, model) validated side by side; a benchmath tournament keeps the best"
-}
-
-// UsesModel tells the pipeline to set up the model router for this method.
-func (m *Method) UsesModel() bool { return true }
-
-// Configure takes the number of candidates from the run's configuration.
-func (m *Method) Configure(cfg *config.Config) { m.Candidates = cfg.Candidates }
 
 // Approach is one way of attacking the target, stated in its prompt.
 type Approach struct{ Name, Text string }
@@ -143,21 +144,22 @@ type entrant struct {
 }
 
 // Optimize asks for the candidates, validates them and holds the tournament.
-func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env) (*methods.Result, error) {
-	tg, res, err := ask.Start(Name, t, env, m.Budget)
+func (m *method) run(ctx context.Context, pass *methods.Pass) (*methods.Result, error) {
+	t := pass.Task
+	tg, res, err := ask.Start(Name, t, pass, m.Budget)
 	if tg == nil {
 		return res, err
 	}
 	n := max(m.Candidates, 1)
 	entrants := make([]*entrant, n)
-	for i, v := range variants(n, env.LLM.Models()) {
+	for i, v := range variants(n, pass.LLM.Models()) {
 		entrants[i] = &entrant{variant: v}
 	}
 
 	// One worker per worktree: the agent's own and every one Fork lends.
-	envs := []methods.Env{env}
-	for len(envs) < n && env.Fork != nil {
-		f, release, err := env.Fork(ctx)
+	envs := []*methods.Pass{pass}
+	for len(envs) < n {
+		f, release, err := pass.Fork(ctx)
 		if err != nil {
 			if !errors.Is(err, methods.ErrNoSlot) {
 				res.Notes = append(res.Notes, "could not open another worktree: "+err.Error())
@@ -167,7 +169,7 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 		defer release()
 		envs = append(envs, f)
 	}
-	env.Logf("%d candidates for %s in %d worktrees", n, tg.Name, len(envs))
+	pass.Logf("%d candidates for %s in %d worktrees", n, tg.Name, len(envs))
 	next := make(chan int, n)
 	for i := range n {
 		next <- i
@@ -199,7 +201,7 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 }
 
 // compete asks for one candidate and validates it in e's worktree.
-func (m *Method) compete(ctx context.Context, t *methods.Task, e methods.Env, tg *ask.Target, i int, en *entrant) {
+func (m *method) compete(ctx context.Context, t *methods.Task, e *methods.Pass, tg *ask.Target, i int, en *entrant) {
 	approach := Approaches[i%len(Approaches)]
 	allowed := tg.SourceFiles()
 	question := fmt.Sprintf(`%s

@@ -21,6 +21,7 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
@@ -31,15 +32,38 @@ import (
 // Name is the method's name in the registry and on the command line.
 const Name = "chaos"
 
-// Defaults of a Method's fields.
+// Defaults of the method's settings.
 const (
 	DefaultFuzzTime   = 10 * time.Second
 	DefaultMaxMutants = 60
 )
 
-// Method is the chaos method. The zero value fuzzes nothing and runs every
-// mutant: call New for the defaults.
-type Method struct {
+// Method is the chaos method.
+var Method = &methods.Method{
+	Name:  Name,
+	Doc:   "find weaknesses: mutation testing, fuzz targets run with go test -fuzz, I/O fault injection; a model (optional) writes tests and fixes",
+	Model: methods.ModelOptional,
+	Options: []config.Option{
+		{
+			Name: "fuzz_time", Default: DefaultFuzzTime.String(),
+			Help: "how long the chaos method fuzzes each fuzz target, a Go duration",
+			Want: "a duration > 0 such as 30s or 2m", Example: "30s", Parse: config.Duration(),
+		},
+		{
+			Name: "max_mutants", Default: strconv.Itoa(DefaultMaxMutants),
+			Help: "most mutants the chaos method runs the tests against per package (a spread sample when there are more); 0 for all",
+			Want: "an integer 0..100000", Example: "200", Parse: config.Int(0, 100_000),
+		},
+	},
+	Run: func(ctx context.Context, pass *methods.Pass) (*methods.Result, error) {
+		m := &method{FuzzTime: pass.Option("fuzz_time").(time.Duration), MaxMutants: pass.Option("max_mutants").(int), Attempts: DefaultAttempts}
+		return m.run(ctx, pass)
+	},
+}
+
+// method is the state of the method for one task. The zero value fuzzes
+// nothing and runs every mutant.
+type method struct {
 	// FuzzTime is how long each fuzz target runs; 0 turns fuzzing off.
 	FuzzTime time.Duration
 	// MaxMutants is the most mutants run against the tests (a spread
@@ -54,34 +78,6 @@ type Method struct {
 // DefaultAttempts bounds the model's answers per hardening request.
 const DefaultAttempts = 2
 
-var _ methods.Method = (*Method)(nil)
-
-// New returns the method with its defaults.
-func New() *Method {
-	return &Method{FuzzTime: DefaultFuzzTime, MaxMutants: DefaultMaxMutants, Attempts: DefaultAttempts}
-}
-
-// Name implements methods.Method.
-func (*Method) Name() string { return Name }
-
-// Doc implements methods.Method.
-func (*Method) Doc() string {
-	return "find weaknesses: mutation testing, fuzz targets run with go test -fuzz, I/O fault injection; a model (optional) writes tests and fixes"
-}
-
-// UsesModel tells the pipeline to set up the model router for this method.
-func (*Method) UsesModel() bool { return true }
-
-// ModelOptional tells the pipeline that the method works without a model.
-func (*Method) ModelOptional() bool { return true }
-
-// Configure takes the fuzzing time and the mutant cap from the run's
-// configuration.
-func (m *Method) Configure(cfg *config.Config) {
-	m.FuzzTime = cfg.FuzzTime
-	m.MaxMutants = cfg.MaxMutants
-}
-
 // Details is what the method found, for the task's report.
 type Details struct {
 	Mutation *MutationReport `json:"mutation,omitempty"`
@@ -91,9 +87,9 @@ type Details struct {
 
 // task is one Optimize call's state.
 type task struct {
-	m       *Method
+	m       *method
 	t       *methods.Task
-	env     methods.Env
+	pass    *methods.Pass
 	res     *methods.Result
 	det     *Details
 	mod     *analysis.Module  // the module, read from the agent's worktree
@@ -109,11 +105,12 @@ type task struct {
 
 // Optimize mutates, fuzzes and injects faults into the task's package,
 // then proposes what hardens it.
-func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env) (*methods.Result, error) {
+func (m *method) run(ctx context.Context, pass *methods.Pass) (*methods.Result, error) {
+	t := pass.Task
 	if t == nil || t.Package == nil || t.Module == nil {
 		return nil, errors.New("chaos: the task names no package (the caller must fill Task.Package and Task.Module)")
 	}
-	if env.Worktree == nil || env.Sandbox == nil || env.ModuleDir == "" {
+	if pass.Worktree == nil || pass.Sandbox == nil || pass.ModuleDir == "" {
 		return nil, fmt.Errorf("chaos: %s: the environment lacks a worktree, a module directory or a sandbox (the caller must fill them)", t.Package.ImportPath)
 	}
 	res := &methods.Result{}
@@ -121,10 +118,10 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 		res.Notes = append(res.Notes, "the package has no non-test Go files")
 		return res, nil
 	}
-	mod := t.Module.Rebase(env.ModuleDir)
+	mod := t.Module.Rebase(pass.ModuleDir)
 	pkg := mod.Package(t.Package.ImportPath)
 	if pkg == nil {
-		return nil, fmt.Errorf("chaos: package %s is not in the module at %s", t.Package.ImportPath, env.ModuleDir)
+		return nil, fmt.Errorf("chaos: package %s is not in the module at %s", t.Package.ImportPath, pass.ModuleDir)
 	}
 	pkgRel := filepath.ToSlash(pkg.RelDir)
 	pattern := "./" + pkgRel
@@ -132,11 +129,11 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 		pkgRel, pattern = ".", "."
 	}
 	s := &task{
-		m: m, t: t, env: env, res: res, det: &Details{}, mod: mod, pkg: pkg, pkgRel: pkgRel, pattern: pattern,
+		m: m, t: t, pass: pass, res: res, det: &Details{}, mod: mod, pkg: pkg, pkgRel: pkgRel, pattern: pattern,
 		funcs: packageFunctions(pkg.GoFiles, pkg.TestFiles), names: declaredNames(append(append([]string{}, pkg.GoFiles...), pkg.TestFiles...)),
 	}
 	res.Details = s.det
-	defer env.Worktree.Reset(context.WithoutCancel(ctx))
+	defer pass.Worktree.Reset(context.WithoutCancel(ctx))
 
 	for _, phase := range []struct {
 		name string
@@ -189,7 +186,7 @@ func (s *task) note(format string, args ...any) {
 }
 
 func (s *task) logf(format string, args ...any) {
-	if s.env.Logf != nil {
-		s.env.Logf(format, args...)
+	if s.pass.Logf != nil {
+		s.pass.Logf(format, args...)
 	}
 }

@@ -20,7 +20,7 @@ import (
 // testEnv commits the module in testdata/dir to a new repository, under
 // sub inside it, and returns the task for its package pkg with an
 // environment like the pipeline's (no model, no validation).
-func testEnv(t *testing.T, ctx context.Context, dir, sub, pkg string) (*methods.Task, methods.Env) {
+func testEnv(t *testing.T, ctx context.Context, dir, sub, pkg string) (*methods.Task, *methods.Pass) {
 	t.Helper()
 	files := map[string]string{}
 	root := filepath.Join("testdata", dir)
@@ -66,7 +66,7 @@ func testEnv(t *testing.T, ctx context.Context, dir, sub, pkg string) (*methods.
 		t.Fatalf("no package %s in %v", pkg, mod.Packages)
 	}
 	task := &methods.Task{ID: Name + ":" + p.Pattern(), Method: Name, Package: p, Module: mod, Objective: "quality"}
-	return task, methods.Env{Worktree: wt, ModuleDir: modDir, GoEnv: runner.Env(), Sandbox: runner, Timeout: 2 * time.Minute, Logf: t.Logf}
+	return task, &methods.Pass{Method: Method, Task: task, Worktree: wt, ModuleDir: modDir, GoEnv: runner.Env(), Sandbox: runner, Timeout: 2 * time.Minute, Logf: t.Logf}
 }
 
 // TestOptimizeFindsWeaknesses runs the mutants of testdata/iox against its
@@ -78,8 +78,8 @@ func TestOptimizeFindsWeaknesses(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	task, env := testEnv(t, ctx, "iox", "mod", "example.com/iox")
-	res, err := (&Method{}).Optimize(ctx, task, env)
+	_, env := testEnv(t, ctx, "iox", "mod", "example.com/iox")
+	res, err := (&method{}).run(ctx, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,23 +137,33 @@ func TestOptimizeFindsWeaknesses(t *testing.T) {
 }
 
 func TestOptimizeRefusesBadInput(t *testing.T) {
-	m := New()
-	if _, err := m.Optimize(context.Background(), &methods.Task{}, methods.Env{}); err == nil {
+	if _, err := Method.Run(context.Background(), &methods.Pass{Method: Method, Task: &methods.Task{}}); err == nil {
 		t.Error("a task without a package: no error")
 	}
 	task := &methods.Task{Package: &analysis.Package{ImportPath: "example.com/x", GoFiles: []string{"x.go"}}, Module: &analysis.Module{}}
-	if _, err := m.Optimize(context.Background(), task, methods.Env{}); err == nil || !strings.Contains(err.Error(), "sandbox") {
+	if _, err := Method.Run(context.Background(), &methods.Pass{Method: Method, Task: task}); err == nil || !strings.Contains(err.Error(), "sandbox") {
 		t.Errorf("an environment without a sandbox: %v", err)
 	}
 }
 
-func TestConfigure(t *testing.T) {
-	m := New()
-	if m.FuzzTime != DefaultFuzzTime || m.MaxMutants != DefaultMaxMutants || !m.UsesModel() || !m.ModelOptional() || m.Name() != "chaos" || m.Doc() == "" {
-		t.Errorf("New() = %+v", m)
+// TestOptions: the method's settings reach it from the configuration by
+// their keys, chaos.fuzz_time and chaos.max_mutants, with their defaults.
+func TestOptions(t *testing.T) {
+	if Method.Name != "chaos" || Method.Doc == "" || Method.Model != methods.ModelOptional {
+		t.Errorf("Method = %+v", Method)
 	}
-	m.Configure(&config.Config{FuzzTime: 3 * time.Second, MaxMutants: 7})
-	if m.FuzzTime != 3*time.Second || m.MaxMutants != 7 {
-		t.Errorf("after Configure: %+v", m)
+	def := &methods.Pass{Method: Method}
+	if def.Option("fuzz_time") != DefaultFuzzTime || def.Option("max_mutants") != DefaultMaxMutants {
+		t.Errorf("defaults: fuzz_time %v, max_mutants %v", def.Option("fuzz_time"), def.Option("max_mutants"))
+	}
+	cfg, err := config.Load(t.TempDir(), config.Flags{"chaos.fuzz_time": "3s"}, func(k string) string {
+		return map[string]string{"OPTIMIZER_CHAOS_MAX_MUTANTS": "7"}[k]
+	}, "", Method.Keys()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := &methods.Pass{Method: Method, Config: cfg}
+	if set.Option("fuzz_time") != 3*time.Second || set.Option("max_mutants") != 7 {
+		t.Errorf("configured: fuzz_time %v, max_mutants %v", set.Option("fuzz_time"), set.Option("max_mutants"))
 	}
 }

@@ -369,7 +369,7 @@ func (s *task) faults(ctx context.Context) {
 		return
 	}
 	defer func() {
-		if err := s.env.Worktree.Reset(context.WithoutCancel(ctx)); err != nil {
+		if err := s.pass.Worktree.Reset(context.WithoutCancel(ctx)); err != nil {
 			s.note("could not reset the worktree after the fault tests: %v", err)
 		}
 	}()
@@ -382,7 +382,7 @@ func (s *task) faults(ctx context.Context) {
 		return
 	}
 	limit := s.commandTimeout()
-	res, err := s.env.Sandbox.Run(ctx, s.env.ModuleDir, limit, "go", "test", "-json", "-count=1", "-vet=off",
+	res, err := s.pass.Sandbox.Run(ctx, s.pass.ModuleDir, limit, "go", "test", "-json", "-count=1", "-vet=off",
 		"-timeout="+goTestTimeout(limit).String(), "-run=^"+faultTestPrefix, s.pattern)
 	if err != nil {
 		s.note("fault injection: %v", err)

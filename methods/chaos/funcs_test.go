@@ -11,6 +11,7 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 	"github.com/agentic-optimizer/optimizer/methods"
+	"github.com/agentic-optimizer/optimizer/methods/methodstest"
 )
 
 // templatePkg is a package with a function of every shape the templates
@@ -184,10 +185,10 @@ func TestNoFuzzTargetsForOldModules(t *testing.T) {
 		t:   &methods.Task{ID: "chaos:./q", Module: &analysis.Module{GoVersion: "1.13"}},
 		res: &methods.Result{},
 		det: &Details{Fuzz: []FuzzReport{{Target: "FuzzParse"}}},
-		env: methods.Env{ValidateTests: func(context.Context, []byte, int) (*validate.Report, error) {
+		pass: &methods.Pass{Driver: methodstest.Validator(func(context.Context, []byte) (*validate.Report, error) {
 			t.Error("validated fuzz targets for a go 1.13 module")
 			return nil, nil
-		}},
+		})},
 		fuzzTargets: []*fuzzTarget{{fn: &function{Name: "Parse"}, name: "FuzzParse"}},
 	}
 	s.fuzzCandidate(context.Background())

@@ -158,7 +158,7 @@ func (s *task) fuzz(ctx context.Context) {
 			}
 			replay := "seed #" + strconv.Itoa(derefInt(r.Reproducer.Seed)) + " of the target"
 			if r.Reproducer.File != "" {
-				replay = s.env.Rel(filepath.Join(s.pkg.Dir, filepath.FromSlash(r.Reproducer.File)))
+				replay = s.pass.Rel(filepath.Join(s.pkg.Dir, filepath.FromSlash(r.Reproducer.File)))
 			}
 			input := strings.ReplaceAll(strings.TrimSpace(strings.TrimPrefix(r.Reproducer.Input, "go test fuzz v1\n")), "\n", ", ")
 			s.note("crash: %s: %s: %s, on input %s (reproducer %s)", where, t.fn.Name, r.Reproducer.Panic, truncate(input, 200), replay)
@@ -182,7 +182,7 @@ func (s *task) fuzzOne(ctx context.Context, t *fuzzTarget) (r FuzzReport) {
 	start := time.Now()
 	defer func() {
 		r.DurationMS = time.Since(start).Milliseconds()
-		if err := s.env.Worktree.Reset(context.WithoutCancel(ctx)); err != nil {
+		if err := s.pass.Worktree.Reset(context.WithoutCancel(ctx)); err != nil {
 			s.note("could not reset the worktree after fuzzing %s: %v", t.name, err)
 		}
 	}()
@@ -198,7 +198,7 @@ func (s *task) fuzzOne(ctx context.Context, t *fuzzTarget) (r FuzzReport) {
 	// A cache of the fuzzer's own for each run: the shared one would
 	// replay inputs found on other code (and other runs' findings), which
 	// makes runs neither independent nor repeatable.
-	cache, err := s.env.Sandbox.TempDir(s.env.ModuleDir, "chaos-fuzzcache-")
+	cache, err := s.pass.Sandbox.TempDir(s.pass.ModuleDir, "chaos-fuzzcache-")
 	if err != nil {
 		r.Error = err.Error()
 		return r
@@ -207,10 +207,10 @@ func (s *task) fuzzOne(ctx context.Context, t *fuzzTarget) (r FuzzReport) {
 	// Building with the fuzzer's instrumentation may take a minute or
 	// two the first time (the dependencies are instrumented too).
 	limit := s.m.FuzzTime + fuzzMinimizeTime + 5*time.Minute
-	if s.env.Timeout > 0 {
-		limit = min(limit, s.env.Timeout)
+	if s.pass.Timeout > 0 {
+		limit = min(limit, s.pass.Timeout)
 	}
-	res, err := s.env.Sandbox.Run(ctx, s.env.ModuleDir, limit, "go", "test", "-run=^$", "-fuzz=^"+t.name+"$",
+	res, err := s.pass.Sandbox.Run(ctx, s.pass.ModuleDir, limit, "go", "test", "-run=^$", "-fuzz=^"+t.name+"$",
 		"-fuzztime="+s.m.FuzzTime.String(), "-fuzzminimizetime="+fuzzMinimizeTime.String(), s.pattern,
 		"-args", "-test.fuzzcachedir="+cache)
 	if err != nil {
@@ -229,7 +229,7 @@ func (s *task) fuzzOne(ctx context.Context, t *fuzzTarget) (r FuzzReport) {
 		if f.corpus != "" {
 			rep.File = f.corpus
 			// go test -fuzz wrote the input into the sandbox's copy.
-			data, err := sandbox.ReadFile(s.env.Sandbox.Path(filepath.Join(s.pkg.Dir, filepath.FromSlash(f.corpus))), 1<<20)
+			data, err := sandbox.ReadFile(s.pass.Sandbox.Path(filepath.Join(s.pkg.Dir, filepath.FromSlash(f.corpus))), 1<<20)
 			if err != nil {
 				rep.Input = "(could not read " + f.corpus + ": " + err.Error() + ")"
 			} else {
@@ -265,7 +265,7 @@ func (s *task) relLocation(loc string) string {
 	if i < 0 || !filepath.IsAbs(loc[:i]) {
 		return loc
 	}
-	return s.env.Rel(loc[:i]) + loc[i:]
+	return s.pass.Rel(loc[:i]) + loc[i:]
 }
 
 // fuzzOutput is what go test -fuzz said.

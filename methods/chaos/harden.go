@@ -3,6 +3,7 @@ package chaos
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"go/version"
 	"os"
@@ -31,14 +32,10 @@ func (s *task) harden(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	if s.env.LLM == nil {
+	if s.pass.LLM == nil {
 		if s.hasWeaknesses() {
 			s.note("no model is available: with one, the method would also propose tests for the surviving mutants and fixes of the crashes")
 		}
-		return
-	}
-	if s.env.Validate == nil || s.env.ValidateTests == nil {
-		s.note("no tests nor fixes asked of the model: the environment cannot validate them")
 		return
 	}
 	s.killSurvivors(ctx)
@@ -71,26 +68,20 @@ func (s *task) fuzzCandidate(ctx context.Context) {
 		s.note("fuzz targets for %s not proposed: the module declares go %s and fuzz tests need go 1.18 (the fuzzing above ran with this toolchain)", strings.Join(fns, ", "), v)
 		return
 	}
-	if s.env.ValidateTests == nil {
-		s.note("fuzz targets for %s not proposed: the environment cannot validate tests", strings.Join(fns, ", "))
-		return
-	}
 	src, err := fuzzFile(s.pkg.Name, keep)
 	if err != nil {
 		s.note("fuzz targets not proposed: %v", err)
 		return
 	}
 	file := filepath.Join(s.pkg.Dir, fuzzFileName)
-	c := &methods.Candidate{Description: "fuzz targets for " + strings.Join(fns, ", "), Files: []string{s.env.Rel(file)}}
-	patch, reverse, err := s.diff(ctx, func() error { return os.WriteFile(file, src, 0o644) })
-	if err != nil {
-		s.note("fuzz targets not proposed: %v", err)
+	c, err := s.pass.Propose(ctx, "fuzz targets for "+strings.Join(fns, ", "), func(string) error { return os.WriteFile(file, src, 0o644) })
+	if err != nil || c == nil {
+		s.note("fuzz targets not proposed: %v", cmp.Or(err, errors.New("the file changed nothing")))
 		return
 	}
-	c.Patch, c.Reverse = patch, reverse
-	c.ID = ask.ID(s.t.ID, "fuzz targets", 0, string(patch))
+	c.ID = ask.ID(s.t.ID, "fuzz targets", 0, string(c.Patch))
 	s.logf("validate %s (%s)", c.ID, c.Description)
-	rep, err := s.env.ValidateTests(ctx, patch, 1)
+	rep, err := s.pass.Validate(ctx, c.Patch, methods.Tests(1))
 	if err != nil {
 		c.Error = "could not be validated: " + err.Error()
 	}
@@ -98,28 +89,9 @@ func (s *task) fuzzCandidate(ctx context.Context) {
 	s.res.Candidates = append(s.res.Candidates, c)
 }
 
-// diff makes a change in the worktree with change and returns it as a
-// patch and its reverse, the worktree put back.
-func (s *task) diff(ctx context.Context, change func() error) (patch, reverse []byte, err error) {
-	wt := s.env.Worktree
-	defer func() {
-		if rerr := wt.Reset(context.WithoutCancel(ctx)); err == nil {
-			err = rerr
-		}
-	}()
-	if err := change(); err != nil {
-		return nil, nil, err
-	}
-	if patch, err = wt.Diff(ctx, false); err != nil {
-		return nil, nil, err
-	}
-	reverse, err = wt.Diff(ctx, true)
-	return patch, reverse, err
-}
-
 // apply applies a patch made against the worktree's commit.
 func (s *task) apply(ctx context.Context, patch []byte) error {
-	return gitx.Apply(ctx, s.env.Worktree.Dir, patch, gitx.ApplyOptions{})
+	return gitx.Apply(ctx, s.pass.Worktree.Dir, patch, gitx.ApplyOptions{})
 }
 
 // survivors are the mutants the tests let through, surviving ones first.
@@ -208,15 +180,11 @@ Put everything in the new file %s (package %s). Do not change any other file. Th
 			}
 			return d + " (" + strings.Join(files, ", ") + ")"
 		},
-		Validate: func(ctx context.Context, patch []byte) (*validate.Report, error) {
+		Validate: func(ctx context.Context, patch []byte, _ ...methods.ValidateOption) (*validate.Report, error) {
 			kills = 0
 			// Their worth is the mutants they kill, checked below, not
 			// the coverage they add: a survivor sits on a covered line.
-			validateTests := s.env.ValidateTests
-			if s.env.ValidateProven != nil {
-				validateTests = s.env.ValidateProven
-			}
-			rep, err := validateTests(ctx, patch, modelRepeat)
+			rep, err := s.pass.Validate(ctx, patch, methods.Proven(modelRepeat))
 			if err != nil || !rep.Accepted {
 				return rep, err
 			}
@@ -269,7 +237,7 @@ func (s *task) fixCrashes(ctx context.Context) {
 		if loc := c.Reproducer.Location; loc != "" {
 			// The prompt's paths are module-relative; the report's are not.
 			where = loc
-			if rel, err := filepath.Rel(s.mod.Dir, filepath.Join(s.env.Worktree.Dir, filepath.FromSlash(loc))); err == nil {
+			if rel, err := filepath.Rel(s.mod.Dir, filepath.Join(s.pass.Worktree.Dir, filepath.FromSlash(loc))); err == nil {
 				where = filepath.ToSlash(rel)
 			}
 		}
@@ -290,7 +258,7 @@ You may edit only these files: %s.
 			Describe: func(files []string) string {
 				return fmt.Sprintf("fix of the crash of %s (%s) with a regression test (%s)", fn, c.Reproducer.Panic, strings.Join(files, ", "))
 			},
-			Validate: s.env.Validate,
+			Validate: s.pass.Validate,
 		})
 	}
 }
@@ -298,7 +266,7 @@ You may edit only these files: %s.
 // context renders the code context of the named functions, or of the
 // package's top target when none is named or known.
 func (s *task) context(fns []string) (string, error) {
-	opt := prompt.Options{Objective: "quality", Secrets: s.env.Secrets, Feedback: s.t.Feedback}
+	opt := prompt.Options{Objective: "quality", Secrets: s.pass.Secrets, Feedback: s.t.Feedback}
 	c, err := prompt.Build(s.mod, s.pkg, fns, opt)
 	if err != nil && len(fns) > 0 {
 		c, err = prompt.Build(s.mod, s.pkg, nil, opt)
@@ -329,7 +297,7 @@ func withoutObjective(text string) string {
 // it, and feeds the reason of every rejection back, until a candidate is
 // accepted or the attempts are used up.
 func (s *task) converse(ctx context.Context, question string, st ask.Step) *methods.Candidate {
-	redact := func(text string) string { return prompt.Redact(text, s.env.Secrets) }
+	redact := func(text string) string { return prompt.Redact(text, s.pass.Secrets) }
 	msgs := []llm.Message{{Role: llm.RoleUser, Content: redact(question)}}
 	temperature := 0.2
 	attempts := s.m.Attempts
@@ -337,7 +305,7 @@ func (s *task) converse(ctx context.Context, question string, st ask.Step) *meth
 		attempts = DefaultAttempts
 	}
 	for attempt := 1; attempt <= attempts; attempt++ {
-		resp, err := s.env.LLM.Complete(ctx, llm.Request{
+		resp, err := s.pass.LLM.Complete(ctx, llm.Request{
 			Task: s.t.ID, System: system + edit.Instructions, Messages: msgs, Temperature: &temperature,
 		})
 		if err != nil {
@@ -347,7 +315,7 @@ func (s *task) converse(ctx context.Context, question string, st ask.Step) *meth
 			return nil
 		}
 		msgs = append(msgs, llm.Message{Role: llm.RoleAssistant, Content: resp.Text})
-		c, feedback := ask.Candidate(ctx, s.env, s.t.Objective, st, attempt, resp.Text)
+		c, feedback := ask.Candidate(ctx, s.pass, s.t.Objective, st, attempt, resp.Text)
 		if len(c.Files) > 0 {
 			c.Description = st.Describe(c.Files) // what validation learnt
 		}

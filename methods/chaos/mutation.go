@@ -259,7 +259,7 @@ const maxListed = 12
 
 func (s *task) result(m mutate.Mutant, status string) MutantResult {
 	return MutantResult{
-		ID: m.ID, File: s.env.Rel(filepath.Join(s.mod.Dir, filepath.FromSlash(m.File))), Line: m.Line, Col: m.Col, Func: m.Func,
+		ID: m.ID, File: s.pass.Rel(filepath.Join(s.mod.Dir, filepath.FromSlash(m.File))), Line: m.Line, Col: m.Col, Func: m.Func,
 		Operator: m.Operator, Original: m.Original, Mutated: m.Mutated, Status: status, mutant: m,
 	}
 }
@@ -268,8 +268,8 @@ func (s *task) result(m mutate.Mutant, status string) MutantResult {
 // those of the unchanged code ran for tests.
 func (s *task) mutantTimeout(tests time.Duration) time.Duration {
 	limit := max(mutantTimeoutFactor*tests, minMutantTimeout)
-	if s.env.Timeout > 0 {
-		limit = min(limit, s.env.Timeout)
+	if s.pass.Timeout > 0 {
+		limit = min(limit, s.pass.Timeout)
 	}
 	return limit
 }
@@ -281,14 +281,14 @@ type baseTimes struct{ total, tests time.Duration }
 // profile and returns the coverage and how long the run took.
 func (s *task) baseRun(ctx context.Context) (*coverage, baseTimes, error) {
 	var none baseTimes
-	dir, err := s.env.Sandbox.TempDir(s.env.ModuleDir, "chaos-cover-")
+	dir, err := s.pass.Sandbox.TempDir(s.pass.ModuleDir, "chaos-cover-")
 	if err != nil {
 		return nil, none, err
 	}
 	defer os.RemoveAll(dir)
 	profile := filepath.Join(dir, "cover.out")
 	limit := s.commandTimeout()
-	res, err := s.env.Sandbox.Run(ctx, s.env.ModuleDir, limit, "go", "test", "-json", "-count=1", "-timeout="+goTestTimeout(limit).String(),
+	res, err := s.pass.Sandbox.Run(ctx, s.pass.ModuleDir, limit, "go", "test", "-json", "-count=1", "-timeout="+goTestTimeout(limit).String(),
 		"-coverprofile="+profile, s.pattern)
 	if err != nil {
 		return nil, none, err
@@ -325,8 +325,8 @@ func outputOf(run *testRun, test string) string {
 // commandTimeout bounds one go command: the run's per-command timeout,
 // ten minutes when it has none.
 func (s *task) commandTimeout() time.Duration {
-	if s.env.Timeout > 0 {
-		return s.env.Timeout
+	if s.pass.Timeout > 0 {
+		return s.pass.Timeout
 	}
 	return 10 * time.Minute
 }
@@ -346,7 +346,7 @@ func (s *task) runMutant(ctx context.Context, m mutate.Mutant, extra []byte, lim
 	start := time.Now()
 	defer func() {
 		r.DurationMS = time.Since(start).Milliseconds()
-		if err := s.env.Worktree.Reset(context.WithoutCancel(ctx)); err != nil {
+		if err := s.pass.Worktree.Reset(context.WithoutCancel(ctx)); err != nil {
 			s.note("could not reset the worktree after mutant %s: %v", m.ID, err)
 		}
 	}()
@@ -371,7 +371,7 @@ func (s *task) runMutant(ctx context.Context, m mutate.Mutant, extra []byte, lim
 	// -vet=off: vet would fail mutants whose tests pass, and vet's
 	// verdict is not the tests'.
 	// The sandbox's limit leaves room for the build on top of go test's.
-	res, err := s.env.Sandbox.Run(ctx, s.env.ModuleDir, limit+min(s.commandTimeout(), 5*time.Minute), "go", "test", "-json", "-count=1", "-failfast", "-vet=off",
+	res, err := s.pass.Sandbox.Run(ctx, s.pass.ModuleDir, limit+min(s.commandTimeout(), 5*time.Minute), "go", "test", "-json", "-count=1", "-failfast", "-vet=off",
 		"-timeout="+limit.String(), s.pattern)
 	if err != nil {
 		r.Detail = err.Error()

@@ -12,8 +12,6 @@ package modernize
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"go/ast"
 	"go/format"
@@ -33,30 +31,28 @@ import (
 	"github.com/agentic-optimizer/optimizer/methods"
 )
 
-// Method runs the modernize suite.
-type Method struct {
-	// Analyzers run on each package; New uses the whole modernize suite.
-	Analyzers []*analysis.Analyzer
-	// MaxValidations bounds the validations spent on one task, splits
-	// included, so that a package with hundreds of bad fixes cannot stall
-	// a run.
-	MaxValidations int
+// Method is the modernize method with the analyzers that `go fix`
+// applies: the modernize suite and the inliner of //go:fix inline
+// directives.
+var Method = New(append(slices.Clone(modernizepass.Suite), inline.Analyzer), 40)
+
+// New returns the method running analyzers on each package and spending
+// at most maxValidations validations on one task, splits included, so
+// that a package with hundreds of bad fixes cannot stall a run.
+func New(analyzers []*analysis.Analyzer, maxValidations int) *methods.Method {
+	m := &modernizer{analyzers: analyzers, maxValidations: maxValidations}
+	return &methods.Method{
+		Name:  "modernize",
+		Doc:   "apply the x/tools modernize analyzers' fixes, per package and analyzer, splitting rejected ones (no LLM)",
+		Model: methods.NoModel,
+		Run:   m.run,
+	}
 }
 
-var _ methods.Method = (*Method)(nil)
-
-// New returns the method with the analyzers that `go fix` applies: the
-// modernize suite and the inliner of //go:fix inline directives.
-func New() *Method {
-	return &Method{Analyzers: append(slices.Clone(modernizepass.Suite), inline.Analyzer), MaxValidations: 40}
-}
-
-// Name implements methods.Method.
-func (*Method) Name() string { return "modernize" }
-
-// Doc implements methods.Method.
-func (*Method) Doc() string {
-	return "apply the x/tools modernize analyzers' fixes, per package and analyzer, splitting rejected ones (no LLM)"
+// modernizer is the method's state, the same for every task.
+type modernizer struct {
+	analyzers      []*analysis.Analyzer
+	maxValidations int
 }
 
 // edit replaces file[start:end] with text.
@@ -93,10 +89,10 @@ func (f fix) files() []string {
 	return out
 }
 
-// Optimize implements methods.Method.
-func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env) (*methods.Result, error) {
-	pkgDir := filepath.Join(env.ModuleDir, filepath.FromSlash(t.Package.RelDir))
-	fixes, notes, err := m.suggest(ctx, env, pkgDir)
+func (m *modernizer) run(ctx context.Context, pass *methods.Pass) (*methods.Result, error) {
+	t := pass.Task
+	pkgDir := filepath.Join(pass.ModuleDir, filepath.FromSlash(t.Package.RelDir))
+	fixes, notes, err := m.suggest(ctx, pass, pkgDir)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +109,7 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 		byAnalyzer[f.analyzer] = append(byAnalyzer[f.analyzer], f)
 	}
 	sort.Strings(names)
-	budget := m.MaxValidations
+	budget := m.maxValidations
 	if budget <= 0 {
 		budget = 40
 	}
@@ -129,23 +125,23 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 		w := queue[0]
 		queue = queue[1:]
 		if budget == 0 {
-			res.Notes = append(res.Notes, fmt.Sprintf("%s: validation budget of %d spent; %d fixes not tried", w.fixes[0].analyzer, m.MaxValidations, len(w.fixes)))
+			res.Notes = append(res.Notes, fmt.Sprintf("%s: validation budget of %d spent; %d fixes not tried", w.fixes[0].analyzer, m.maxValidations, len(w.fixes)))
 			continue
 		}
-		c, dropped, spans, err := m.candidate(ctx, env, w.fixes)
+		c, dropped, spans, err := m.candidate(ctx, pass, w.fixes)
 		if err != nil {
 			return res, err
 		}
 		for _, d := range dropped {
-			res.Notes = append(res.Notes, fmt.Sprintf("%s: dropped a fix at %s:%d that overlaps another fix (%s)", d.analyzer, env.Rel(d.edits[0].file), d.line, d.message))
+			res.Notes = append(res.Notes, fmt.Sprintf("%s: dropped a fix at %s:%d that overlaps another fix (%s)", d.analyzer, pass.Rel(d.edits[0].file), d.line, d.message))
 		}
 		if c == nil {
 			continue // every fix was a no-op after formatting
 		}
 		c.SplitFrom = w.splitFrom
-		env.Logf("validate %s (%s)", c.ID, c.Description)
+		pass.Logf("validate %s (%s)", c.ID, c.Description)
 		budget--
-		rep, err := env.Validate(ctx, c.Patch)
+		rep, err := pass.Validate(ctx, c.Patch)
 		if err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
@@ -245,11 +241,11 @@ func split(fixes []fix) [][]fix {
 
 // suggest loads the package with its tests in the worktree and runs the
 // analyzers, returning their fixes, deduplicated, in file order.
-func (m *Method) suggest(ctx context.Context, env methods.Env, pkgDir string) ([]fix, []string, error) {
-	cfg := &packages.Config{Context: ctx, Dir: pkgDir, Env: env.GoEnv, Tests: true, Mode: packages.LoadAllSyntax}
+func (m *modernizer) suggest(ctx context.Context, pass *methods.Pass, pkgDir string) ([]fix, []string, error) {
+	cfg := &packages.Config{Context: ctx, Dir: pkgDir, Env: pass.GoEnv, Tests: true, Mode: packages.LoadAllSyntax}
 	pkgs, err := packages.Load(cfg, ".")
 	if err != nil {
-		return nil, nil, fmt.Errorf("modernize: load %s: %w", env.Rel(pkgDir), err)
+		return nil, nil, fmt.Errorf("modernize: load %s: %w", pass.Rel(pkgDir), err)
 	}
 	var notes []string
 	var roots []*packages.Package
@@ -266,9 +262,9 @@ func (m *Method) suggest(ctx context.Context, env methods.Env, pkgDir string) ([
 	if len(roots) == 0 {
 		return nil, notes, nil
 	}
-	graph, err := checker.Analyze(m.Analyzers, roots, nil)
+	graph, err := checker.Analyze(m.analyzers, roots, nil)
 	if err != nil {
-		return nil, notes, fmt.Errorf("modernize: analyze %s: %w", env.Rel(pkgDir), err)
+		return nil, notes, fmt.Errorf("modernize: analyze %s: %w", pass.Rel(pkgDir), err)
 	}
 	seen := map[string]bool{}
 	var fixes []fix
@@ -337,7 +333,7 @@ func toFix(act *checker.Action, d analysis.Diagnostic, sf analysis.SuggestedFix,
 // returns the resulting patch and its reverse; the worktree is reset
 // afterwards. Fixes whose edits overlap an earlier fix are dropped and
 // returned. It returns a nil candidate when the fixes change nothing.
-func (m *Method) candidate(ctx context.Context, env methods.Env, fixes []fix) (*methods.Candidate, []fix, map[int][]span, error) {
+func (m *modernizer) candidate(ctx context.Context, pass *methods.Pass, fixes []fix) (*methods.Candidate, []fix, map[int][]span, error) {
 	var kept, dropped []fix
 	var accepted []edit
 	for _, f := range fixes {
@@ -356,57 +352,40 @@ func (m *Method) candidate(ctx context.Context, env methods.Env, fixes []fix) (*
 	for _, e := range accepted {
 		byFile[e.file] = append(byFile[e.file], e)
 	}
-	defer env.Worktree.Reset(context.WithoutCancel(ctx))
-	var files []string
 	srcs := map[string][]byte{}
-	for name, edits := range byFile {
-		src, err := os.ReadFile(name)
-		if err != nil {
-			return nil, dropped, nil, fmt.Errorf("modernize: %w", err)
-		}
-		srcs[name] = src
-		out, err := applyEdits(src, edits)
-		if err != nil {
-			return nil, dropped, nil, fmt.Errorf("modernize: %s: %w", env.Rel(name), err)
-		}
-		// Format only files that were formatted: gofmt must not smuggle
-		// unrelated layout changes into the patch.
-		if formatted, err := format.Source(src); err == nil && bytes.Equal(formatted, src) {
-			if f, err := format.Source(out); err == nil {
-				out = f
+	c, err := pass.Propose(ctx, "", func(string) error {
+		for name, edits := range byFile {
+			src, err := os.ReadFile(name)
+			if err != nil {
+				return fmt.Errorf("modernize: %w", err)
+			}
+			srcs[name] = src
+			out, err := applyEdits(src, edits)
+			if err != nil {
+				return fmt.Errorf("modernize: %s: %w", pass.Rel(name), err)
+			}
+			// Format only files that were formatted: gofmt must not smuggle
+			// unrelated layout changes into the patch.
+			if formatted, err := format.Source(src); err == nil && bytes.Equal(formatted, src) {
+				if f, err := format.Source(out); err == nil {
+					out = f
+				}
+			}
+			if !bytes.Equal(out, src) {
+				if err := os.WriteFile(name, out, 0o644); err != nil {
+					return fmt.Errorf("modernize: %w", err)
+				}
 			}
 		}
-		if bytes.Equal(out, src) {
-			continue
-		}
-		if err := os.WriteFile(name, out, 0o644); err != nil {
-			return nil, dropped, nil, fmt.Errorf("modernize: %w", err)
-		}
-		files = append(files, env.Rel(name))
-	}
-	if len(files) == 0 {
-		return nil, dropped, nil, nil
-	}
-	sort.Strings(files)
-	forward, err := env.Worktree.Diff(ctx, false)
-	if err != nil {
+		return nil
+	})
+	if err != nil || c == nil {
 		return nil, dropped, nil, err
 	}
-	reverse, err := env.Worktree.Diff(ctx, true)
-	if err != nil {
-		return nil, dropped, nil, err
-	}
-	sum := sha256.Sum256(forward)
 	analyzer := kept[0].analyzer
-	return &methods.Candidate{
-		ID:          hex.EncodeToString(sum[:])[:12],
-		Description: fmt.Sprintf("%s: %s in %s: %s", analyzer, plural(len(kept), "fix", "fixes"), strings.Join(files, ", "), kept[0].message),
-		Analyzer:    analyzer,
-		Files:       files,
-		Fixes:       len(kept),
-		Patch:       forward,
-		Reverse:     reverse,
-	}, dropped, spansOf(kept, byFile, srcs, env), nil
+	c.Description = fmt.Sprintf("%s: %s in %s: %s", analyzer, plural(len(kept), "fix", "fixes"), strings.Join(c.Files, ", "), kept[0].message)
+	c.Analyzer, c.Fixes = analyzer, len(kept)
+	return c, dropped, spansOf(kept, byFile, srcs, pass), nil
 }
 
 // span is the lines, in the patched file, that one fix's edit occupies.
@@ -418,7 +397,7 @@ type span struct {
 // spansOf maps each kept fix (by index) to the lines its edits occupy in
 // the patched files. gofmt runs afterwards and can shift lines near the
 // imports, so a span is a hint for finding culprits, not a proof.
-func spansOf(kept []fix, byFile map[string][]edit, srcs map[string][]byte, env methods.Env) map[int][]span {
+func spansOf(kept []fix, byFile map[string][]edit, srcs map[string][]byte, pass *methods.Pass) map[int][]span {
 	out := map[int][]span{}
 	for name, edits := range byFile {
 		src := srcs[name]
@@ -431,7 +410,7 @@ func spansOf(kept []fix, byFile map[string][]edit, srcs map[string][]byte, env m
 		for _, e := range sorted {
 			from := bytes.Count(src[:e.start], []byte("\n")) + 1 + shift
 			to := from + strings.Count(e.text, "\n")
-			where[e] = span{file: env.Rel(name), from: from, to: to}
+			where[e] = span{file: pass.Rel(name), from: from, to: to}
 			shift += strings.Count(e.text, "\n") - bytes.Count(src[e.start:e.end], []byte("\n"))
 		}
 		for i, f := range kept {

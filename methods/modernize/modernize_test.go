@@ -17,6 +17,7 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 	"github.com/agentic-optimizer/optimizer/methods"
+	"github.com/agentic-optimizer/optimizer/methods/methodstest"
 )
 
 func TestApplyEdits(t *testing.T) {
@@ -110,12 +111,12 @@ func TestOptimizeSplitsRejectedCandidate(t *testing.T) {
 		"p/b.go": "package p\n\nvar B = \"old\"\n",
 	})
 	var validated []string
-	env := methods.Env{
+	env := &methods.Pass{
 		Worktree:  wt,
 		ModuleDir: wt.Dir,
 		Logf:      t.Logf,
 		// The stand-in validator rejects any patch that adds "BAD".
-		Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
+		Driver: methodstest.Validator(func(ctx context.Context, p []byte) (*validate.Report, error) {
 			if err := gitx.ApplyCheck(ctx, wt.Dir, p, gitx.ApplyOptions{}); err != nil {
 				t.Errorf("candidate does not apply to the base: %v", err)
 			}
@@ -124,10 +125,10 @@ func TestOptimizeSplitsRejectedCandidate(t *testing.T) {
 				return &validate.Report{RejectedBy: "unit"}, nil
 			}
 			return &validate.Report{Accepted: true}, nil
-		},
+		}),
 	}
-	m := &Method{Analyzers: []*analysis.Analyzer{rewriteAnalyzer}, MaxValidations: 20}
-	res, err := m.Optimize(ctx, &methods.Task{ID: "t", Package: mod.Packages[0], Module: mod}, env)
+	m := New([]*analysis.Analyzer{rewriteAnalyzer}, 20)
+	res, err := m.Run(ctx, withTask(env, &methods.Task{ID: "t", Package: mod.Packages[0], Module: mod}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,20 +168,20 @@ func TestOptimizeSeparatesFixesTheFindingsPointAt(t *testing.T) {
 	}
 	wt, mod := setupRepo(t, files)
 	var validations int
-	env := methods.Env{
+	env := &methods.Pass{
 		Worktree: wt, ModuleDir: wt.Dir, Logf: t.Logf,
 		// The stand-in validator rejects a patch that adds "BAD" and
 		// names the line, as the types level does.
-		Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
+		Driver: methodstest.Validator(func(ctx context.Context, p []byte) (*validate.Report, error) {
 			validations++
 			if strings.Contains(string(p), `+var A2 = "BAD"`) {
 				return &validate.Report{RejectedBy: "types", Findings: []validate.Finding{{File: "p/a.go", Line: 4, Message: "bad"}}}, nil
 			}
 			return &validate.Report{Accepted: true}, nil
-		},
+		}),
 	}
-	m := &Method{Analyzers: []*analysis.Analyzer{rewriteAnalyzer}, MaxValidations: 20}
-	res, err := m.Optimize(ctx, &methods.Task{ID: "t", Package: mod.Packages[0], Module: mod}, env)
+	m := New([]*analysis.Analyzer{rewriteAnalyzer}, 20)
+	res, err := m.Run(ctx, withTask(env, &methods.Task{ID: "t", Package: mod.Packages[0], Module: mod}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,15 +238,15 @@ func TestOptimizeDoesNotSplitWhatShowsNoWin(t *testing.T) {
 				"p/b.go": "package p\n\nvar B = \"old\"\n",
 			})
 			tries := 0
-			env := methods.Env{
+			env := &methods.Pass{
 				Worktree: wt, ModuleDir: wt.Dir, Logf: t.Logf,
-				Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
+				Driver: methodstest.Validator(func(ctx context.Context, p []byte) (*validate.Report, error) {
 					tries++
 					return &validate.Report{RejectedBy: "performance", Benchmarks: tc.rows}, nil
-				},
+				}),
 			}
-			m := &Method{Analyzers: []*analysis.Analyzer{rewriteAnalyzer}, MaxValidations: 20}
-			if _, err := m.Optimize(context.Background(), &methods.Task{ID: "t", Package: mod.Packages[0], Module: mod}, env); err != nil {
+			m := New([]*analysis.Analyzer{rewriteAnalyzer}, 20)
+			if _, err := m.Run(context.Background(), withTask(env, &methods.Task{ID: "t", Package: mod.Packages[0], Module: mod})); err != nil {
 				t.Fatal(err)
 			}
 			if tries != tc.tries {
@@ -253,4 +254,10 @@ func TestOptimizeDoesNotSplitWhatShowsNoWin(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withTask is the pass for task.
+func withTask(p *methods.Pass, task *methods.Task) *methods.Pass {
+	p.Task = task
+	return p
 }

@@ -17,11 +17,8 @@ package pgo
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -29,27 +26,29 @@ import (
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"github.com/agentic-optimizer/optimizer/methods"
 )
 
-// Method proposes a default.pgo for each main package.
-type Method struct {
-	// BenchTime is how long each benchmark runs while it is profiled
-	// (go test -benchtime: a duration such as "1s", or a count "500x").
-	BenchTime string
+// Method proposes a default.pgo for each main package, with benchmarks
+// profiled for a second each.
+var Method = New("1s")
+
+// New returns the method profiling each benchmark for benchTime (go test
+// -benchtime: a duration such as "1s", or a count "500x").
+func New(benchTime string) *methods.Method {
+	m := &profiler{benchTime: benchTime}
+	return &methods.Method{
+		Name:  "pgo",
+		Doc:   "profile the benchmarks compiled into each main package and propose the profile as its default.pgo, kept only if significantly faster (no LLM)",
+		Model: methods.NoModel,
+		Run:   m.run,
+	}
 }
 
-var _ methods.Method = (*Method)(nil)
-
-// New returns the method with benchmarks profiled for a second each.
-func New() *Method { return &Method{BenchTime: "1s"} }
-
-// Name implements methods.Method.
-func (*Method) Name() string { return "pgo" }
-
-// Doc implements methods.Method.
-func (*Method) Doc() string {
-	return "profile the benchmarks compiled into each main package and propose the profile as its default.pgo, kept only if significantly faster (no LLM)"
+// profiler is the method's state, the same for every task.
+type profiler struct {
+	benchTime string
 }
 
 // Source says where a proposed profile comes from.
@@ -106,29 +105,29 @@ func replaceText(dir string) string {
 		"go build applies it by default (-pgo=auto). See https://go.dev/doc/pgo.", dir)
 }
 
-// Optimize implements methods.Method.
-func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env) (*methods.Result, error) {
+func (m *profiler) run(ctx context.Context, pass *methods.Pass) (*methods.Result, error) {
+	t := pass.Task
 	pkg := t.Package.Pattern()
 	if t.Package.Name != "main" {
 		return &methods.Result{Notes: []string{fmt.Sprintf("%s is not a main package: the go command applies a default.pgo only beside a main package, so there is no profile to propose", pkg)}}, nil
 	}
-	pkgDir := filepath.Join(env.ModuleDir, filepath.FromSlash(t.Package.RelDir))
+	pkgDir := filepath.Join(pass.ModuleDir, filepath.FromSlash(t.Package.RelDir))
 	profile := filepath.Join(pkgDir, "default.pgo")
 	if _, err := os.Stat(profile); err == nil {
-		return &methods.Result{Notes: []string{fmt.Sprintf("%s already has a profile (%s): it is used as it is, and the method proposes none", pkg, env.Rel(profile))}}, nil
+		return &methods.Result{Notes: []string{fmt.Sprintf("%s already has a profile (%s): it is used as it is, and the method proposes none", pkg, pass.Rel(profile))}}, nil
 	}
-	details := &Details{MainPackage: pkg, Source: Source, Benchmarks: []Profiled{}, Verdict: VerdictNoProfile, Replace: replaceText(filepath.Dir(env.Rel(profile)))}
+	details := &Details{MainPackage: pkg, Source: Source, Benchmarks: []Profiled{}, Verdict: VerdictNoProfile, Replace: replaceText(filepath.Dir(pass.Rel(profile)))}
 	res := &methods.Result{Details: details}
 
-	pkgs, err := m.compiledInto(ctx, env, t.Module, pkgDir)
+	pkgs, err := m.compiledInto(ctx, pass, t.Module, pkgDir)
 	if err != nil {
 		return res, err
 	}
 	if len(pkgs) == 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("no benchmarks in %s nor in the packages of the module it imports: PGO needs a CPU profile, from benchmarks or from production; save a production profile as %s to use PGO (see https://go.dev/doc/pgo)", pkg, env.Rel(profile)))
+		res.Notes = append(res.Notes, fmt.Sprintf("no benchmarks in %s nor in the packages of the module it imports: PGO needs a CPU profile, from benchmarks or from production; save a production profile as %s to use PGO (see https://go.dev/doc/pgo)", pkg, pass.Rel(profile)))
 		return res, nil
 	}
-	tmp, err := env.Sandbox.TempDir(env.ModuleDir, "pgo-")
+	tmp, err := pass.Sandbox.TempDir(pass.ModuleDir, "pgo-")
 	if err != nil {
 		return res, fmt.Errorf("pgo: %w", err)
 	}
@@ -136,10 +135,10 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 
 	var profiles []string
 	for i, p := range pkgs {
-		env.Logf("profile %s of %s", plural(len(p.Benchmarks), "benchmark"), p.Pattern())
+		pass.Logf("profile %s of %s", plural(len(p.Benchmarks), "benchmark"), p.Pattern())
 		out := filepath.Join(tmp, fmt.Sprintf("%d.prof", i))
 		entry := Profiled{Package: p.Pattern(), Count: len(p.Benchmarks)}
-		if err := m.profile(ctx, env, p, out, filepath.Join(tmp, fmt.Sprintf("%d.test", i))); err != nil {
+		if err := m.profile(ctx, pass, p, out, filepath.Join(tmp, fmt.Sprintf("%d.test", i))); err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
 			}
@@ -155,7 +154,7 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 		return res, nil
 	}
 	merged := filepath.Join(tmp, "merged.pgo")
-	if err := m.merge(ctx, env, tmp, merged, profiles); err != nil {
+	if err := m.merge(ctx, pass, tmp, merged, profiles); err != nil {
 		return res, err
 	}
 	data, err := sandbox.ReadFile(merged, 64<<20)
@@ -163,18 +162,18 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 		return res, fmt.Errorf("pgo: %w", err)
 	}
 	details.ProfileBytes = len(data)
-	details.Duration, details.SampledCPU = m.samples(ctx, env, tmp, merged)
+	details.Duration, details.SampledCPU = m.samples(ctx, pass, tmp, merged)
 
-	c, err := m.candidate(ctx, env, profile, data, details)
+	c, err := m.candidate(ctx, pass, profile, data, details)
 	if err != nil {
 		return res, err
 	}
-	details.Profile = c.Files[0]
-	env.Logf("validate %s (%s)", c.ID, c.Description)
-	if env.ValidateAs == nil {
-		return res, errors.New("pgo: the environment cannot validate under the speed objective")
+	if c == nil {
+		return res, fmt.Errorf("pgo: writing %s changed nothing in the worktree", pass.Rel(profile))
 	}
-	rep, err := env.ValidateAs(ctx, c.Patch, "speed")
+	details.Profile = c.Files[0]
+	pass.Logf("validate %s (%s)", c.ID, c.Description)
+	rep, err := pass.Validate(ctx, c.Patch, methods.Objective("speed"))
 	if err != nil {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
@@ -214,13 +213,13 @@ func orUnknown(s string) string {
 // compiledInto returns the packages of the module compiled into the main
 // package in pkgDir (itself included) that have benchmarks: go list -deps
 // without tests, because the profile steers only the binary's code.
-func (m *Method) compiledInto(ctx context.Context, env methods.Env, mod *analysis.Module, pkgDir string) ([]*analysis.Package, error) {
-	res, err := env.Sandbox.Run(ctx, pkgDir, m.timeout(env), "go", "list", "-deps", "-f", "{{if .Module}}{{if .Module.Main}}{{.ImportPath}}{{end}}{{end}}", ".")
+func (m *profiler) compiledInto(ctx context.Context, pass *methods.Pass, mod *analysis.Module, pkgDir string) ([]*analysis.Package, error) {
+	res, err := pass.Sandbox.Run(ctx, pkgDir, m.timeout(pass), "go", "list", "-deps", "-f", "{{if .Module}}{{if .Module.Main}}{{.ImportPath}}{{end}}{{end}}", ".")
 	if err != nil {
 		return nil, fmt.Errorf("pgo: go list -deps: %w", err)
 	}
 	if res.ExitCode != 0 || res.TimedOut {
-		return nil, fmt.Errorf("pgo: go list -deps in %s: %s", env.Rel(pkgDir), strings.TrimSpace(string(res.Stderr)))
+		return nil, fmt.Errorf("pgo: go list -deps in %s: %s", pass.Rel(pkgDir), strings.TrimSpace(string(res.Stderr)))
 	}
 	var out []*analysis.Package
 	for _, line := range strings.Fields(string(res.Stdout)) {
@@ -234,19 +233,19 @@ func (m *Method) compiledInto(ctx context.Context, env methods.Env, mod *analysi
 // profile runs the benchmarks of p in the sandbox with a CPU profile
 // written to out; the test binary goes to bin (go test leaves it beside
 // a profile, and the worktree may not be writable to the sandbox).
-func (m *Method) profile(ctx context.Context, env methods.Env, p *analysis.Package, out, bin string) error {
-	benchtime := m.BenchTime
+func (m *profiler) profile(ctx context.Context, pass *methods.Pass, p *analysis.Package, out, bin string) error {
+	benchtime := m.benchTime
 	if benchtime == "" {
 		benchtime = "1s"
 	}
-	dir := filepath.Join(env.ModuleDir, filepath.FromSlash(p.RelDir))
-	res, err := env.Sandbox.Run(ctx, dir, m.timeout(env), "go", "test", "-run=^$", "-bench=.", "-benchtime="+benchtime, "-o", bin, "-cpuprofile="+out)
+	dir := filepath.Join(pass.ModuleDir, filepath.FromSlash(p.RelDir))
+	res, err := pass.Sandbox.Run(ctx, dir, m.timeout(pass), "go", "test", "-run=^$", "-bench=.", "-benchtime="+benchtime, "-o", bin, "-cpuprofile="+out)
 	if err != nil {
 		return err
 	}
 	switch {
 	case res.TimedOut:
-		return fmt.Errorf("go test -bench did not finish within %v", m.timeout(env))
+		return fmt.Errorf("go test -bench did not finish within %v", m.timeout(pass))
 	case res.ExitCode != 0:
 		return fmt.Errorf("go test -bench failed: %s", lastLines(res.Stdout, res.Stderr))
 	}
@@ -257,9 +256,9 @@ func (m *Method) profile(ctx context.Context, env methods.Env, p *analysis.Packa
 }
 
 // merge writes the profiles merged into one with go tool pprof -proto.
-func (m *Method) merge(ctx context.Context, env methods.Env, dir, out string, profiles []string) error {
+func (m *profiler) merge(ctx context.Context, pass *methods.Pass, dir, out string, profiles []string) error {
 	args := append([]string{"tool", "pprof", "-proto", "-symbolize=none", "-output=" + out}, profiles...)
-	res, err := env.Sandbox.Run(ctx, dir, m.timeout(env), "go", args...)
+	res, err := pass.Sandbox.Run(ctx, dir, m.timeout(pass), "go", args...)
 	if err != nil {
 		return fmt.Errorf("pgo: merge the profiles: %w", err)
 	}
@@ -277,8 +276,8 @@ var pprofTotals = regexp.MustCompile(`Duration: (\S+), Total samples = (\S+)`)
 
 // samples returns the wall time a profile covers and the CPU time of its
 // samples, as go tool pprof -top reports them; empty when it cannot.
-func (m *Method) samples(ctx context.Context, env methods.Env, dir, profile string) (duration, cpu string) {
-	res, err := env.Sandbox.Run(ctx, dir, m.timeout(env), "go", "tool", "pprof", "-top", "-nodecount=1", "-symbolize=none", profile)
+func (m *profiler) samples(ctx context.Context, pass *methods.Pass, dir, profile string) (duration, cpu string) {
+	res, err := pass.Sandbox.Run(ctx, dir, m.timeout(pass), "go", "tool", "pprof", "-top", "-nodecount=1", "-symbolize=none", profile)
 	if err != nil || res.ExitCode != 0 {
 		return "", ""
 	}
@@ -295,39 +294,25 @@ func parseTotals(out string) (duration, cpu string) {
 
 // candidate writes data as the main package's default.pgo in the worktree
 // and returns the change as a candidate; the worktree is reset afterwards.
-func (m *Method) candidate(ctx context.Context, env methods.Env, profile string, data []byte, d *Details) (*methods.Candidate, error) {
-	defer env.Worktree.Reset(context.WithoutCancel(ctx))
-	if err := os.WriteFile(profile, data, 0o644); err != nil {
-		return nil, fmt.Errorf("pgo: %w", err)
-	}
-	forward, err := env.Worktree.Diff(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	reverse, err := env.Worktree.Diff(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(forward)
+func (m *profiler) candidate(ctx context.Context, pass *methods.Pass, profile string, data []byte, d *Details) (*methods.Candidate, error) {
 	n := 0
 	for _, b := range d.Benchmarks {
 		if b.Error == "" {
 			n += b.Count
 		}
 	}
-	rel := env.Rel(profile)
-	return &methods.Candidate{
-		ID:          hex.EncodeToString(sum[:])[:12],
-		Description: fmt.Sprintf("%s: profile-guided optimization of %s with a CPU profile of %s", rel, d.MainPackage, plural(n, "benchmark")),
-		Files:       []string{rel},
-		Patch:       forward,
-		Reverse:     reverse,
-	}, nil
+	desc := fmt.Sprintf("%s: profile-guided optimization of %s with a CPU profile of %s", pass.Rel(profile), d.MainPackage, plural(n, "benchmark"))
+	return pass.Propose(ctx, desc, func(string) error {
+		if err := os.WriteFile(profile, data, 0o644); err != nil {
+			return fmt.Errorf("pgo: %w", err)
+		}
+		return nil
+	})
 }
 
-func (m *Method) timeout(env methods.Env) time.Duration {
-	if env.Timeout > 0 {
-		return env.Timeout
+func (m *profiler) timeout(pass *methods.Pass) time.Duration {
+	if pass.Timeout > 0 {
+		return pass.Timeout
 	}
 	return 10 * time.Minute
 }

@@ -63,7 +63,7 @@ func TestNothingToProfile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "cmd", "x", "default.pgo"), []byte("GO PREPROFILE V1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := methods.Env{Worktree: &gitx.Worktree{Dir: dir}, ModuleDir: dir}
+	env := &methods.Pass{Method: Method, Worktree: &gitx.Worktree{Dir: dir}, ModuleDir: dir}
 	tests := []struct {
 		pkg  analysis.Package
 		note string
@@ -73,7 +73,9 @@ func TestNothingToProfile(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.pkg.Name, func(t *testing.T) {
-			res, err := New().Optimize(context.Background(), &methods.Task{Package: &tc.pkg}, env)
+			pass := *env
+			pass.Task = &methods.Task{Package: &tc.pkg}
+			res, err := Method.Run(context.Background(), &pass)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -21,7 +21,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 	"unicode"
 
@@ -36,14 +35,24 @@ import (
 // Name is the method's name in the registry and on the command line.
 const Name = "test-driven"
 
-// Defaults of a Method's fields.
+// Defaults of the method's settings.
 const (
 	DefaultAttempts = 3 // model answers per step: the first and two after feedback
 	DefaultRepeat   = 5 // runs in a row new tests must pass on the unchanged code
 )
 
-// Method is the test-driven method. The zero value is not usable: call New.
-type Method struct {
+// Method is the test-driven method.
+var Method = &methods.Method{
+	Name:  Name,
+	Doc:   "model writes characterization tests (kept only if they pass 5 times and raise coverage; none for code already covered at min_test_coverage), then an optimization judged by them",
+	Model: methods.ModelRequired,
+	Run: func(ctx context.Context, pass *methods.Pass) (*methods.Result, error) {
+		return (&method{Attempts: DefaultAttempts, Repeat: DefaultRepeat}).run(ctx, pass)
+	},
+}
+
+// method is the state of the method for one task.
+type method struct {
 	// Attempts is how many answers the model may give per step, each
 	// after the feedback on the one before.
 	Attempts int
@@ -55,23 +64,11 @@ type Method struct {
 	Budget int
 }
 
-// New returns the method with its defaults.
-func New() *Method { return &Method{Attempts: DefaultAttempts, Repeat: DefaultRepeat} }
-
-func (m *Method) Name() string { return Name }
-
-// UsesModel tells the pipeline to set up the model router for this method.
-func (m *Method) UsesModel() bool { return true }
-
-func (m *Method) Doc() string {
-	return "model writes characterization tests (kept only if they pass 5 times and raise coverage; none for code already covered at min_test_coverage), then an optimization judged by them"
-}
-
 // task is one Optimize call's state.
 type task struct {
-	m       *Method
+	m       *method
 	t       *methods.Task
-	env     methods.Env
+	pass    *methods.Pass
 	res     *methods.Result
 	target  string
 	tg      *ask.Target
@@ -80,28 +77,29 @@ type task struct {
 	stop    error // the model can no longer be asked (router exhausted, budget spent)
 }
 
-// Optimize runs the two steps for the package's most promising function.
-func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env) (*methods.Result, error) {
-	tg, res, err := ask.Start(Name, t, env, m.Budget)
+// run runs the two steps for the package's most promising function.
+func (m *method) run(ctx context.Context, pass *methods.Pass) (*methods.Result, error) {
+	t := pass.Task
+	tg, res, err := ask.Start(Name, t, pass, m.Budget)
 	if tg == nil {
 		return res, err
 	}
-	s := &task{m: m, t: t, env: env, res: res, target: tg.Name, tg: tg, pkgRel: tg.PkgRel, context: tg.Context}
+	s := &task{m: m, t: t, pass: pass, res: res, target: tg.Name, tg: tg, pkgRel: tg.PkgRel, context: tg.Context}
 
 	// Code the existing tests already pin down at min_test_coverage or
 	// above needs no characterization tests: only a benchmark, when the
 	// objective is speed or allocations and none covers it.
-	pct, tested, err := tg.Coverage(ctx, env)
+	pct, tested, err := tg.Coverage(ctx, pass)
 	if err != nil {
 		return res, err
 	}
-	covered := tested && pct > 0 && pct >= env.MinTestCoverage
+	covered := tested && pct > 0 && pct >= pass.MinTestCoverage
 	var tests *methods.Candidate
 	switch {
 	case covered && (len(s.context.Benchmarks) > 0 || t.Objective == "quality"):
-		res.Notes = append(res.Notes, fmt.Sprintf("the existing tests cover %.1f%% of %s (min_test_coverage %g%%): no characterization tests written; the optimization is judged by them", pct, s.target, env.MinTestCoverage))
+		res.Notes = append(res.Notes, fmt.Sprintf("the existing tests cover %.1f%% of %s (min_test_coverage %g%%): no characterization tests written; the optimization is judged by them", pct, s.target, pass.MinTestCoverage))
 	case covered:
-		res.Notes = append(res.Notes, fmt.Sprintf("the existing tests cover %.1f%% of %s (min_test_coverage %g%%): no characterization tests written, only the benchmark it lacks", pct, s.target, env.MinTestCoverage))
+		res.Notes = append(res.Notes, fmt.Sprintf("the existing tests cover %.1f%% of %s (min_test_coverage %g%%): no characterization tests written, only the benchmark it lacks", pct, s.target, pass.MinTestCoverage))
 		if tests = s.pinDown(ctx, false); tests == nil {
 			s.noteStop()
 			if s.stop == nil {
@@ -139,7 +137,7 @@ func (m *Method) Optimize(ctx context.Context, t *methods.Task, env methods.Env)
 	return res, nil
 }
 
-func (m *Method) attempts() int { return max(m.Attempts, 1) }
+func (m *method) attempts() int { return max(m.Attempts, 1) }
 
 func (s *task) noteStop() {
 	if s.stop != nil {
@@ -164,7 +162,7 @@ func (s *task) newTestFile(file string) func(string) (string, bool) {
 		if p == file || path.Dir(p) != path.Dir(file) || !strings.HasSuffix(p, "_test.go") {
 			return "", false
 		}
-		if _, err := os.Lstat(filepath.Join(s.env.ModuleDir, filepath.FromSlash(p))); !errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Lstat(filepath.Join(s.pass.ModuleDir, filepath.FromSlash(p))); !errors.Is(err, fs.ErrNotExist) {
 			return "", false
 		}
 		return file, true
@@ -214,8 +212,8 @@ Put it in the new file %s (package %s, the package's own test package). Do not c
 			describe: func(files []string) string {
 				return "a benchmark of " + s.target + " (" + strings.Join(files, ", ") + ")"
 			},
-			validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
-				return s.env.ValidateProven(ctx, p, s.m.Repeat)
+			validate: func(ctx context.Context, p []byte, _ ...methods.ValidateOption) (*validate.Report, error) {
+				return s.pass.Validate(ctx, p, methods.Proven(s.m.Repeat))
 			},
 		})
 	}
@@ -233,8 +231,8 @@ Put everything in the new file %s (package %s, the package's own test package). 
 			}
 			return d + " (" + strings.Join(files, ", ") + ")"
 		},
-		validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
-			return s.env.ValidateTests(ctx, p, s.m.Repeat)
+		validate: func(ctx context.Context, p []byte, _ ...methods.ValidateOption) (*validate.Report, error) {
+			return s.pass.Validate(ctx, p, methods.Tests(s.m.Repeat))
 		},
 	})
 }
@@ -243,11 +241,11 @@ Put everything in the new file %s (package %s, the package's own test package). 
 // existing tests cover needs none) and asks for an optimization judged on
 // top of them. It returns the accepted candidate, or nil.
 func (s *task) optimize(ctx context.Context, tests *methods.Candidate) *methods.Candidate {
-	staged, pinned := s.env, "The existing tests, quoted above where they exercise it, pin its behaviour down.\n"
+	staged, pinned := s.pass, "The existing tests, quoted above where they exercise it, pin its behaviour down.\n"
 	if tests != nil {
 		var release func()
 		var err error
-		staged, release, err = s.env.Stage(ctx, tests.Patch)
+		staged, release, err = s.pass.Stage(ctx, tests.Patch)
 		if err != nil {
 			s.res.Notes = append(s.res.Notes, "could not stage the accepted tests: "+err.Error())
 			return nil
@@ -265,7 +263,7 @@ Change %s. %s
 Its behaviour must stay exactly the same: the tests above and the existing ones must pass unchanged. Edit only these files: %s. Do not edit any test.
 `, s.context.Text, pinned, s.target, goal, strings.Join(allowed, ", "))
 	s2 := *s
-	s2.env = staged
+	s2.pass = staged
 	c := s2.converse(ctx, step{
 		kind: "optimization", ask: question, allowed: allowed,
 		describe: func(files []string) string {
@@ -283,24 +281,21 @@ Its behaviour must stay exactly the same: the tests above and the existing ones 
 // combine makes opt's patch the tests and the optimization together,
 // against the run's base, and marks tests as included in it.
 func (s *task) combine(ctx context.Context, tests, opt *methods.Candidate) error {
-	wt := s.env.Worktree
-	defer wt.Reset(context.WithoutCancel(ctx))
-	for _, p := range [][]byte{tests.Patch, opt.Patch} {
-		if err := gitx.Apply(ctx, wt.Dir, p, gitx.ApplyOptions{}); err != nil {
-			return fmt.Errorf("test-driven: combine tests and optimization: %w", err)
+	both, err := s.pass.Propose(ctx, "", func(dir string) error {
+		for _, p := range [][]byte{tests.Patch, opt.Patch} {
+			if err := gitx.Apply(ctx, dir, p, gitx.ApplyOptions{}); err != nil {
+				return fmt.Errorf("test-driven: combine tests and optimization: %w", err)
+			}
 		}
-	}
-	fwd, err := wt.Diff(ctx, false)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	rev, err := wt.Diff(ctx, true)
-	if err != nil {
-		return err
+	if both == nil {
+		return errors.New("test-driven: the tests and the optimization together change nothing")
 	}
-	opt.Patch, opt.Reverse = fwd, rev
-	opt.Files = slices.Sorted(slices.Values(append(slices.Clone(tests.Files), opt.Files...)))
-	opt.Files = slices.Compact(opt.Files)
+	opt.Patch, opt.Reverse, opt.Files = both.Patch, both.Reverse, both.Files
 	opt.Description += " with " + tests.Description
 	opt.Parent = ""
 	tests.IncludedIn = opt.ID
@@ -316,7 +311,7 @@ type step struct {
 	allowed  []string
 	rename   func(path string) (string, bool)
 	describe func(files []string) string
-	validate func(ctx context.Context, patch []byte) (*validate.Report, error)
+	validate func(ctx context.Context, patch []byte, opts ...methods.ValidateOption) (*validate.Report, error)
 }
 
 // converse asks the model, turns each answer into a candidate, validates
@@ -326,11 +321,11 @@ type step struct {
 func (s *task) converse(ctx context.Context, st step) *methods.Candidate {
 	// Everything sent is redacted once more: validation output and the
 	// model's own tests quote code and logs the context did not vet.
-	redact := func(text string) string { return prompt.Redact(text, s.env.Secrets) }
+	redact := func(text string) string { return prompt.Redact(text, s.pass.Secrets) }
 	msgs := []llm.Message{{Role: llm.RoleUser, Content: redact(st.ask)}}
 	temperature := 0.2
 	for attempt := 1; attempt <= s.m.attempts(); attempt++ {
-		resp, err := s.env.LLM.Complete(ctx, llm.Request{
+		resp, err := s.pass.LLM.Complete(ctx, llm.Request{
 			Task: s.t.ID, System: ask.System, Messages: msgs, Temperature: &temperature,
 		})
 		if err != nil {
@@ -340,15 +335,15 @@ func (s *task) converse(ctx context.Context, st step) *methods.Candidate {
 			return nil
 		}
 		msgs = append(msgs, llm.Message{Role: llm.RoleAssistant, Content: resp.Text})
-		c, feedback := ask.Candidate(ctx, s.env, s.t.Objective, ask.Step{
+		c, feedback := ask.Candidate(ctx, s.pass, s.t.Objective, ask.Step{
 			Task: s.t.ID, Kind: st.kind, Allowed: st.allowed, Rename: st.rename, Describe: st.describe, Validate: st.validate,
 		}, attempt, resp.Text)
 		s.res.Candidates = append(s.res.Candidates, c)
 		if c.Accepted() {
-			s.env.Logf("%s %s accepted", st.kind, c.ID)
+			s.pass.Logf("%s %s accepted", st.kind, c.ID)
 			return c
 		}
-		s.env.Logf("%s %s rejected: %s", st.kind, c.ID, ask.Why(c))
+		s.pass.Logf("%s %s rejected: %s", st.kind, c.ID, ask.Why(c))
 		msgs = append(msgs, llm.Message{Role: llm.RoleUser, Content: redact(feedback)})
 	}
 	return nil

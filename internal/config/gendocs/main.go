@@ -1,5 +1,6 @@
 // Command gendocs writes the reference text kept in the configuration key
-// table (internal/config/keys.go): the inputs of action.yml, between its
+// table (internal/config/keys.go) and in the methods' options (methods/all):
+// the inputs of action.yml, between its
 // generated-inputs lines, and docs/configuration.md. It is run by go
 // generate in internal/config.
 package main
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 
 	"github.com/agentic-optimizer/optimizer/internal/config"
+	"github.com/agentic-optimizer/optimizer/methods/all"
 )
 
 func main() {
@@ -29,13 +31,18 @@ func generate(root string) error {
 	if err != nil {
 		return err
 	}
-	action, err := config.ActionYAML(cur)
+	options := all.Options(all.Methods())
+	action, err := config.ActionYAML(cur, options...)
+	if err != nil {
+		return err
+	}
+	doc, err := config.ConfigurationDoc(options...)
 	if err != nil {
 		return err
 	}
 	for path, b := range map[string][]byte{
 		actionPath: action,
-		filepath.Join(root, "docs", "configuration.md"): config.ConfigurationDoc(),
+		filepath.Join(root, "docs", "configuration.md"): doc,
 	} {
 		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
 			continue

@@ -74,11 +74,11 @@ func TestEveryAnswerBecomesACandidate(t *testing.T) {
 				t.Fatal(err)
 			}
 			validated := 0
-			env := methods.Env{Worktree: wt, ModuleDir: wt.Dir, Logf: t.Logf}
+			env := &methods.Pass{Worktree: wt, ModuleDir: wt.Dir, Logf: t.Logf}
 			c, feedback := Candidate(ctx, env, "quality", Step{
 				Task: "t", Kind: "tests", Allowed: allowed,
 				Describe: func(files []string) string { return "change of " + strings.Join(files, ", ") },
-				Validate: func(ctx context.Context, p []byte) (*validate.Report, error) {
+				Validate: func(ctx context.Context, p []byte, _ ...methods.ValidateOption) (*validate.Report, error) {
 					validated++
 					if len(p) == 0 {
 						t.Error("validated an empty patch")

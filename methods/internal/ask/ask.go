@@ -52,11 +52,11 @@ type Target struct {
 // Choose picks the task's most promising function (prompt.Targets ranks
 // them) and builds its prompt context. A nil Target comes with the reason
 // the task has nothing to work on.
-func Choose(t *methods.Task, env methods.Env, budget int) (*Target, string, error) {
+func Choose(t *methods.Task, pass *methods.Pass, budget int) (*Target, string, error) {
 	if len(t.Package.GoFiles) == 0 {
 		return nil, "the package has no non-test Go files", nil
 	}
-	mod := t.Module.Rebase(env.ModuleDir)
+	mod := t.Module.Rebase(pass.ModuleDir)
 	pkg := mod.Package(t.Package.ImportPath)
 	if pkg == nil {
 		return nil, "", fmt.Errorf("package %s is not in the module", t.Package.ImportPath)
@@ -70,7 +70,7 @@ func Choose(t *methods.Task, env methods.Env, budget int) (*Target, string, erro
 	}
 	tg := &Target{Name: names[0], Mod: mod, Pkg: pkg, PkgRel: filepath.ToSlash(pkg.RelDir)}
 	tg.Context, err = prompt.Build(mod, pkg, []string{tg.Name}, prompt.Options{
-		Objective: t.Objective, Budget: budget, Secrets: env.Secrets, Constraints: Constraints, Feedback: t.Feedback,
+		Objective: t.Objective, Budget: budget, Secrets: pass.Secrets, Constraints: Constraints, Feedback: t.Feedback,
 	})
 	if err != nil {
 		return nil, "", err
@@ -82,13 +82,13 @@ func Choose(t *methods.Task, env methods.Env, budget int) (*Target, string, erro
 // without a function worth the model's time, it returns no Target and a
 // result whose note says why; otherwise the Target and a result noting
 // the target and the size of its context.
-func Start(method string, t *methods.Task, env methods.Env, budget int) (*Target, *methods.Result, error) {
+func Start(method string, t *methods.Task, pass *methods.Pass, budget int) (*Target, *methods.Result, error) {
 	res := &methods.Result{}
-	if env.LLM == nil {
-		res.Notes = append(res.Notes, method+" needs a model and none is available: "+env.LLMUnavailable)
+	if pass.LLM == nil {
+		res.Notes = append(res.Notes, method+" needs a model and none is available: "+pass.LLMUnavailable)
 		return nil, res, nil
 	}
-	tg, why, err := Choose(t, env, budget)
+	tg, why, err := Choose(t, pass, budget)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", method, err)
 	}
@@ -144,13 +144,13 @@ type Step struct {
 	// canonical one) instead of refusing it.
 	Rename   func(path string) (to string, ok bool)
 	Describe func(files []string) string
-	Validate func(ctx context.Context, patch []byte) (*validate.Report, error)
+	Validate func(ctx context.Context, patch []byte, opts ...methods.ValidateOption) (*validate.Report, error)
 }
 
 // Candidate turns one answer into a validated (or refused) candidate made
-// in env's worktree, which it leaves clean, and returns it with the
+// in the pass's worktree, which it leaves clean, and returns it with the
 // feedback for the model should it be rejected.
-func Candidate(ctx context.Context, env methods.Env, objective string, st Step, attempt int, answer string) (*methods.Candidate, string) {
+func Candidate(ctx context.Context, pass *methods.Pass, objective string, st Step, attempt int, answer string) (*methods.Candidate, string) {
 	c := &methods.Candidate{ID: ID(st.Task, st.Kind, attempt, answer), Description: st.Describe(st.Allowed)}
 	refuse := func(err error) (*methods.Candidate, string) {
 		reason := strings.Join(edit.Reasons(err), "; ")
@@ -164,7 +164,6 @@ func Candidate(ctx context.Context, env methods.Env, objective string, st Step, 
 	if err != nil {
 		return refuse(err)
 	}
-	wt := env.Worktree
 	if st.Rename != nil {
 		for i, e := range edits {
 			if to, ok := st.Rename(e.Path); ok && !slices.Contains(st.Allowed, e.Path) {
@@ -172,31 +171,29 @@ func Candidate(ctx context.Context, env methods.Env, objective string, st Step, 
 			}
 		}
 	}
-	files, err := edit.Apply(env.ModuleDir, edits, st.Allowed)
+	var files []string
+	made, err := pass.Propose(ctx, "", func(string) error {
+		var err error
+		files, err = edit.Apply(pass.ModuleDir, edits, st.Allowed)
+		return err
+	})
 	if err != nil {
-		wt.Reset(context.WithoutCancel(ctx))
 		var ee *edit.Error
 		if !errors.As(err, &ee) {
 			c.Error = err.Error()
-			return c, "The edit could not be written; answer again."
+			return c, "The edit could not be written or turned into a patch; answer again."
 		}
 		return refuse(err)
 	}
+	if made == nil {
+		c.Error = "the edit changed nothing"
+		return c, "Your edit leaves every file as it was; answer with a change."
+	}
 	for _, f := range files {
-		c.Files = append(c.Files, env.Rel(filepath.Join(env.ModuleDir, filepath.FromSlash(f))))
+		c.Files = append(c.Files, pass.Rel(filepath.Join(pass.ModuleDir, filepath.FromSlash(f))))
 	}
 	c.Description = st.Describe(c.Files)
-	c.Patch, err = wt.Diff(ctx, false)
-	if err == nil {
-		c.Reverse, err = wt.Diff(ctx, true)
-	}
-	if rerr := wt.Reset(context.WithoutCancel(ctx)); err == nil {
-		err = rerr
-	}
-	if err != nil {
-		c.Error = err.Error()
-		return c, "The edit could not be turned into a patch; answer again."
-	}
+	c.Patch, c.Reverse = made.Patch, made.Reverse
 	rep, err := st.Validate(ctx, c.Patch)
 	if err != nil {
 		c.Error = "could not be validated: " + err.Error()

@@ -23,22 +23,22 @@ import (
 // on the unchanged code, in percent of its statements. ok is false when
 // the package has no tests or its tests do not pass: nothing pins the
 // function down then.
-func (tg *Target) Coverage(ctx context.Context, env methods.Env) (pct float64, ok bool, err error) {
+func (tg *Target) Coverage(ctx context.Context, pass *methods.Pass) (pct float64, ok bool, err error) {
 	if len(tg.Pkg.TestFiles) == 0 {
 		return 0, false, nil
 	}
-	dir, err := env.Sandbox.TempDir(env.ModuleDir, "cover-")
+	dir, err := pass.Sandbox.TempDir(pass.ModuleDir, "cover-")
 	if err != nil {
 		return 0, false, err
 	}
 	defer os.RemoveAll(dir)
 	profile := filepath.Join(dir, "cover.out")
-	limit := env.Timeout
+	limit := pass.Timeout
 	if limit <= 0 {
 		limit = 10 * time.Minute
 	}
 	// No -count: go's test cache answers for a package run before.
-	res, err := env.Sandbox.Run(ctx, env.ModuleDir, limit, "go", "test", "-coverprofile="+profile, "./"+tg.PkgRel)
+	res, err := pass.Sandbox.Run(ctx, pass.ModuleDir, limit, "go", "test", "-coverprofile="+profile, "./"+tg.PkgRel)
 	if err != nil {
 		return 0, false, err
 	}
