@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/agentic-optimizer/optimizer/internal/bench"
-	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/coord"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/report"
@@ -47,16 +46,17 @@ func change(id string, p []byte, priority int, v *validate.Report, objective str
 	return coord.Change{ID: id, Patch: p, Measured: measured, Priority: priority, Score: -float64(len(p)) / 1e6}
 }
 
-// combine joins the run's stored candidates into one patch when there are
+// combinePatches joins the run's stored candidates into one patch when there are
 // at least two: those that overlap nothing are applied together and
 // validated once; one that overlaps a candidate already taken is merged
 // on top of it three-way and validated, or escalated (internal/coord).
-func combine(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Worktree, rep *report.Report, changes []coord.Change, logf Logf) *coord.Result {
+func (s *session) combinePatches(ctx context.Context, wt *gitx.Worktree, changes []coord.Change) *coord.Result {
 	if len(changes) < 2 || ctx.Err() != nil {
 		return nil
 	}
+	rep, logf := s.rep, s.logf
 	logf("combine %d accepted patches", len(changes))
-	v := ws.Validator(cfg, nil)
+	v := s.ws.Validator(s.cfg, nil)
 	res, err := coord.Combine(ctx, coord.Env{
 		Worktree: wt,
 		Validate: func(ctx context.Context, p []byte) (*validate.Report, error) { return v.Validate(ctx, wt, p) },

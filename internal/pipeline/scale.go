@@ -118,7 +118,8 @@ func RunShard(ctx context.Context, cfg *config.Config, repoDir string, index, sh
 	scfg.Paths = sh.Packages
 	scfg.Control = "patch"
 	logf("shard %d of %d: %d packages", index, sh.Shards, len(sh.Packages))
-	rep, err := run(ctx, &scfg, repoDir, getenv, logf, false, cfg.Control)
+	ss := &session{cfg: &scfg, getenv: getenv, logf: logf, combine: false, reviewControl: cfg.Control}
+	rep, err := ss.run(ctx, repoDir)
 	if rep != nil {
 		rep.Shard = &report.Shard{Index: index, Of: sh.Shards, Packages: sh.Packages}
 	}
@@ -137,45 +138,78 @@ var ErrTampered = errors.New("a shard's patch does not match its CID")
 // cfg.Out with a report of every shard's tasks, then publishes it with the
 // configured change control (getenv reads the environment, as for Run).
 func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []string, getenv func(string) string, logf Logf) (*report.Report, error) {
-	start := time.Now()
 	if len(dirs) == 0 {
 		return nil, fmt.Errorf("%w: merge needs the output directories of the shards", ErrUsage)
 	}
-	if err := control.Check(cfg, getenv); err != nil {
+	s := &session{cfg: cfg, getenv: getenv, logf: logf, combine: true, reviewControl: cfg.Control, what: "merge"}
+	return s.merge(ctx, repoDir, dirs)
+}
+
+// merge is Merge's session: open, gather the shards, verify their
+// patches, combine, store and publish.
+func (s *session) merge(ctx context.Context, repoDir string, dirs []string) (*report.Report, error) {
+	s.start = time.Now()
+	if err := control.Check(s.cfg, s.getenv); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	ws, err := Open(ctx, cfg, repoDir)
+	ws, err := Open(ctx, s.cfg, repoDir)
 	if err != nil {
 		return nil, err
 	}
+	s.ws = ws
 	defer ws.Close(context.WithoutCancel(ctx))
-	rep := &report.Report{
-		Version: report.Version, Repo: ws.Repo.Root, Base: ws.Head, Started: start.UTC(),
-		Levels: validate.Levels(), Tasks: []report.Task{}, ChangeControl: control.Initial(cfg),
+	s.rep = &report.Report{
+		Version: report.Version, Repo: ws.Repo.Root, Base: ws.Head, Started: s.start.UTC(),
+		Levels: validate.Levels(), Tasks: []report.Task{}, ChangeControl: control.Initial(s.cfg),
 	}
 	iso := ws.Runner.Isolation()
-	rep.Isolation = &iso
-	var (
-		items   []stored
-		changes []coord.Change
-		seen    = map[string]string{} // task ID → shard directory
-		read    [][]report.PRReviews  // the reviews each shard read
-	)
+	s.rep.Isolation = &iso
+	from, read, err := s.gather(dirs)
+	if err != nil {
+		return nil, err
+	}
+	items, changes, err := s.verify(from)
+	if err != nil {
+		return nil, err
+	}
+	s.logf("merge %d shards: %d tasks, %d accepted patches, all matching their CIDs", len(dirs), len(s.rep.Tasks), len(items))
+	// The patches were made, and are combined, under the shards' objective.
+	mcfg := *s.cfg
+	mcfg.Objective = s.rep.Objective
+	s.cfg = &mcfg
+	wt, err := ws.Worktrees.Add(ctx, "merge", ws.Head)
+	if err != nil {
+		return nil, err
+	}
+	if combined := s.combinePatches(ctx, wt, changes); combined != nil {
+		items = append(storedOf(ws, s.rep, nil, nil, combined), items...)
+	}
+	s.gh = control.ReadReviews(ctx, s.cfg, s.getenv, s.rep, control.Logf(s.logf))
+	carryFeedback(s.rep, read)
+	return s.rep, s.finish(ctx, items)
+}
+
+// gather reads the shards' reports into the merge's: their tasks, methods
+// and notes. It returns the shard directory of each task and the reviews
+// each shard read, and refuses shards of another commit, objective or plan.
+func (s *session) gather(dirs []string) (from map[string]string, read [][]report.PRReviews, err error) {
+	from = map[string]string{} // task ID → shard directory
+	rep := s.rep
 	for _, d := range dirs {
 		sr, err := report.Read(filepath.Join(d, "report.json"))
 		if err != nil {
-			return nil, fmt.Errorf("%w: shard %s: %w", ErrUsage, d, err)
+			return nil, nil, fmt.Errorf("%w: shard %s: %w", ErrUsage, d, err)
 		}
-		if sr.Base != ws.Head {
-			return nil, fmt.Errorf("%w: shard %s ran on commit %.12s, this checkout is at %.12s: merge on the commit the shards ran on", ErrUsage, d, sr.Base, ws.Head)
+		if sr.Base != s.ws.Head {
+			return nil, nil, fmt.Errorf("%w: shard %s ran on commit %.12s, this checkout is at %.12s: merge on the commit the shards ran on", ErrUsage, d, sr.Base, s.ws.Head)
 		}
 		switch {
 		case rep.Objective == "":
 			rep.Objective, rep.Module = sr.Objective, sr.Module
 		case sr.Objective != rep.Objective:
-			return nil, fmt.Errorf("%w: shard %s ran with objective %s, an earlier one with %s: the shards come from different configurations", ErrUsage, d, sr.Objective, rep.Objective)
+			return nil, nil, fmt.Errorf("%w: shard %s ran with objective %s, an earlier one with %s: the shards come from different configurations", ErrUsage, d, sr.Objective, rep.Objective)
 		}
 		for _, m := range sr.Methods {
 			if !slices.Contains(rep.Methods, m) {
@@ -188,21 +222,31 @@ func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []strin
 			rep.Notes = append(rep.Notes, filepath.Base(d)+": "+n)
 		}
 		for _, t := range sr.Tasks {
-			if other, dup := seen[t.ID]; dup {
-				return nil, fmt.Errorf("%w: task %s is in shards %s and %s: the shards come from different plans", ErrUsage, t.ID, other, d)
+			if other, dup := from[t.ID]; dup {
+				return nil, nil, fmt.Errorf("%w: task %s is in shards %s and %s: the shards come from different plans", ErrUsage, t.ID, other, d)
 			}
-			seen[t.ID] = d
+			from[t.ID] = d
 			t.Agent = 0
 			rep.Tasks = append(rep.Tasks, t)
 		}
 	}
+	return from, read, nil
+}
+
+// verify loads every stored patch of the gathered tasks from its shard and
+// checks it against the CIDs the shard recorded (one mismatch refuses the
+// whole merge) and against this checkout's commit; it returns them to
+// store and to combine.
+func (s *session) verify(from map[string]string) ([]stored, []coord.Change, error) {
 	rank := map[string]int{}
-	for i, m := range rep.Methods {
-		rank[m] = len(rep.Methods) - i
+	for i, m := range s.rep.Methods {
+		rank[m] = len(s.rep.Methods) - i
 	}
-	for ti := range rep.Tasks {
-		t := &rep.Tasks[ti]
-		src := patch.Dir{Path: seen[t.ID]}
+	var items []stored
+	var changes []coord.Change
+	for ti := range s.rep.Tasks {
+		t := &s.rep.Tasks[ti]
+		src := patch.Dir{Path: from[t.ID]}
 		for ci := range t.Candidates {
 			c := &t.Candidates[ci]
 			if c.Patch == nil {
@@ -210,54 +254,22 @@ func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []strin
 			}
 			m, err := src.Find(c.Patch.ID)
 			if err != nil {
-				return nil, fmt.Errorf("%w: shard %s: patch %s of %s: %w", ErrTampered, seen[t.ID], c.Patch.ID, c.ID, err)
+				return nil, nil, fmt.Errorf("%w: shard %s: patch %s of %s: %w", ErrTampered, from[t.ID], c.Patch.ID, c.ID, err)
 			}
 			if m.CID != c.Patch.CID || m.ReverseCID != c.Patch.ReverseCID {
-				return nil, fmt.Errorf("%w: shard %s: patch %s of %s: its metadata says CID %s, the shard's report %s", ErrTampered, seen[t.ID], m.ID, c.ID, m.CID, c.Patch.CID)
+				return nil, nil, fmt.Errorf("%w: shard %s: patch %s of %s: its metadata says CID %s, the shard's report %s", ErrTampered, from[t.ID], m.ID, c.ID, m.CID, c.Patch.CID)
 			}
 			fwd, rev, err := src.Load(m)
 			if err != nil {
-				return nil, fmt.Errorf("%w: shard %s: %w", ErrTampered, seen[t.ID], err)
+				return nil, nil, fmt.Errorf("%w: shard %s: %w", ErrTampered, from[t.ID], err)
 			}
-			if m.Parent != ws.Head {
-				return nil, fmt.Errorf("%w: shard %s: patch %s was made against %.12s, not %.12s", ErrUsage, seen[t.ID], m.ID, m.Parent, ws.Head)
+			if m.Parent != s.ws.Head {
+				return nil, nil, fmt.Errorf("%w: shard %s: patch %s was made against %.12s, not %.12s", ErrUsage, from[t.ID], m.ID, m.Parent, s.ws.Head)
 			}
 			meta := patch.Meta{Task: m.Task, Target: m.Target, Method: m.Method, Analyzer: m.Analyzer, Model: m.Model, Validation: m.Validation}
 			items = append(items, stored{fwd, rev, meta, &c.Patch})
-			changes = append(changes, change(c.ID, fwd, rank[t.Method], c.Validation, rep.Objective))
+			changes = append(changes, change(c.ID, fwd, rank[t.Method], c.Validation, s.rep.Objective))
 		}
 	}
-	logf("merge %d shards: %d tasks, %d accepted patches, all matching their CIDs", len(dirs), len(rep.Tasks), len(items))
-	mcfg := *cfg
-	mcfg.Objective = rep.Objective
-	wt, err := ws.Worktrees.Add(ctx, "merge", ws.Head)
-	if err != nil {
-		return nil, err
-	}
-	combined := combine(ctx, &mcfg, ws, wt, rep, changes, logf)
-	if combined != nil {
-		items = append([]stored{{combined.Patch, combined.Reverse, patch.Meta{
-			Task: "combination", Target: rep.Module, Method: "combination", Validation: mustJSON(combined.Validation),
-		}, &rep.Combination.Patch}}, items...)
-	}
-	if !cfg.DryRun {
-		pub := newPublisher(cfg, rep, logf)
-		if err := store(ctx, cfg, ws, rep, items, pub); err != nil {
-			return rep, err
-		}
-		rep.Tally(0, time.Since(start))
-		gh := control.ReadReviews(ctx, cfg, getenv, rep, control.Logf(logf))
-		carryFeedback(rep, read)
-		run := control.Run{Config: cfg, Getenv: getenv, Worktrees: ws.Worktrees, Head: ws.Head, ModuleDir: ws.ModuleRel, GitHub: gh}
-		err := control.Publish(ctx, run, rep, control.Logf(logf))
-		if err == nil && ctx.Err() != nil {
-			err = fmt.Errorf("merge stopped early: %s; the report holds what finished", cause(ctx, nil))
-		}
-		return rep, auditLast(ctx, cfg, rep, pub, err)
-	}
-	rep.Tally(0, time.Since(start))
-	if ctx.Err() != nil {
-		return rep, fmt.Errorf("merge stopped early: %s; the report holds what finished", cause(ctx, nil))
-	}
-	return rep, nil
+	return items, changes, nil
 }
