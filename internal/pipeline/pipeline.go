@@ -500,6 +500,7 @@ func runTask(ctx context.Context, cfg *config.Config, ws *Workspace, wt *gitx.Wo
 	out.DurationMS = time.Since(start).Milliseconds()
 	if res != nil {
 		out.Notes = res.Notes
+		out.Findings = res.Findings
 		if res.Details != nil {
 			d, derr := json.Marshal(res.Details)
 			if derr != nil {
