@@ -24,6 +24,7 @@ import (
 	"golang.org/x/mod/modfile"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/control"
 	"github.com/agentic-optimizer/optimizer/internal/coord"
@@ -384,7 +385,7 @@ func run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(st
 				agentStats[a-1].Count(res)
 				if again {
 					retried[i] = fmt.Sprintf("agent %d: %s", a, res.Error)
-					logf("%s failed on agent %d (%s); trying it once more on another agent", t.ID, a, firstLine(res.Error))
+					logf("%s failed on agent %d (%s); trying it once more on another agent", t.ID, a, clip.FirstLine(res.Error))
 				} else {
 					if attempt > 1 {
 						res.Notes = append(res.Notes, "tried a second time after the first attempt failed on "+retried[i])
