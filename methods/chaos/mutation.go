@@ -313,7 +313,11 @@ func (s *task) baseRun(ctx context.Context) (*coverage, baseTimes, error) {
 	if err != nil {
 		return nil, none, fmt.Errorf("no coverage profile from the tests: %w", err)
 	}
-	return parseCoverage(data, s.mod.Path), times, nil
+	cov, err := parseCoverage(data, s.mod.Path)
+	if err != nil {
+		return nil, none, fmt.Errorf("the tests' coverage profile: %w", err)
+	}
+	return cov, times, nil
 }
 
 func outputOf(run *testRun, test string) string {
