@@ -26,6 +26,7 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/prompt"
+	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
@@ -319,4 +320,8 @@ type Result struct {
 	// tournament's leaderboard, a reward history, a mutation table — as a
 	// value that encodes to JSON. It goes into the task's report as is.
 	Details any `json:"details,omitempty"`
+	// Findings are what the method found that is not a change — weaknesses,
+	// crashes — each rendered by the method as an issue for a person to act
+	// on. Change control publishes them as they are.
+	Findings []report.Finding `json:"findings,omitempty"`
 }

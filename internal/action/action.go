@@ -18,6 +18,8 @@ import (
 	"strings"
 
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 )
 
 // Enabled reports whether the process runs as a step of a GitHub Actions
@@ -176,24 +178,7 @@ func (r *Runtime) Annotate(as []Annotation) (dropped int) {
 	return dropped
 }
 
-// oneLine collapses whitespace, drops control characters and cuts s to at
-// most max bytes.
+// oneLine is s on one line, cut to at most max bytes.
 func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, s)
-	if len(s) > max {
-		cut := max - len("…")
-		for cut > 0 && !isRuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
+	return clip.Bytes(clip.OneLine(s), max, "…")
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/agentic-optimizer/optimizer/internal/markdown"
 )
 
 // The key table is the one source of the keys' reference text: ./gendocs
@@ -95,18 +97,13 @@ func ConfigurationDoc(options ...Option) ([]byte, error) {
 	for _, k := range keys {
 		def := "`" + k.def + "`"
 		if k.defaultDoc != "" || k.def == "" {
-			def = mdEscape(k.defaultPhrase(codeName))
+			def = markdown.Cell(k.defaultPhrase(codeName))
 		}
 		fmt.Fprintf(&b, "| `%s` | `%s` | `%s` | %s | %s | %s | `%s` |\n",
-			k.name, k.env(), k.inputName(), def, mdEscape(k.helpText(codeName)), mdEscape(k.want), strings.ReplaceAll(k.example, "|", `\|`))
+			k.name, k.env(), k.inputName(), def, markdown.Cell(k.helpText(codeName)), markdown.Cell(k.want), strings.ReplaceAll(k.example, "|", `\|`))
 	}
 	b.WriteString(configurationOutro)
 	return b.Bytes(), nil
-}
-
-// mdEscape keeps a table cell one cell and its text literal.
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "*", `\*`, "<", `\<`).Replace(s)
 }
 
 func upperFirst(s string) string {

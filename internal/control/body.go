@@ -2,11 +2,11 @@ package control
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/agentic-optimizer/optimizer/internal/clip"
+	"github.com/agentic-optimizer/optimizer/internal/markdown"
 	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
@@ -21,21 +21,9 @@ const (
 	maxDetail = 200
 )
 
-var esc = report.EscapeMarkdown
-
-var plainToken = regexp.MustCompile(`^[A-Za-z0-9._/:@+=-]+$`)
-
 // code renders an identifier, a CID or a path as a code span when it is
 // one safely, else as escaped text.
-func code(s string) string {
-	if s == "" {
-		return ""
-	}
-	if plainToken.MatchString(s) && len(s) <= 200 {
-		return "`" + s + "`"
-	}
-	return esc(s)
-}
+func code(s string) string { return markdown.Code(clip.Runes(s, maxDetail)) }
 
 // nof is "1 hunk", "2 hunks".
 func nof(n int, noun string) string {
@@ -52,19 +40,8 @@ func short(sha string) string {
 	return sha
 }
 
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
-
-// oneLine is s on one line, for titles.
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f || r == ' ' }), " ")
-	return cut(s, n)
-}
+// titleLine is s as a title: one line, at most 200 runes.
+func titleLine(s string) string { return clip.Runes(clip.OneLine(s), 200) }
 
 // prTitle is the draft pull request's title; it names no measurement, so
 // that the same change keeps the same title.
@@ -78,7 +55,7 @@ func prTitle(rep *report.Report, c *change, whole bool) string {
 	if !whole {
 		where = strings.Join(c.tasksTargets(), ", ")
 	}
-	return oneLine(fmt.Sprintf("optimizer (%s): %d validated %s in %s", strings.Join(rep.Methods, ", "), n, what, where), 200)
+	return titleLine(fmt.Sprintf("optimizer (%s): %d validated %s in %s", strings.Join(rep.Methods, ", "), n, what, where))
 }
 
 func (c *change) tasksTargets() []string {
@@ -107,7 +84,7 @@ func prBody(rep *report.Report, c *change, head string, reviews *report.PRReview
 	}
 	fmt.Fprintf(&b, "## optimizer: %d validated %s\n\n", len(c.members), what)
 	fmt.Fprintf(&b, "The optimizer (methods %s, objective %s) made this change on %s. Every candidate in it was applied in its own git worktree and passed validation",
-		esc(strings.Join(rep.Methods, ", ")), esc(rep.Objective), code(head))
+		markdown.Escape(strings.Join(rep.Methods, ", ")), markdown.Escape(rep.Objective), code(head))
 	if len(c.members) > 1 {
 		b.WriteString(", and the patch as a whole was validated again")
 	}
@@ -130,12 +107,12 @@ func reviewBody(rep *report.Report, c *change, suggested, outside int, stay, bra
 	var b strings.Builder
 	fmt.Fprintf(&b, "### optimizer: %s\n\n", nof(suggested, "suggestion"))
 	fmt.Fprintf(&b, "The optimizer (methods %s, objective %s) validated a change to this pull request's code: each suggestion below is one of its hunks. ",
-		esc(strings.Join(rep.Methods, ", ")), esc(rep.Objective))
+		markdown.Escape(strings.Join(rep.Methods, ", ")), markdown.Escape(rep.Objective))
 	switch {
 	case outside > 0 && stay == "":
 		fmt.Fprintf(&b, "%s outside this pull request's diff: proposed as a follow-up draft pull request against its branch, from %s. ", nof(outside, "hunk"), code(branch))
 	case outside > 0:
-		fmt.Fprintf(&b, "%s outside this pull request's diff: only in the patch, as %s. ", nof(outside, "hunk"), esc(stay))
+		fmt.Fprintf(&b, "%s outside this pull request's diff: only in the patch, as %s. ", nof(outside, "hunk"), markdown.Escape(stay))
 	}
 	b.WriteString("Nothing is merged or pushed to your branch.\n\n")
 	patchTable(&b, c)
@@ -153,16 +130,16 @@ func requestsSection(b *strings.Builder, pr *report.PRReviews) {
 	}
 	b.WriteString("### Requested changes\n\nPeople asked for changes to an earlier commit of this pull request; this is what the change below does about each request.\n\n")
 	for _, v := range pr.ChangesRequested {
-		fmt.Fprintf(b, "- %s requested changes on %s: **%s**: %s.\n", esc(v.Reviewer), code(short(v.Commit)), esc(v.Answer), esc(cut(v.AnswerWhy, maxDetail)))
+		fmt.Fprintf(b, "- %s requested changes on %s: **%s**: %s.\n", markdown.Escape(v.Reviewer), code(short(v.Commit)), markdown.Escape(v.Answer), markdown.Escape(clip.Runes(v.AnswerWhy, maxDetail)))
 		if body := strings.TrimSpace(v.Body); body != "" {
-			fmt.Fprintf(b, "  > %s\n", esc(cut(body, 2*maxDetail)))
+			fmt.Fprintf(b, "  > %s\n", markdown.Escape(clip.Runes(body, 2*maxDetail)))
 		}
 		for i, l := range v.Comments {
 			if i == 5 {
 				fmt.Fprintf(b, "  - … %d more comments on lines in report.json\n", len(v.Comments)-i)
 				break
 			}
-			fmt.Fprintf(b, "  - %s line %d: %s\n", code(l.Path), l.Line, esc(cut(l.Body, maxDetail)))
+			fmt.Fprintf(b, "  - %s line %d: %s\n", code(l.Path), l.Line, markdown.Escape(clip.Runes(l.Body, maxDetail)))
 		}
 	}
 	b.WriteString("\n")
@@ -179,7 +156,7 @@ func validationSection(b *strings.Builder, v *validate.Report) {
 	}
 	b.WriteString("### Validation\n\n| level | status | detail |\n| --- | --- | --- |\n")
 	for _, l := range v.Levels {
-		fmt.Fprintf(b, "| %s | %s | %s |\n", esc(l.Name), esc(string(l.Status)), esc(cut(l.Detail, maxDetail)))
+		fmt.Fprintf(b, "| %s | %s | %s |\n", markdown.Escape(l.Name), markdown.Escape(string(l.Status)), markdown.Escape(clip.Runes(l.Detail, maxDetail)))
 	}
 	b.WriteString("\n")
 }
@@ -218,7 +195,7 @@ func benchmarkSection(b *strings.Builder, c *change) {
 			sig = "yes"
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %.4g | %.4g | %+.1f %% | %.3g | %s |\n",
-			code(r.who), esc(r.bm.Name), esc(r.bm.Unit), r.bm.Base, r.bm.Candidate, r.bm.DeltaPct, r.bm.P, sig)
+			code(r.who), markdown.Escape(r.bm.Name), markdown.Escape(r.bm.Unit), r.bm.Base, r.bm.Candidate, r.bm.DeltaPct, r.bm.P, sig)
 	}
 	b.WriteString("\n")
 }
@@ -234,7 +211,7 @@ func changesSection(b *strings.Builder, c *change) {
 		if p := m.cand.Patch; p != nil {
 			own = code(p.ID) + " " + code(p.CID)
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", code(m.task.ID), code(m.cand.ID), esc(cut(m.cand.Description, maxDetail)), own)
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", code(m.task.ID), code(m.cand.ID), markdown.Escape(clip.Runes(m.cand.Description, maxDetail)), own)
 	}
 	b.WriteString("\n")
 }
@@ -250,7 +227,7 @@ func leftSection(b *strings.Builder, c *change) {
 			break
 		}
 		fmt.Fprintf(b, "- %s (%s, %s): %s. It stays as patch %s (CID %s) in the output directory.\n",
-			code(l.cand.ID), code(l.task.ID), esc(cut(l.cand.Description, maxDetail)), esc(cut(l.why, 2*maxDetail)), code(l.cand.Patch.ID), code(l.cand.Patch.CID))
+			code(l.cand.ID), code(l.task.ID), markdown.Escape(clip.Runes(l.cand.Description, maxDetail)), markdown.Escape(clip.Runes(l.why, 2*maxDetail)), code(l.cand.Patch.ID), code(l.cand.Patch.CID))
 	}
 	b.WriteString("\n")
 }

@@ -2,7 +2,6 @@ package control
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -17,7 +16,6 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
-	"github.com/agentic-optimizer/optimizer/methods/chaos"
 )
 
 const (
@@ -154,20 +152,23 @@ func publish(t *testing.T, run Run, rep *report.Report) error {
 	return Publish(ctx, run, rep, logTo(t))
 }
 
-// chaosTask is a chaos task with one finding of each kind.
-func chaosTask() report.Task {
-	seed := 0
-	d := chaos.Details{
-		Mutation: &chaos.MutationReport{Score: 0.5, Strength: 0.5, Killed: 1, Survived: 1, Run: 2, Mutants: []chaos.MutantResult{
-			{ID: "m1", File: "calc/sum.go", Line: 6, Operator: "relational", Original: "i < len(xs)", Mutated: "i <= len(xs)", Status: chaos.StatusSurvived},
-			{ID: "m2", File: "calc/max.go", Line: 5, Operator: "relational", Original: "a > b", Mutated: "a >= b", Status: chaos.StatusKilled},
-		}},
-		Fuzz: []chaos.FuzzReport{{Function: "Sum", Target: "FuzzSum", Crashed: true, Reproducer: &chaos.Reproducer{
-			Seed: &seed, Input: "go test fuzz v1\n[]byte(\"```\\n<!-- optimizer:other -->\")\n", Panic: "index out of range [<b>5</b>]", Location: "calc/sum.go:7"}}},
-		Faults: []chaos.FaultReport{{Function: "Read", Fault: "read error", Finding: chaos.FindingSwallowed, Detail: "returned nil"}},
+// findingTasks are two tasks with a finding each, as their methods
+// rendered them: one keyed by its task's ID, one by a key that is no
+// marker key as it is. The bodies hold markdown, and a marker of another
+// issue that must not pass as one.
+func findingTasks() []report.Task {
+	return []report.Task{
+		{ID: "chaos:./calc", Target: "./calc", Method: "chaos", Status: report.StatusNoCandidates, Candidates: []report.Candidate{}, Findings: []report.Finding{{
+			Key:   "chaos:./calc",
+			Title: "optimizer: chaos findings in ./calc",
+			Body:  "## Chaos findings in `./calc`\n\n| where | mutated |\n| --- | --- |\n| `calc/sum.go:6` | i \\<\\= len\\(xs\\) |\n\n````\n[]byte(\"```\\n<!-- optimizer:other -->\")\n````\n",
+		}}},
+		{ID: "other:./calc", Target: "./calc", Method: "other", Status: report.StatusNoCandidates, Candidates: []report.Candidate{}, Findings: []report.Finding{{
+			Key:   "other -- ./calc",
+			Title: "optimizer: other\nfindings\tin ./calc",
+			Body:  "- one\n- two\n",
+		}}},
 	}
-	b, _ := json.Marshal(d)
-	return report.Task{ID: "chaos:./calc", Target: "./calc", Method: "chaos", Status: report.StatusNoCandidates, Candidates: []report.Candidate{}, Details: b}
 }
 
 // TestPublishDraftPRAndIssues: under auto with a token, the change becomes
@@ -176,8 +177,8 @@ func chaosTask() report.Task {
 // neither.
 func TestPublishDraftPRAndIssues(t *testing.T) {
 	f := newFixture(t)
-	f.rep.Tasks = append(f.rep.Tasks, chaosTask())
-	f.rep.Methods = append(f.rep.Methods, "chaos")
+	f.rep.Tasks = append(f.rep.Tasks, findingTasks()...)
+	f.rep.Methods = append(f.rep.Methods, "chaos", "other")
 	s := f.server(t)
 	cache := t.TempDir()
 	run := f.run(ModeAuto, writer, envFor(s, cache))
@@ -185,7 +186,7 @@ func TestPublishDraftPRAndIssues(t *testing.T) {
 		t.Fatal(err)
 	}
 	cc := f.rep.ChangeControl
-	if cc.Mode != ModeGitHub || cc.FallbackReason != "" || cc.PRURL == "" || len(cc.PullRequests) != 1 || len(cc.Issues) != 1 || cc.IssueURL != cc.Issues[0].URL {
+	if cc.Mode != ModeGitHub || cc.FallbackReason != "" || cc.PRURL == "" || len(cc.PullRequests) != 1 || len(cc.Issues) != 2 || cc.IssueURL != cc.Issues[0].URL {
 		t.Fatalf("change control %+v", cc)
 	}
 	pr := cc.PullRequests[0]
@@ -216,16 +217,24 @@ func TestPublishDraftPRAndIssues(t *testing.T) {
 		t.Errorf("body lets markdown or HTML from the description through:\n%s", body)
 	}
 	issues := s.Issues(fullName)
-	if len(issues) != 1 || issues[0].Labels[0] != IssueLabel || !strings.Contains(issues[0].Title, "chaos findings in ./calc") {
-		t.Fatalf("issues %+v", issues)
+	if len(issues) != 2 {
+		t.Fatalf("issues %+v, want one per finding", issues)
 	}
-	for _, want := range []string{"`calc/sum.go:6`", "i \\<\\= len\\(xs\\)", "FuzzSum", "````\ngo test fuzz v1", "error swallowed", "index out of range \\[\\<b\\>5\\<\\/b\\>\\]"} {
-		if !strings.Contains(issues[0].Body, want) {
-			t.Errorf("issue body lacks %q:\n%s", want, issues[0].Body)
+	for i, want := range []struct{ title, body, marker string }{
+		{"optimizer: chaos findings in ./calc", findingTasks()[0].Findings[0].Body, "<!-- optimizer:chaos:./calc -->"},
+		{"optimizer: other findings in ./calc", "- one\n- two\n", "<!-- optimizer:task:"},
+	} {
+		is := issues[i]
+		if is.Labels[0] != IssueLabel || is.Title != want.title {
+			t.Errorf("issue %d: labels %v, title %q; want %q", i, is.Labels, is.Title, want.title)
 		}
-	}
-	if strings.Count(issues[0].Body, "<!-- optimizer:") != 1 {
-		t.Errorf("the issue has a marker besides its own:\n%s", issues[0].Body)
+		if strings.Count(is.Body, "<!-- optimizer:") != 1 || !strings.Contains(is.Body, want.marker) {
+			t.Errorf("issue %d: the marker is not %s alone:\n%s", i, want.marker, is.Body)
+		}
+		// GitHub's client defuses the other marker; the rest is as rendered.
+		if !strings.Contains(strings.ReplaceAll(is.Body, "&lt;!-- optimizer:other", "<!-- optimizer:other"), want.body) {
+			t.Errorf("issue %d: body\n%s\nlacks the finding's body\n%s", i, is.Body, want.body)
+		}
 	}
 	saved, err := os.ReadFile(filepath.Join(cache, "optimizer", "github-cache.json"))
 	if err != nil || strings.Contains(string(saved), writer) {
@@ -239,7 +248,7 @@ func TestPublishDraftPRAndIssues(t *testing.T) {
 		t.Fatal(err)
 	}
 	cc = rep.ChangeControl
-	if len(s.PullRequests(fullName)) != 1 || len(s.Issues(fullName)) != 1 || cc.PullRequests[0].Created || cc.PullRequests[0].Updated || cc.Issues[0].Created {
+	if len(s.PullRequests(fullName)) != 1 || len(s.Issues(fullName)) != 2 || cc.PullRequests[0].Created || cc.PullRequests[0].Updated || cc.Issues[0].Created || cc.Issues[1].Created {
 		t.Errorf("the second publication made something new: %+v", cc)
 	}
 	if cc.GitHub.Writes != 0 || cc.GitHub.CacheHitRate < 0.7 {

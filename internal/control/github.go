@@ -118,8 +118,8 @@ func (g *GitHub) Propose(ctx context.Context, run Run, rep *report.Report) error
 		if err := g.review(ctx, run, rep, c, ev, info); err != nil {
 			return fmt.Errorf("pull request #%d: %w", ev.PullRequest, err)
 		}
-		if fs, _ := findingsOf(rep); len(fs) > 0 {
-			g.note("the findings of %d tasks are in the job summary and report.json; issues are opened by runs on a branch, not on a pull request", len(fs))
+		if is := issuesOf(rep); len(is) > 0 {
+			g.note("%s are in report.json; issues are opened by runs on a branch, not on a pull request", nof(len(is), "finding"))
 		}
 		return nil
 	}
@@ -230,14 +230,10 @@ func (g *GitHub) closeStale(ctx context.Context, run Run, rep *report.Report, br
 	return nil
 }
 
-// issues opens or updates one issue per task with findings.
+// issues opens or updates one issue per finding.
 func (g *GitHub) issues(ctx context.Context, rep *report.Report) error {
-	fs, err := findingsOf(rep)
-	if err != nil {
-		return err
-	}
 	cc := &rep.ChangeControl
-	for _, f := range fs {
+	for _, f := range issuesOf(rep) {
 		res, err := g.client.UpsertIssue(ctx, github.IssueRequest{Repo: g.repo, Key: f.key, Title: f.title, Body: f.body, Labels: []string{IssueLabel}})
 		if err != nil {
 			return fmt.Errorf("task %s: %w", f.task.ID, err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/agentic-optimizer/optimizer/internal/action"
 	"github.com/agentic-optimizer/optimizer/internal/github"
+	"github.com/agentic-optimizer/optimizer/internal/markdown"
 	"github.com/agentic-optimizer/optimizer/internal/report"
 )
 
@@ -139,13 +140,13 @@ func (g *GitHub) followUp(ctx context.Context, run Run, rep *report.Report, c *c
 	if err != nil {
 		return stay(fmt.Sprintf("they do not apply on the pull request's head without the rest: %v", err))
 	}
-	title := oneLine(fmt.Sprintf("optimizer: follow-up to #%d, %s outside its diff", ev.PullRequest, nof(len(out), "validated hunk")), 200)
+	title := titleLine(fmt.Sprintf("optimizer: follow-up to #%d, %s outside its diff", ev.PullRequest, nof(len(out), "validated hunk")))
 	var body strings.Builder
 	fmt.Fprintf(&body, "## optimizer: follow-up to #%d\n\n", ev.PullRequest)
 	fmt.Fprintf(&body, "These hunks belong to the change the optimizer validated for #%d, but lie outside that pull request's diff, so they cannot be review suggestions there. Merge this pull request into #%d's branch if you want them; the optimizer never merges.\n\n", ev.PullRequest, ev.PullRequest)
 	patchTable(&body, c)
 	for _, h := range out {
-		fmt.Fprintf(&body, "- %s: %s\n", code(h.Path), esc(h.Reason))
+		fmt.Fprintf(&body, "- %s: %s\n", code(h.Path), markdown.Escape(h.Reason))
 	}
 	pr, err := g.client.DraftPR(ctx, github.DraftPRRequest{
 		Repo: g.repo, Base: ev.Ref, BaseSHA: ev.Head, Branch: branch,

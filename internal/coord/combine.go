@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
@@ -231,7 +232,7 @@ func (s *combiner) takeClean(ctx context.Context, clean []Change) error {
 		s.res.LeftOut = append(s.res.LeftOut, LeftOut{ID: clean[0].ID, Reason: why})
 		return nil
 	}
-	s.logf("the combination of %d changes failed validation (%s); adding them one at a time", len(clean), firstLine(why))
+	s.logf("the combination of %d changes failed validation (%s); adding them one at a time", len(clean), clip.FirstLine(why))
 	for _, c := range clean {
 		ok, why, err := s.try(ctx, []Change{c}, false)
 		if err != nil {
@@ -267,11 +268,11 @@ func (s *combiner) try(ctx context.Context, changes []Change, threeWay bool) (bo
 			if len(onto) > 0 {
 				what = strings.Join(onto, ", ")
 			}
-			return false, fmt.Sprintf("%s does not apply on top of %s: %v", c.ID, what, firstLine(err.Error())), nil
+			return false, fmt.Sprintf("%s does not apply on top of %s: %v", c.ID, what, clip.FirstLine(err.Error())), nil
 		}
 	}
 	if markers, _ := wt.Git(ctx, "diff", "--check"); strings.Contains(markers, "conflict marker") {
-		return false, "the three-way merge left conflict markers: " + firstLine(markers), nil
+		return false, "the three-way merge left conflict markers: " + clip.FirstLine(markers), nil
 	}
 	fwd, err := wt.Diff(ctx, false)
 	if err != nil {
@@ -307,11 +308,4 @@ func ids(cs []Change) []string {
 		out[i] = c.ID
 	}
 	return out
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

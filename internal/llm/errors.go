@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 )
 
 var (
@@ -184,11 +186,7 @@ func daily(h http.Header, msg string) bool {
 
 // clean makes server-provided text fit one log line of reasonable length.
 func clean(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		s = s[:300] + "…"
-	}
-	return s
+	return clip.Bytes(clip.OneLine(s), 300, "…")
 }
 
 // maxRetryAfterHeader bounds what parseRetryAfter believes, so that a

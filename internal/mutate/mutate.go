@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 )
 
 // Operator names. They appear in reports, so they do not change.
@@ -301,12 +303,7 @@ func excerpt(s string) string {
 	if strings.Contains(s, "\n") {
 		s = strings.Join(strings.Fields(s), " ")
 	}
-	r := []rune(s)
-	if len(r) <= excerptMax {
-		return s
-	}
-	half := (excerptMax - 1) / 2
-	return string(r[:half]) + "…" + string(r[len(r)-half:])
+	return clip.Middle(s, excerptMax)
 }
 
 // String is the mutant in one line: "file:line:col operator: original → mutated".

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/sourcegraph/go-diff/diff"
+
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 )
 
 // ErrMalformed is wrapped by every error that says the input is not a
@@ -201,7 +203,7 @@ func parsePlain(text []byte, lineNo int) ([]File, error) {
 		fd, trailing, err := r.ReadFileWithTrailingContent()
 		if err == io.EOF {
 			if strings.TrimSpace(trailing) != "" {
-				return nil, fmt.Errorf("patch: parse: the diff starting at line %d ends in text that is not part of a diff: %q: %w", lineNo, firstLine(trailing), ErrMalformed)
+				return nil, fmt.Errorf("patch: parse: the diff starting at line %d ends in text that is not part of a diff: %q: %w", lineNo, clip.FirstLine(strings.TrimSpace(trailing)), ErrMalformed)
 			}
 			return files, nil
 		}
@@ -217,14 +219,6 @@ func parsePlain(text []byte, lineNo int) ([]File, error) {
 		}
 		files = append(files, f)
 	}
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
 }
 
 // fromDiff converts go-diff's file to a File and checks its hunks.

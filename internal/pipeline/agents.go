@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/coord"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/report"
@@ -130,7 +131,7 @@ func (p *pool) take(ctx context.Context, a *agent, k, attempt int) {
 	p.stats[a.id-1].Count(res)
 	if again {
 		p.retried[i] = fmt.Sprintf("agent %d: %s", a.id, res.Error)
-		s.logf("%s failed on agent %d (%s); trying it once more on another agent", t.ID, a.id, firstLine(res.Error))
+		s.logf("%s failed on agent %d (%s); trying it once more on another agent", t.ID, a.id, clip.FirstLine(res.Error))
 		return
 	}
 	if attempt > 1 {
@@ -154,6 +155,7 @@ func (a *agent) runTask(ctx context.Context, m *methods.Method, t *methods.Task,
 	out.DurationMS = time.Since(start).Milliseconds()
 	if res != nil {
 		out.Notes = res.Notes
+		out.Findings = res.Findings
 		if res.Details != nil {
 			d, derr := json.Marshal(res.Details)
 			if derr != nil {

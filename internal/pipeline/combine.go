@@ -3,9 +3,9 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/agentic-optimizer/optimizer/internal/bench"
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/coord"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/report"
@@ -77,11 +77,11 @@ func (s *session) combinePatches(ctx context.Context, wt *gitx.Worktree, changes
 	}
 	for _, c := range res.Conflicts {
 		if c.Resolution == coord.ResolutionEscalated {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("conflict for a human: %s and %s overlap at %s: %s", c.Winner, c.Loser, c.Where, firstLine(c.Detail)))
+			rep.Notes = append(rep.Notes, fmt.Sprintf("conflict for a human: %s and %s overlap at %s: %s", c.Winner, c.Loser, c.Where, clip.FirstLine(c.Detail)))
 		}
 	}
 	for _, l := range res.LeftOut {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%s is not in the combination: %s", l.ID, firstLine(l.Reason)))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%s is not in the combination: %s", l.ID, clip.FirstLine(l.Reason)))
 	}
 	rep.Notes = append(rep.Notes, note)
 	// A combination of one is that patch, already stored.
@@ -89,9 +89,4 @@ func (s *session) combinePatches(ctx context.Context, wt *gitx.Worktree, changes
 		return nil
 	}
 	return res
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
 }

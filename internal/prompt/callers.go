@@ -9,7 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 )
 
 // callerSection lists the signatures of the functions of the module that
@@ -67,9 +68,7 @@ func (b *builder) callersIn(d ast.Decl, f *srcFile, im fileImports, inside bool)
 		at := fmt.Sprintf("%s:%d", f.rel, b.x.line(decl))
 		// The line goes into a shared code block, which a fence would end.
 		line := strings.ReplaceAll(strings.TrimSpace(b.x.lines(f, use, use)), "```", "` ` `")
-		if utf8.RuneCountInString(line) > 100 {
-			line = string([]rune(line)[:100]) + "…"
-		}
+		line = clip.Runes(line, 101)
 		out = append(out, callerPart{b.x.line(decl), part{
 			text:  b.redact(fmt.Sprintf("// %s, at line %d: %s\n%s\n\n", at, b.x.line(use), line, sig)),
 			label: b.redact("caller signature " + at + " " + name),

@@ -3,7 +3,9 @@ package prompt
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/agentic-optimizer/optimizer/internal/clip"
+	"github.com/agentic-optimizer/optimizer/internal/markdown"
 )
 
 // Feedback is a person's request for changes to the optimizer's earlier
@@ -42,37 +44,17 @@ func (b *builder) feedbackSection() *section {
 		var t strings.Builder
 		fmt.Fprintf(&t, "%s requested changes on %s (commit %.12s):\n", f.Reviewer, f.PR, f.Commit)
 		if body := strings.TrimSpace(f.Body); body != "" {
-			t.WriteString(blockQuote(clip(body, maxFeedbackText)))
+			t.WriteString(markdown.Quote(clip.Bytes(body, maxFeedbackText, " […]")))
 		}
 		for i, c := range f.Comments {
 			if i == maxFeedbackComments {
 				fmt.Fprintf(&t, "(%d more comments on lines left out)\n", len(f.Comments)-i)
 				break
 			}
-			fmt.Fprintf(&t, "On %s line %d:\n%s", c.Path, c.Line, blockQuote(clip(strings.TrimSpace(c.Body), maxFeedbackText)))
+			fmt.Fprintf(&t, "On %s line %d:\n%s", c.Path, c.Line, markdown.Quote(clip.Bytes(strings.TrimSpace(c.Body), maxFeedbackText, " […]")))
 		}
 		t.WriteString("\n")
 		s.parts = append(s.parts, part{text: b.redact(t.String()), label: "review by " + f.Reviewer, must: true})
 	}
 	return s
-}
-
-// blockQuote quotes s as a markdown block quote, every line of it.
-func blockQuote(s string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(s, "\n") {
-		b.WriteString("> " + strings.TrimRight(line, "\r") + "\n")
-	}
-	return b.String()
-}
-
-// clip cuts s to at most n bytes on a rune boundary, saying so.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + " […]"
 }

@@ -10,9 +10,9 @@ package prompt
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/markdown"
 )
 
 // DefaultBudget is the token budget of a context when Options sets none.
@@ -108,9 +108,5 @@ func Build(mod *analysis.Module, pkg *analysis.Package, targets []string, opt Op
 
 // quote is a fenced go block of source, after the path of its file.
 func quote(path, src string) string {
-	fence := "```"
-	for strings.Contains(src, fence) {
-		fence += "`"
-	}
-	return path + "\n" + fence + "go\n" + src + fence + "\n\n"
+	return path + "\n" + markdown.Fence(src, "go") + "\n"
 }

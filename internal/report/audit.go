@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 )
 
 // The audit record of a run is its report as the run leaves it — after change control and every
@@ -220,8 +222,5 @@ func short(v any) string {
 	if err != nil {
 		return fmt.Sprint(v)
 	}
-	if s := []rune(string(b)); len(s) > maxValue {
-		return string(s[:maxValue-1]) + "…"
-	}
-	return string(b)
+	return clip.Runes(string(b), maxValue)
 }

@@ -7,9 +7,10 @@ import (
 	"slices"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
+	"github.com/agentic-optimizer/optimizer/internal/markdown"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
 
@@ -97,41 +98,41 @@ func (r *Report) Markdown(limit int) string {
 // FailedMarkdown is the job summary of a run that ended before it had a
 // report, e.g. on a configuration error.
 func FailedMarkdown(err string) string {
-	return "## optimizer: the run failed\n\n" + EscapeMarkdown(truncate(err, 4*maxDetailRunes)) + "\n"
+	return "## optimizer: the run failed\n\n" + markdown.Escape(clip.Runes(err, 4*maxDetailRunes)) + "\n"
 }
 
 func (r *Report) mdHeader(b *strings.Builder) {
 	fmt.Fprintf(b, "## optimizer: %d of %d candidates accepted in %d tasks\n\n", r.Stats.Accepted, r.Stats.Candidates, r.Stats.Tasks)
 	fmt.Fprintf(b, "Module %s at %s, objective %s, methods %s, %.1f s.\n",
-		code(r.Module), code(shortSHA(r.Base)), EscapeMarkdown(r.Objective), EscapeMarkdown(strings.Join(r.Methods, ", ")), float64(r.Stats.DurationMS)/1000)
+		code(r.Module), code(shortSHA(r.Base)), markdown.Escape(r.Objective), markdown.Escape(strings.Join(r.Methods, ", ")), float64(r.Stats.DurationMS)/1000)
 	if len(r.Stats.RejectedByLevel) > 0 {
-		fmt.Fprintf(b, "Rejections by level: %s.\n", EscapeMarkdown(levelCounts(r.Stats.RejectedByLevel, r.Levels)))
+		fmt.Fprintf(b, "Rejections by level: %s.\n", markdown.Escape(levelCounts(r.Stats.RejectedByLevel, r.Levels)))
 	}
 	if iso := r.Isolation; iso != nil {
 		if len(iso.Weaker) > 0 {
 			// Prominent: the maintainer must see that the code under test
 			// ran with less isolation than the platform allows.
 			fmt.Fprintf(b, "\n> [!WARNING]\n> **Sandbox weaker than this platform allows** (isolation: %s): %s.\n\n",
-				EscapeMarkdown(iso.Mode), EscapeMarkdown(strings.Join(iso.Weaker, "; ")))
+				markdown.Escape(iso.Mode), markdown.Escape(strings.Join(iso.Weaker, "; ")))
 		}
 		fmt.Fprintf(b, "Sandbox: code under test ran as %s (uid %s), Landlock %s, network %s, reaper %v.\n",
-			EscapeMarkdown(iso.Identity), EscapeMarkdown(iso.UID), EscapeMarkdown(iso.Landlock), EscapeMarkdown(iso.Network), iso.Reaper)
+			markdown.Escape(iso.Identity), markdown.Escape(iso.UID), markdown.Escape(iso.Landlock), markdown.Escape(iso.Network), iso.Reaper)
 	}
 	if u := r.ModelUsage(); u != "" {
-		fmt.Fprintf(b, "Model use: %s.\n", EscapeMarkdown(u))
+		fmt.Fprintf(b, "Model use: %s.\n", markdown.Escape(u))
 	}
 	if p := r.Proposed(); p.Patch != nil {
-		fmt.Fprintf(b, "\n**Proposed:** %s (CID %s), %s.", code(p.Patch.ID), code(p.Patch.CID), EscapeMarkdown(p.What()))
+		fmt.Fprintf(b, "\n**Proposed:** %s (CID %s), %s.", code(p.Patch.ID), code(p.Patch.CID), markdown.Escape(p.What()))
 		for i, l := range p.Left {
 			if i == maxListItems {
 				fmt.Fprintf(b, " … %d more not included, in report.json.", len(p.Left)-i)
 				break
 			}
-			fmt.Fprintf(b, " Not included: %s (%s).", code(l.ID), EscapeMarkdown(truncate(l.Why, maxCellRunes)))
+			fmt.Fprintf(b, " Not included: %s (%s).", code(l.ID), markdown.Escape(clip.Runes(l.Why, maxCellRunes)))
 		}
 		b.WriteString("\n\n")
 	} else if p.Note != "" {
-		fmt.Fprintf(b, "\n**Nothing proposed:** %s.\n\n", EscapeMarkdown(p.Note))
+		fmt.Fprintf(b, "\n**Nothing proposed:** %s.\n\n", markdown.Escape(p.Note))
 	}
 	cc := r.ChangeControl
 	if nothing := cc.nothing(); nothing != "" {
@@ -140,7 +141,7 @@ func (r *Report) mdHeader(b *strings.Builder) {
 	} else if cc.Mode != "" {
 		fmt.Fprintf(b, "Published as %s", code(cc.Mode))
 		if cc.FallbackReason != "" {
-			fmt.Fprintf(b, " (fallback: %s)", EscapeMarkdown(truncate(cc.FallbackReason, maxDetailRunes)))
+			fmt.Fprintf(b, " (fallback: %s)", markdown.Escape(clip.Runes(cc.FallbackReason, maxDetailRunes)))
 		}
 		b.WriteString(".\n")
 	}
@@ -192,14 +193,14 @@ func (r *Report) mdHeader(b *strings.Builder) {
 			fmt.Fprintf(b, "\n> … %d more change control notes in report.json\n", len(cc.Notes)-i)
 			break
 		}
-		fmt.Fprintf(b, "\n> %s\n", EscapeMarkdown(truncate(n, maxDetailRunes)))
+		fmt.Fprintf(b, "\n> %s\n", markdown.Escape(clip.Runes(n, maxDetailRunes)))
 	}
 	for i, n := range r.Notes {
 		if i == maxListItems {
 			fmt.Fprintf(b, "\n> … %d more notes in report.json\n", len(r.Notes)-i)
 			break
 		}
-		fmt.Fprintf(b, "\n> %s\n", EscapeMarkdown(truncate(n, maxDetailRunes)))
+		fmt.Fprintf(b, "\n> %s\n", markdown.Escape(clip.Runes(n, maxDetailRunes)))
 	}
 	b.WriteString("\n")
 }
@@ -223,18 +224,18 @@ func (r *Report) mdTaskRow(t Task, withBench bool) string {
 			rejected[v.RejectedBy]++
 		}
 	}
-	verdict := EscapeMarkdown(t.Status)
+	verdict := markdown.Escape(t.Status)
 	if len(t.Candidates) > 0 {
 		verdict = fmt.Sprintf("%s, %d of %d", verdict, accepted, len(t.Candidates))
 	}
 	if t.Error != "" {
-		verdict += ": " + EscapeMarkdown(truncate(t.Error, maxCellRunes))
+		verdict += ": " + markdown.Escape(clip.Runes(t.Error, maxCellRunes))
 	}
 	pr := ""
 	if t.PRURL != "" {
 		pr = link("PR", t.PRURL)
 	}
-	cells := []string{code(t.Target), EscapeMarkdown(t.Method), verdict, EscapeMarkdown(levelCounts(rejected, r.Levels)), cellList(patches), pr}
+	cells := []string{code(t.Target), markdown.Escape(t.Method), verdict, markdown.Escape(levelCounts(rejected, r.Levels)), cellList(patches), pr}
 	if withBench {
 		cells = append(cells, cellList(benches))
 	}
@@ -254,9 +255,9 @@ func mdTaskBlock(t Task) string {
 	}
 	// The summary line is raw HTML: escape it as HTML, not as markdown.
 	fmt.Fprintf(&b, "<details><summary>%s: %s, %d of %d candidates accepted</summary>\n\n",
-		html.EscapeString(truncate(t.ID, maxCellRunes)), html.EscapeString(t.Status), accepted, len(t.Candidates))
+		html.EscapeString(clip.Runes(t.ID, maxCellRunes)), html.EscapeString(t.Status), accepted, len(t.Candidates))
 	if t.Error != "" {
-		fmt.Fprintf(&b, "Error: %s\n\n", EscapeMarkdown(truncate(t.Error, maxDetailRunes)))
+		fmt.Fprintf(&b, "Error: %s\n\n", markdown.Escape(clip.Runes(t.Error, maxDetailRunes)))
 	}
 	if len(t.Candidates) > 0 {
 		b.WriteString("| candidate | change | verdict | decided by | patch | CID | benchmarks |\n| --- | --- | --- | --- | --- | --- | --- |\n")
@@ -294,7 +295,7 @@ func mdTaskBlock(t Task) string {
 			fmt.Fprintf(&b, "- … %d more notes in report.json\n", len(t.Notes)-i)
 			break
 		}
-		fmt.Fprintf(&b, "- Note: %s\n", EscapeMarkdown(truncate(n, maxDetailRunes)))
+		fmt.Fprintf(&b, "- Note: %s\n", markdown.Escape(clip.Runes(n, maxDetailRunes)))
 	}
 	if len(t.Notes) > 0 {
 		b.WriteString("\n")
@@ -302,7 +303,7 @@ func mdTaskBlock(t Task) string {
 	b.WriteString("</details>\n\n")
 	if b.Len() > maxTaskBlock {
 		return fmt.Sprintf("<details><summary>%s: %s</summary>\n\nThis task's details are too long for the summary; they are in report.json.\n\n</details>\n\n",
-			html.EscapeString(truncate(t.ID, maxCellRunes)), html.EscapeString(t.Status))
+			html.EscapeString(clip.Runes(t.ID, maxCellRunes)), html.EscapeString(t.Status))
 	}
 	return b.String()
 }
@@ -329,7 +330,7 @@ func mdCandidateRow(c Candidate) string {
 	if c.SupersededBy != "" {
 		patch = "lost to " + code(c.SupersededBy)
 	}
-	cells := []string{code(c.ID), EscapeMarkdown(truncate(c.Description, maxCellRunes)), verdict, EscapeMarkdown(decided), patch, cid, cellList(benches)}
+	cells := []string{code(c.ID), markdown.Escape(clip.Runes(c.Description, maxCellRunes)), verdict, markdown.Escape(decided), patch, cid, cellList(benches)}
 	return "| " + strings.Join(cells, " | ") + " |"
 }
 
@@ -339,7 +340,7 @@ func candidateWhy(c Candidate) []string {
 	v := c.Validation
 	switch {
 	case v == nil && c.Error != "":
-		return []string{fmt.Sprintf("- %s could not be validated: %s", code(c.ID), EscapeMarkdown(truncate(c.Error, maxDetailRunes)))}
+		return []string{fmt.Sprintf("- %s could not be validated: %s", code(c.ID), markdown.Escape(clip.Runes(c.Error, maxDetailRunes)))}
 	case v == nil || v.Accepted:
 		return nil
 	}
@@ -347,13 +348,13 @@ func candidateWhy(c Candidate) []string {
 	if l := v.Level(v.RejectedBy); l != nil {
 		detail = l.Detail
 	}
-	out := []string{fmt.Sprintf("- %s rejected by %s: %s", code(c.ID), EscapeMarkdown(v.RejectedBy), EscapeMarkdown(truncate(detail, maxDetailRunes)))}
+	out := []string{fmt.Sprintf("- %s rejected by %s: %s", code(c.ID), markdown.Escape(v.RejectedBy), markdown.Escape(clip.Runes(detail, maxDetailRunes)))}
 	for i, f := range v.Findings {
 		if i == maxListItems {
 			out = append(out, fmt.Sprintf("  - … %d more findings in report.json", len(v.Findings)-i))
 			break
 		}
-		out = append(out, fmt.Sprintf("  - %s %s", code(fmt.Sprintf("%s:%d", f.File, f.Line)), EscapeMarkdown(truncate(f.Message, maxCellRunes))))
+		out = append(out, fmt.Sprintf("  - %s %s", code(fmt.Sprintf("%s:%d", f.File, f.Line)), markdown.Escape(clip.Runes(f.Message, maxCellRunes))))
 	}
 	return out
 }
@@ -363,7 +364,7 @@ func candidateWhy(c Candidate) []string {
 func acceptedBecause(v *validate.Report) string {
 	s := "all levels passed"
 	if l := v.Level("performance"); l != nil && l.Status == validate.Pass && len(v.Benchmarks) > 0 {
-		s += "; " + truncate(l.Detail, maxCellRunes)
+		s += "; " + clip.Runes(l.Detail, maxCellRunes)
 	}
 	return s
 }
@@ -384,7 +385,7 @@ func benchText(bm validate.Benchmark) string {
 	if !bm.Significant {
 		s += " n.s."
 	}
-	return EscapeMarkdown(truncate(s, maxCellRunes))
+	return markdown.Escape(clip.Runes(s, maxCellRunes))
 }
 
 // levelCounts renders {"unit": 2, "types": 1} as "types 1, unit 2" in the
@@ -431,21 +432,21 @@ func reviewsSummary(b *strings.Builder, reviews []PRReviews) {
 		}
 		fmt.Fprintf(b, "\nReviews of %s:\n\n", link(fmt.Sprintf("pull request #%d", pr.Number), pr.URL))
 		for _, v := range pr.Approvals {
-			fmt.Fprintf(b, "- approved by %s, of %s", EscapeMarkdown(v.Reviewer), code(shortSHA(v.Commit)))
+			fmt.Fprintf(b, "- approved by %s, of %s", markdown.Escape(v.Reviewer), code(shortSHA(v.Commit)))
 			if v.Stale {
-				fmt.Fprintf(b, ": **stale**, %s", EscapeMarkdown(v.StaleWhy))
+				fmt.Fprintf(b, ": **stale**, %s", markdown.Escape(v.StaleWhy))
 			}
 			b.WriteString("\n")
 		}
 		for _, v := range pr.ChangesRequested {
-			fmt.Fprintf(b, "- changes requested by %s, of %s", EscapeMarkdown(v.Reviewer), code(shortSHA(v.Commit)))
+			fmt.Fprintf(b, "- changes requested by %s, of %s", markdown.Escape(v.Reviewer), code(shortSHA(v.Commit)))
 			switch {
 			case v.Answer != "":
-				fmt.Fprintf(b, ": **%s**, %s", v.Answer, EscapeMarkdown(truncate(v.AnswerWhy, maxDetailRunes)))
+				fmt.Fprintf(b, ": **%s**, %s", v.Answer, markdown.Escape(clip.Runes(v.AnswerWhy, maxDetailRunes)))
 			case len(v.FedTo) > 0:
-				fmt.Fprintf(b, ": given to %s", EscapeMarkdown(strings.Join(v.FedTo, ", ")))
+				fmt.Fprintf(b, ": given to %s", markdown.Escape(strings.Join(v.FedTo, ", ")))
 			case v.NotFed != "":
-				fmt.Fprintf(b, ": not given to a model, %s", EscapeMarkdown(truncate(v.NotFed, maxDetailRunes)))
+				fmt.Fprintf(b, ": not given to a model, %s", markdown.Escape(clip.Runes(v.NotFed, maxDetailRunes)))
 			}
 			b.WriteString("\n")
 		}
@@ -464,7 +465,7 @@ func modelsSummary(b *strings.Builder, u *llm.Summary) {
 		}
 		fmt.Fprintf(b, "Model %s: %d of %d calls answered, %d HTTP requests, %d tokens", code(name), t.Requests-t.Failed, t.Requests, t.Attempts, t.PromptTokens+t.CompletionTokens)
 		if why := u.SetAside[name]; why != "" {
-			fmt.Fprintf(b, "; **not asked again in the run**: %s", EscapeMarkdown(truncate(why, maxDetailRunes)))
+			fmt.Fprintf(b, "; **not asked again in the run**: %s", markdown.Escape(clip.Runes(why, maxDetailRunes)))
 		}
 		b.WriteString(".\n")
 	}
@@ -481,52 +482,10 @@ func modelsSummary(b *strings.Builder, u *llm.Summary) {
 	}
 }
 
-// EscapeMarkdown makes s safe to put in markdown as plain text, inside a
-// table cell or a list item: one line, no control or bidirectional
-// formatting characters, and every ASCII punctuation character
-// backslash-escaped, so that nothing in s can open a link, an image, an
-// HTML tag, emphasis or code, or end a table cell.
-func EscapeMarkdown(s string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r):
-			space = b.Len() > 0
-			continue
-		case unicode.IsControl(r) || isBidi(r) || r == utf8.RuneError:
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		if r < utf8.RuneSelf && strings.ContainsRune(asciiPunct, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-const asciiPunct = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
-
-func isBidi(r rune) bool {
-	return r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-}
-
 // code renders s as a code span when it can be one safely (ids, CIDs,
-// package paths); anything else is escaped text.
+// package paths), at most a cell long; anything else is escaped text.
 func code(s string) string {
-	if s == "" {
-		return ""
-	}
-	for _, r := range s {
-		if r == '`' || r == '|' || unicode.IsSpace(r) || unicode.IsControl(r) || isBidi(r) {
-			return EscapeMarkdown(s)
-		}
-	}
-	return "`" + truncate(s, maxCellRunes) + "`"
+	return markdown.Code(clip.Runes(s, maxCellRunes))
 }
 
 // link renders a markdown link to an http(s) URL; anything that is not a
@@ -535,23 +494,7 @@ func link(text, raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
 		strings.ContainsAny(raw, " <>()[]`|\"'\\") || strings.IndexFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r > unicode.MaxASCII }) >= 0 {
-		return EscapeMarkdown(raw)
+		return markdown.Escape(raw)
 	}
-	return "[" + EscapeMarkdown(text) + "](" + raw + ")"
-}
-
-// truncate shortens s to at most n runes, marking the cut with "…".
-func truncate(s string, n int) string {
-	i := 0
-	for runes := 0; i < len(s); runes++ {
-		if runes == n-1 {
-			if utf8.RuneCountInString(s[i:]) <= 1 {
-				return s
-			}
-			return s[:i] + "…"
-		}
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-	}
-	return s
+	return "[" + markdown.Escape(text) + "](" + raw + ")"
 }

@@ -216,22 +216,6 @@ func countCells(line string) int {
 	return n - 1
 }
 
-func TestEscapeMarkdown(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"plain text", "plain text"},
-		{"a|b", `a\|b`},
-		{"[x](https://e)", `\[x\]\(https\:\/\/e\)`},
-		{"<b>\n## h", `\<b\> \#\# h`},
-		{"tab\tand\r\nnewline  ", "tab and newline"},
-		{"bidi\u202eend\x00", "bidiend"},
-		{"ünïcode", "ünïcode"},
-	} {
-		if got := EscapeMarkdown(tc.in); got != tc.want {
-			t.Errorf("EscapeMarkdown(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 // TestSummaryShowsWeakerIsolation: when the code under test ran with less
 // isolation than the platform allows, the summary says so before anything
 // else a maintainer reads; when it did not, it names what held.

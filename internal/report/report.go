@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/atomicfile"
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/coord"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
@@ -83,6 +84,9 @@ type Task struct {
 	// shape: the adversarial leaderboard, the actor-critic rewards, the
 	// chaos findings, the PGO profile's provenance.
 	Details json.RawMessage `json:"details,omitempty"`
+	// Findings are what the method found for a person to act on, rendered
+	// by the method: change control opens an issue for each.
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // Candidate is one proposed change and its verdict.
@@ -638,12 +642,9 @@ func (r *Report) Totals() string {
 	return s + fmt.Sprintf(" (%.1fs)", float64(r.Stats.DurationMS)/1000)
 }
 
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
-		s = s[:max-1] + "…"
-	}
-	return s
+// oneLine is s on one line, at most n runes long.
+func oneLine(s string, n int) string {
+	return clip.Runes(clip.OneLine(s), n)
 }
 
 // Read reads a report.json written by Write.

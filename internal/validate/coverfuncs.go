@@ -14,6 +14,7 @@ import (
 	"golang.org/x/tools/cover"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/coverage"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 )
 
@@ -138,11 +139,8 @@ func (c *candidate) coveredFuncs(ctx context.Context, base []*cover.Profile) (ma
 			continue
 		}
 		for _, fn := range funcs {
-			for _, b := range p.Blocks {
-				if b.Count > 0 && b.NumStmt > 0 && b.StartLine >= fn.from && b.StartLine <= fn.to {
-					out[fn.key] = true
-					break
-				}
+			if covered, _ := coverage.Statements(p.Blocks, fn.from, fn.to); covered > 0 {
+				out[fn.key] = true
 			}
 		}
 	}
@@ -273,14 +271,7 @@ func (c *candidate) changedFuncCoverage(profiles []*cover.Profile, untested bool
 			}
 			fc := funcCover{name: fn.key.name}
 			if measured {
-				for _, b := range bs {
-					if b.NumStmt > 0 && b.StartLine >= fn.from && b.StartLine <= fn.to {
-						fc.total += b.NumStmt
-						if b.Count > 0 {
-							fc.covered += b.NumStmt
-						}
-					}
-				}
+				fc.covered, fc.total = coverage.Statements(bs, fn.from, fn.to)
 			} else {
 				for l := fn.from; l <= fn.to; l++ {
 					if statementLine(lines, l) {

@@ -1,14 +1,14 @@
 package validate
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/testjson"
 )
 
 // testRun is what one go test command showed.
@@ -88,17 +88,6 @@ func (r *testRun) killed(limit time.Duration) {
 	slices.Sort(r.failed)
 }
 
-// testEvent is one line of `go test -json` (cmd/test2json), including the
-// build events the go command adds.
-type testEvent struct {
-	Action     string
-	Package    string
-	ImportPath string
-	Test       string
-	Elapsed    float64
-	Output     string
-}
-
 // timeoutPanic follows the panic with which a test binary ends when
 // go test's -timeout expires:
 //
@@ -134,11 +123,7 @@ func parseTestEvents(out []byte) *testRun {
 	buildOutput := map[string]*strings.Builder{}
 	pkgOutput := map[string]*strings.Builder{}
 	timeouts := map[string]*timeoutPanic{}
-	for _, line := range bytes.Split(out, []byte("\n")) {
-		var e testEvent
-		if json.Unmarshal(line, &e) != nil {
-			continue
-		}
+	for e := range testjson.Events(out) {
 		name := e.Package + "." + e.Test
 		switch {
 		case e.Action == "build-output":
@@ -245,26 +230,15 @@ func hasFailedTest(results []TestResult, pkg string) bool {
 	return false
 }
 
+// firstLines is what b (a package's output) says in n lines, or "(no
+// output)".
 func firstLines(b *strings.Builder, n int) string {
-	if b == nil {
-		return "(no output)"
-	}
-	var keep []string
-	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
-		// go test's summary line ends in the package's time, which would
-		// keep the base's failure from matching the candidate's.
-		if strings.HasPrefix(l, "#") || strings.TrimSpace(l) == "" || strings.TrimSpace(l) == "FAIL" || strings.HasPrefix(l, "FAIL\t") {
-			continue
-		}
-		keep = append(keep, strings.TrimSpace(l))
-		if len(keep) == n {
-			break
+	if b != nil {
+		if s := testjson.Excerpt(b.String(), n); s != "" {
+			return s
 		}
 	}
-	if len(keep) == 0 {
-		return "(no output)"
-	}
-	return strings.Join(keep, " | ")
+	return "(no output)"
 }
 
 // leaves drops from a sorted list of failed tests those that failed only

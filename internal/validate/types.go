@@ -16,6 +16,7 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 )
 
@@ -266,12 +267,7 @@ func trimOutput(streams ...[]byte) string {
 	for _, s := range streams {
 		b.Write(s)
 	}
-	out := strings.TrimSpace(b.String())
-	const max = 2000
-	if len(out) > max {
-		out = "…" + out[len(out)-max:]
-	}
-	return out
+	return clip.Tail(strings.TrimSpace(b.String()), 2000, "…")
 }
 
 // build runs go build on patterns, discarding what it builds (-o

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/agentic-optimizer/optimizer/internal/bench"
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/prompt"
@@ -293,7 +294,7 @@ func validationSummary(c *methods.Candidate) string {
 	} else {
 		fmt.Fprintf(&b, "Rejected by the %s level.\n", v.RejectedBy)
 		if l := v.Level(v.RejectedBy); l != nil && l.Detail != "" {
-			fmt.Fprintf(&b, "%s\n", ask.Truncate(l.Detail, 1500))
+			fmt.Fprintf(&b, "%s\n", clip.Bytes(l.Detail, 1500, "…"))
 		}
 	}
 	for _, r := range v.Benchmarks {
@@ -319,7 +320,7 @@ func critique(c *methods.Candidate, feedback string, review *Review) string {
 		b.WriteString(validationSummary(c))
 	}
 	if review != nil && review.Text != "" {
-		fmt.Fprintf(&b, "\nA reviewer says:\n%s\n", ask.Truncate(review.Text, 3000))
+		fmt.Fprintf(&b, "\nA reviewer says:\n%s\n", clip.Bytes(review.Text, 3000, "…"))
 	}
 	b.WriteString("\nRevise: give the complete change again, as edits to the files as they were originally, addressing what matters most.")
 	return b.String()

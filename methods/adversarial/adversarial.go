@@ -22,6 +22,7 @@ import (
 	"golang.org/x/perf/benchmath"
 
 	"github.com/agentic-optimizer/optimizer/internal/bench"
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/prompt"
@@ -298,7 +299,7 @@ func tournament(objective, target string, entrants []*entrant) *Details {
 			v := e.c.Validation
 			entry.Verdict = "rejected by " + v.RejectedBy
 			if l := v.Level(v.RejectedBy); l != nil {
-				entry.Why = ask.Truncate(l.Detail, 400)
+				entry.Why = clip.Bytes(l.Detail, 400, "…")
 			}
 		}
 		d.Leaderboard = append(d.Leaderboard, entry)
@@ -417,7 +418,7 @@ func summary(d *Details) []string {
 			line += fmt.Sprintf(", %+.1f %% %s", *e.ScorePct, d.Unit)
 		}
 		if e.Why != "" {
-			line += ": " + ask.FirstLine(e.Why)
+			line += ": " + clip.FirstLine(e.Why)
 		}
 		out = append(out, line)
 	}

@@ -6,7 +6,8 @@
 // a failing writer: a panic, a hang, a swallowed error or a result that
 // depends on how the input was cut is a bug too).
 //
-// The findings go into the task's report. Without a model the method
+// The findings go into the task's report, and as one issue (rendered in
+// issue.go) to change control. Without a model the method
 // proposes the fuzz targets that found nothing as a candidate; with one it
 // also asks for tests that kill the surviving mutants (kept only if they
 // kill at least one) and for a fix of each crash with a regression test.
@@ -142,6 +143,9 @@ func (m *method) run(ctx context.Context, pass *methods.Pass) (*methods.Result, 
 		start := time.Now()
 		phase.run(ctx)
 		s.logf("%s done in %v", phase.name, time.Since(start).Round(100*time.Millisecond))
+	}
+	if f, ok := finding(t.ID, t.Package.Pattern(), pass.Worktree.Commit, s.det); ok {
+		res.Findings = append(res.Findings, f)
 	}
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("chaos: %s: %w", pkg.ImportPath, context.Cause(ctx))

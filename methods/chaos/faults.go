@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/testjson"
 )
 
 // FaultReport is one weakness an injected I/O fault revealed.
@@ -390,7 +392,7 @@ func (s *task) faults(ctx context.Context) {
 	}
 	run := parseTestJSON(res.Stdout)
 	if run.buildFailed {
-		s.note("fault injection skipped: the generated tests do not build: %s", excerpt(run.buildOutput, 3))
+		s.note("fault injection skipped: the generated tests do not build: %s", testjson.Excerpt(run.buildOutput, 3))
 		return
 	}
 	found := parseFindings(run)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"go/format"
 	"maps"
 	"os"
@@ -13,6 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/clip"
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
+	"github.com/agentic-optimizer/optimizer/internal/testjson"
 )
 
 // FuzzReport is one fuzz target run with go test -fuzz.
@@ -161,7 +164,7 @@ func (s *task) fuzz(ctx context.Context) {
 				replay = s.pass.Rel(filepath.Join(s.pkg.Dir, filepath.FromSlash(r.Reproducer.File)))
 			}
 			input := strings.ReplaceAll(strings.TrimSpace(strings.TrimPrefix(r.Reproducer.Input, "go test fuzz v1\n")), "\n", ", ")
-			s.note("crash: %s: %s: %s, on input %s (reproducer %s)", where, t.fn.Name, r.Reproducer.Panic, truncate(input, 200), replay)
+			s.note("crash: %s: %s: %s, on input %s (reproducer %s)", where, t.fn.Name, r.Reproducer.Panic, clip.Bytes(input, 200, "…"), replay)
 		case r.Execs > 0 && r.Execs < 100:
 			s.note("fuzz %s: only %d inputs in %v: %s may hang or be very slow on some inputs", t.name, r.Execs, s.m.FuzzTime, t.fn.Name)
 		}
@@ -242,7 +245,7 @@ func (s *task) fuzzOne(ctx context.Context, t *fuzzTarget) (r FuzzReport) {
 		}
 		r.Reproducer = rep
 	case res.ExitCode != 0:
-		r.Error = "go test -fuzz failed: " + truncate(excerpt(out, 3), 500)
+		r.Error = "go test -fuzz failed: " + clip.Bytes(testjson.Excerpt(out, 3), 500, "…")
 	}
 	return r
 }

@@ -1,10 +1,10 @@
 package chaos
 
 import (
-	"bytes"
-	"encoding/json"
 	"slices"
 	"strings"
+
+	"github.com/agentic-optimizer/optimizer/internal/testjson"
 )
 
 // testRun is what one `go test -json` command showed, read simply: the
@@ -20,28 +20,11 @@ type testRun struct {
 	output      map[string]*strings.Builder
 }
 
-// testEvent is one line of `go test -json` (cmd/test2json), build events
-// included.
-type testEvent struct {
-	Action     string
-	Package    string
-	ImportPath string
-	Test       string
-	Output     string
-	Elapsed    float64
-}
-
-// parseTestJSON reads `go test -json` output. Lines that are not JSON
-// (the go command's own messages on a broken module) are ignored; they go
-// to stderr anyway.
+// parseTestJSON reads `go test -json` output.
 func parseTestJSON(out []byte) *testRun {
 	run := &testRun{output: map[string]*strings.Builder{}}
 	var build strings.Builder
-	for _, line := range bytes.Split(out, []byte("\n")) {
-		var e testEvent
-		if len(line) == 0 || line[0] != '{' || json.Unmarshal(line, &e) != nil {
-			continue
-		}
+	for e := range testjson.Events(out) {
 		switch {
 		case e.Action == "build-output":
 			build.WriteString(e.Output)
@@ -95,32 +78,3 @@ func (r *testRun) firstFailed() string {
 	}
 	return ""
 }
-
-// excerpt is the first n non-empty lines of s, trimmed, joined by " | ".
-func excerpt(s string, n int) string {
-	var keep []string
-	for _, l := range strings.Split(s, "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || strings.HasPrefix(l, "#") || l == "FAIL" || strings.HasPrefix(l, "FAIL\t") {
-			continue
-		}
-		keep = append(keep, l)
-		if len(keep) == n {
-			break
-		}
-	}
-	return strings.Join(keep, " | ")
-}
-
-// truncate shortens s to about n bytes, on a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !isRuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

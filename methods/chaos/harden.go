@@ -14,6 +14,7 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/edit"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
+	"github.com/agentic-optimizer/optimizer/internal/markdown"
 	"github.com/agentic-optimizer/optimizer/internal/prompt"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 	"github.com/agentic-optimizer/optimizer/methods"
@@ -246,12 +247,10 @@ func (s *task) fixCrashes(ctx context.Context) {
 Fuzzing %s with go test -fuzz made it fail at %s:
     %s
 on this input (go test's corpus format: one line per argument):
-`+"```"+`
-%s`+"```"+`
-## Task
+%s## Task
 Fix %s so that no input makes it panic, keeping its behaviour on every input that did not crash: the existing tests must pass unchanged. Then add a regression test, in the new file %s (package %s), that calls %s with exactly this input and checks the result you expect.
 You may edit only these files: %s.
-`, code, c.Function, where, c.Reproducer.Panic, c.Reproducer.Input, c.Function, test, s.pkg.Name, c.Function, strings.Join(append(slices.Clone(allowed), test), ", "))
+`, code, c.Function, where, c.Reproducer.Panic, markdown.Fence(c.Reproducer.Input, ""), c.Function, test, s.pkg.Name, c.Function, strings.Join(append(slices.Clone(allowed), test), ", "))
 		fn := c.Function
 		s.converse(ctx, question, ask.Step{
 			Task: s.t.ID, Kind: "fix " + fn, Allowed: append(slices.Clone(allowed), test),

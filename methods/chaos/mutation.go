@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/mutate"
+	"github.com/agentic-optimizer/optimizer/internal/testjson"
 )
 
 // Mutant statuses. A timeout counts as detected, as in PIT: a mutant
@@ -298,11 +299,11 @@ func (s *task) baseRun(ctx context.Context) (*coverage, baseTimes, error) {
 	case res.TimedOut || run.timedOut:
 		return nil, none, fmt.Errorf("the package's tests did not finish within %v on the unchanged code (raise --timeout)", limit)
 	case run.buildFailed:
-		return nil, none, fmt.Errorf("the package's tests do not build: %s", excerpt(run.buildOutput+string(res.Stderr), 3))
+		return nil, none, fmt.Errorf("the package's tests do not build: %s", testjson.Excerpt(run.buildOutput+string(res.Stderr), 3))
 	case len(run.failed) > 0:
 		return nil, none, fmt.Errorf("the package's tests fail on the unchanged code (%s): mutation testing needs them to pass", strings.Join(run.failed, ", "))
 	case res.ExitCode != 0:
-		return nil, none, fmt.Errorf("go test failed on the unchanged code: %s", excerpt(string(res.Stderr)+outputOf(run, ""), 3))
+		return nil, none, fmt.Errorf("go test failed on the unchanged code: %s", testjson.Excerpt(string(res.Stderr)+outputOf(run, ""), 3))
 	}
 	times := baseTimes{total: res.Duration, tests: time.Duration(run.elapsed * float64(time.Second))}
 	if len(s.pkg.TestFiles) == 0 {
@@ -312,7 +313,11 @@ func (s *task) baseRun(ctx context.Context) (*coverage, baseTimes, error) {
 	if err != nil {
 		return nil, none, fmt.Errorf("no coverage profile from the tests: %w", err)
 	}
-	return parseCoverage(data, s.mod.Path), times, nil
+	cov, err := parseCoverage(data, s.mod.Path)
+	if err != nil {
+		return nil, none, fmt.Errorf("the tests' coverage profile: %w", err)
+	}
+	return cov, times, nil
 }
 
 func outputOf(run *testRun, test string) string {
@@ -388,7 +393,7 @@ func verdict(run *testRun, exitCode int, killed bool, stderr string) (status, ki
 	case killed || run.timedOut:
 		return StatusTimeout, cmp.Or(run.hung, run.firstFailed()), ""
 	case run.buildFailed:
-		return StatusNotViable, "", excerpt(run.buildOutput+stderr, 2)
+		return StatusNotViable, "", testjson.Excerpt(run.buildOutput+stderr, 2)
 	case len(run.failed) > 0:
 		return StatusKilled, run.firstFailed(), ""
 	case exitCode != 0:

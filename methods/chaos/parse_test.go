@@ -95,7 +95,13 @@ example.com/demo/textutil/textutil.go:8.12,10.4 1 0
 example.com/demo/textutil/textutil.go:11.3,11.11 1 1
 example.com/other/x.go:1.1,2.2 1 1
 `
-	c := parseCoverage([]byte(profile), "example.com/demo")
+	c, err := parseCoverage([]byte(profile), "example.com/demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.blocks) != 1 || len(c.blocks["textutil/textutil.go"]) != 4 {
+		t.Errorf("blocks %v, want the module's one file's 4", c.blocks)
+	}
 	for _, tc := range []struct {
 		line, col int
 		want      bool
@@ -110,6 +116,9 @@ example.com/other/x.go:1.1,2.2 1 1
 		if got := c.covers(m); got != tc.want {
 			t.Errorf("covers %d:%d = %v, want %v", tc.line, tc.col, got, tc.want)
 		}
+	}
+	if _, err := parseCoverage([]byte("mode: set\nexample.com/demo/a.go:1.1,2.2 one 1\n"), "example.com/demo"); err == nil {
+		t.Error("a malformed profile was read")
 	}
 	if (&coverage{none: true}).covers(mutate.Mutant{File: "textutil/textutil.go", Line: 8, Col: 6}) {
 		t.Error("a package without tests covers nothing")

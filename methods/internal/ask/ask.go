@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/edit"
 	"github.com/agentic-optimizer/optimizer/internal/prompt"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
@@ -213,14 +214,14 @@ func Rejection(rep *validate.Report) string {
 	fmt.Fprintf(&b, "Your change was rejected by the %s check.\n", rep.RejectedBy)
 	for _, l := range rep.Levels {
 		if l.Name == rep.RejectedBy && l.Detail != "" {
-			fmt.Fprintf(&b, "%s\n", Truncate(l.Detail, 3000))
+			fmt.Fprintf(&b, "%s\n", clip.Bytes(l.Detail, 3000, "…"))
 		}
 	}
 	for i, f := range rep.Findings {
 		if i == 10 {
 			break
 		}
-		fmt.Fprintf(&b, "- %s:%d: %s\n", f.File, f.Line, Truncate(f.Message, 300))
+		fmt.Fprintf(&b, "- %s:%d: %s\n", f.File, f.Line, clip.Bytes(f.Message, 300, "…"))
 	}
 	b.WriteString("Fix this and give the complete change again, as edits to the files as they were originally.")
 	return b.String()
@@ -260,26 +261,10 @@ func Why(c *methods.Candidate) string {
 	if v := c.Validation; v != nil && !v.Accepted {
 		for _, l := range v.Levels {
 			if l.Name == v.RejectedBy && l.Detail != "" {
-				return v.RejectedBy + ": " + Truncate(FirstLine(l.Detail), 300)
+				return v.RejectedBy + ": " + clip.Bytes(clip.FirstLine(l.Detail), 300, "…")
 			}
 		}
 		return "rejected by " + v.RejectedBy
 	}
-	return Truncate(FirstLine(c.Error), 300)
-}
-
-// FirstLine is s up to its first newline.
-func FirstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
-
-// Truncate cuts s to n bytes, marking the cut.
-func Truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
+	return clip.Bytes(clip.FirstLine(c.Error), 300, "…")
 }

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/tools/cover"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/coverage"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"github.com/agentic-optimizer/optimizer/methods"
 )
@@ -62,14 +63,8 @@ func (tg *Target) Coverage(ctx context.Context, pass *methods.Pass) (pct float64
 		if path.Base(p.FileName) != file {
 			continue
 		}
-		for _, b := range p.Blocks {
-			if b.NumStmt > 0 && b.StartLine >= from && b.StartLine <= to {
-				total += b.NumStmt
-				if b.Count > 0 {
-					covered += b.NumStmt
-				}
-			}
-		}
+		c, t := coverage.Statements(p.Blocks, from, to)
+		covered, total = covered+c, total+t
 	}
 	if total == 0 {
 		return 0, false, nil
