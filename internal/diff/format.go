@@ -63,7 +63,7 @@ func formatFile(b *strings.Builder, f File) {
 	if len(f.Hunks) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "--- %s\n+++ %s\n", oldSide, newSide)
+	fmt.Fprintf(b, "--- %s%s\n+++ %s%s\n", oldSide, nameEnd(oldSide), newSide, nameEnd(newSide))
 	for _, h := range f.Hunks {
 		formatHunk(b, h)
 	}
@@ -79,6 +79,16 @@ func formatHunk(b *strings.Builder, h Hunk) {
 			b.WriteString("\\ No newline at end of file\n")
 		}
 	}
+}
+
+// nameEnd is what git writes after the name on a "---" or "+++" line: a
+// tab when the name has a space, so that it cannot be taken for a
+// timestamp.
+func nameEnd(name string) string {
+	if strings.Contains(name, " ") {
+		return "\t"
+	}
+	return ""
 }
 
 // hunkRange is one side of a hunk header as git writes it: the count is

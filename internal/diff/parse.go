@@ -467,3 +467,13 @@ func modeString(m os.FileMode) string {
 	}
 	return fmt.Sprintf("%06o", uint32(m))
 }
+
+// ParseHunks reads the hunks of one file's diff without its file header
+// lines, as GitHub's API gives a pull request file's patch.
+func ParseHunks(text []byte) ([]Hunk, error) {
+	files, err := Parse(append([]byte("--- a/f\n+++ b/f\n"), text...))
+	if err != nil {
+		return nil, fmt.Errorf("diff: hunks: %w", err)
+	}
+	return files[0].Hunks, nil
+}

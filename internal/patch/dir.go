@@ -1,3 +1,8 @@
+// Package patch is the patch store: the output directory that keeps each
+// accepted patch beside its reverse, its metadata and its CIDs, applies it
+// to a work tree or rolls it back by ID or CID, records a history of what
+// was done, and publishes patches to an IPFS node. Reading and writing the
+// diffs themselves is internal/diff's.
 package patch
 
 import (
@@ -17,6 +22,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/agentic-optimizer/optimizer/internal/atomicfile"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/store"
 )
 
@@ -96,20 +102,20 @@ func (d Dir) StorePath() string {
 // CIDs, Files (when empty) and Created (when zero) and returns it. Saving
 // the same patch again rewrites its metadata and keeps its first Created.
 func (d Dir) Save(forward, reverse []byte, m Meta) (Meta, error) {
-	fwdFiles, err := Parse(forward)
+	fwdFiles, err := diff.Parse(forward)
 	if err != nil {
 		return Meta{}, fmt.Errorf("patch: save: forward patch: %w", err)
 	}
-	revFiles, err := Parse(reverse)
+	revFiles, err := diff.Parse(reverse)
 	if err != nil {
 		return Meta{}, fmt.Errorf("patch: save: reverse patch: %w", err)
 	}
-	if fp, rp := touched(fwdFiles), touched(revFiles); !slices.Equal(fp, rp) {
+	if fp, rp := diff.Touched(fwdFiles), diff.Touched(revFiles); !slices.Equal(fp, rp) {
 		return Meta{}, fmt.Errorf("patch: save: the reverse patch touches %s but the forward patch touches %s (pass the reverse of the same change): %w",
-			strings.Join(rp, ", "), strings.Join(fp, ", "), ErrMalformed)
+			strings.Join(rp, ", "), strings.Join(fp, ", "), diff.ErrMalformed)
 	}
 	if len(m.Validation) > 0 && !json.Valid(m.Validation) {
-		return Meta{}, fmt.Errorf("patch: save: the validation report is not valid JSON (pass the ValidationReport as json.Marshal writes it): %w", ErrMalformed)
+		return Meta{}, fmt.Errorf("patch: save: the validation report is not valid JSON (pass the ValidationReport as json.Marshal writes it): %w", diff.ErrMalformed)
 	}
 	m.ID = ID(forward)
 	if m.CID, err = store.Put(d.StorePath(), forward, d.CIDVersion); err != nil {
@@ -119,7 +125,7 @@ func (d Dir) Save(forward, reverse []byte, m Meta) (Meta, error) {
 		return Meta{}, fmt.Errorf("patch: save %s: reverse patch: %w", m.ID, err)
 	}
 	if len(m.Files) == 0 {
-		m.Files = touched(fwdFiles)
+		m.Files = diff.Touched(fwdFiles)
 	}
 	if m.Created.IsZero() {
 		m.Created = time.Now().UTC()
@@ -148,20 +154,6 @@ func (d Dir) Save(forward, reverse []byte, m Meta) (Meta, error) {
 		return Meta{}, fmt.Errorf("patch: save %s: %w", m.ID, err)
 	}
 	return m, nil
-}
-
-// touched lists the paths a diff touches, old and new, sorted.
-func touched(files []File) []string {
-	var paths []string
-	for _, f := range files {
-		for _, p := range []string{f.OldPath, f.NewPath} {
-			if p != "" {
-				paths = append(paths, p)
-			}
-		}
-	}
-	slices.Sort(paths)
-	return slices.Compact(paths)
 }
 
 // List returns the metadata of every stored patch, sorted by Created and
@@ -204,10 +196,10 @@ func (d Dir) readMeta(id string) (Meta, error) {
 	}
 	var m Meta
 	if err := json.Unmarshal(data, &m); err != nil {
-		return Meta{}, fmt.Errorf("%s: %v (the metadata file is corrupt: restore it, or remove the patch's files): %w", path, err, ErrMalformed)
+		return Meta{}, fmt.Errorf("%s: %v (the metadata file is corrupt: restore it, or remove the patch's files): %w", path, err, diff.ErrMalformed)
 	}
 	if m.ID != id {
-		return Meta{}, fmt.Errorf("%s: the metadata names patch %q, not %q (restore the file, or remove the patch's files): %w", path, m.ID, id, ErrMalformed)
+		return Meta{}, fmt.Errorf("%s: the metadata names patch %q, not %q (restore the file, or remove the patch's files): %w", path, m.ID, id, diff.ErrMalformed)
 	}
 	return m, nil
 }

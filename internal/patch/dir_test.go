@@ -13,6 +13,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/store"
 )
 
@@ -134,7 +135,7 @@ func TestSaveRefuses(t *testing.T) {
 	}
 	t.Run("validation not JSON", func(t *testing.T) {
 		d := Dir{Path: t.TempDir(), CIDVersion: 1}
-		if _, err := d.Save([]byte(fwdA), []byte(revA), Meta{Validation: json.RawMessage("{oops")}); !errors.Is(err, ErrMalformed) {
+		if _, err := d.Save([]byte(fwdA), []byte(revA), Meta{Validation: json.RawMessage("{oops")}); !errors.Is(err, diff.ErrMalformed) {
 			t.Errorf("Save = %v, want an error wrapping ErrMalformed", err)
 		}
 		if entries, _ := os.ReadDir(d.Path); len(entries) != 0 {
@@ -144,7 +145,7 @@ func TestSaveRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := Dir{Path: t.TempDir(), CIDVersion: 1}
-			if _, err := d.Save([]byte(tt.forward), []byte(tt.reverse), Meta{}); !errors.Is(err, ErrMalformed) {
+			if _, err := d.Save([]byte(tt.forward), []byte(tt.reverse), Meta{}); !errors.Is(err, diff.ErrMalformed) {
 				t.Errorf("Save = %v, want an error wrapping ErrMalformed", err)
 			}
 			if entries, _ := os.ReadDir(d.Path); len(entries) != 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/store"
 )
 
@@ -71,7 +72,7 @@ func Announced(ctx context.Context, n *store.Node) (metas []Meta, bad []error, e
 			continue
 		}
 		m, err := fetchMeta(ctx, n, id, e.CID)
-		if errors.Is(err, ErrMalformed) || errors.Is(err, store.ErrMismatch) {
+		if errors.Is(err, diff.ErrMalformed) || errors.Is(err, store.ErrMismatch) {
 			bad = append(bad, err)
 			continue
 		}
@@ -138,7 +139,7 @@ func (d Dir) Fetch(ctx context.Context, n *store.Node, ref string) (Meta, error)
 	if got := ID(forward); got != m.ID {
 		return Meta{}, fmt.Errorf("patch: fetch %s: the forward patch %s has ID %s: %w", m.ID, m.CID, got, store.ErrMismatch)
 	}
-	if !Reverses(forward, reverse) {
+	if !diff.Reverses(forward, reverse) {
 		return Meta{}, fmt.Errorf("patch: fetch %s: the announced metadata names reverse patch %s, which does not undo the forward patch %s: %w", m.ID, m.ReverseCID, m.CID, store.ErrMismatch)
 	}
 	// Save with the version of the announced CIDs, so the local files carry the same ones.

@@ -27,6 +27,7 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/control"
 	"github.com/agentic-optimizer/optimizer/internal/coord"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/report"
@@ -720,7 +721,7 @@ func storedOf(ws *Workspace, rep *report.Report, tasks []*methods.Task, accepted
 func store(ctx context.Context, cfg *config.Config, ws *Workspace, rep *report.Report, items []stored, pub *publisher) error {
 	dir := patch.Dir{Path: cfg.Out, CIDVersion: cfg.CIDVersion}
 	for _, it := range items {
-		files, err := patch.Parse(it.forward)
+		files, err := diff.Parse(it.forward)
 		if err != nil {
 			return fmt.Errorf("store %s: %w", it.meta.Task, err)
 		}
