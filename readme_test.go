@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentic-optimizer/optimizer/internal/cas"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/kubotest"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/pipeline"
 	"github.com/agentic-optimizer/optimizer/internal/report"
-	"github.com/agentic-optimizer/optimizer/internal/store"
 )
 
 // TestDocsListEveryKeyCommandAndMethod keeps the reference true to the code:
@@ -95,7 +95,7 @@ func TestDocsRecoveryCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Store.AuditCID, err = store.Put(dir.StorePath(), record, 1); err != nil {
+	if rep.Store.AuditCID, err = cas.Put(dir.StorePath(), record, 1); err != nil {
 		t.Fatal(err)
 	}
 	if err := rep.Write(".optimizer/report.json"); err != nil {

@@ -11,7 +11,7 @@ import (
 // Unified diffs from models are read leniently: the a/ and b/ prefixes may
 // be missing, the line counts in "@@" headers are ignored (models get them
 // wrong), and each hunk becomes an Edit whose Search is its context and '-'
-// lines, found in the file by content. internal/patch reads diffs strictly,
+// lines, found in the file by content. internal/diff reads diffs strictly,
 // as git writes them, and keeps no context lines, so it does not fit here.
 
 // diffFile is the file of the diff being read.

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agentic-optimizer/optimizer/internal/cas"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
-	"github.com/agentic-optimizer/optimizer/internal/store"
 )
 
 const twelve = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n"
@@ -99,8 +99,8 @@ func TestApplyRefusesTampered(t *testing.T) {
 			if ref == "cid" {
 				r = m.CID
 			}
-			if _, err := d.Apply(context.Background(), dir, r); !errors.Is(err, store.ErrMismatch) {
-				t.Fatalf("Apply of a tampered patch = %v, want an error wrapping store.ErrMismatch", err)
+			if _, err := d.Apply(context.Background(), dir, r); !errors.Is(err, cas.ErrMismatch) {
+				t.Fatalf("Apply of a tampered patch = %v, want an error wrapping cas.ErrMismatch", err)
 			}
 			if got := snapshotTree(t, dir); !reflect.DeepEqual(got, before) {
 				t.Errorf("Apply of a tampered patch changed the tree:\n got %q\nwant %q", got, before)

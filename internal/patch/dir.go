@@ -22,8 +22,8 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/agentic-optimizer/optimizer/internal/atomicfile"
+	"github.com/agentic-optimizer/optimizer/internal/cas"
 	"github.com/agentic-optimizer/optimizer/internal/diff"
-	"github.com/agentic-optimizer/optimizer/internal/store"
 )
 
 // ErrNotFound is wrapped when a reference matches no stored patch.
@@ -118,10 +118,10 @@ func (d Dir) Save(forward, reverse []byte, m Meta) (Meta, error) {
 		return Meta{}, fmt.Errorf("patch: save: the validation report is not valid JSON (pass the ValidationReport as json.Marshal writes it): %w", diff.ErrMalformed)
 	}
 	m.ID = ID(forward)
-	if m.CID, err = store.Put(d.StorePath(), forward, d.CIDVersion); err != nil {
+	if m.CID, err = cas.Put(d.StorePath(), forward, d.CIDVersion); err != nil {
 		return Meta{}, fmt.Errorf("patch: save %s: forward patch: %w", m.ID, err)
 	}
-	if m.ReverseCID, err = store.Put(d.StorePath(), reverse, d.CIDVersion); err != nil {
+	if m.ReverseCID, err = cas.Put(d.StorePath(), reverse, d.CIDVersion); err != nil {
 		return Meta{}, fmt.Errorf("patch: save %s: reverse patch: %w", m.ID, err)
 	}
 	if len(m.Files) == 0 {
@@ -272,13 +272,13 @@ func validID(s string) bool {
 // Load reads the forward and the reverse patch of m and checks each against
 // its CID (and the forward patch against the ID), so a patch whose bytes
 // changed after it was saved is refused with an error wrapping
-// store.ErrMismatch.
+// cas.ErrMismatch.
 func (d Dir) Load(m Meta) (forward, reverse []byte, err error) {
 	if !validID(m.ID) {
 		return nil, nil, fmt.Errorf("patch: load: %q is not a patch ID (run `optimizer patches list`): %w", m.ID, ErrNotFound)
 	}
 	if m.CID == "" || m.ReverseCID == "" {
-		return nil, nil, fmt.Errorf("patch: load %s: the metadata has no CID, so the patch cannot be verified (save the patch again): %w", m.ID, store.ErrMismatch)
+		return nil, nil, fmt.Errorf("patch: load %s: the metadata has no CID, so the patch cannot be verified (save the patch again): %w", m.ID, cas.ErrMismatch)
 	}
 	forward, err = os.ReadFile(d.PatchPath(m.ID))
 	if err != nil {
@@ -289,14 +289,14 @@ func (d Dir) Load(m Meta) (forward, reverse []byte, err error) {
 		return nil, nil, fmt.Errorf("patch: load %s: %w", m.ID, err)
 	}
 	const refuse = "the file changed after it was saved; it will not be used (restore it, or run the optimizer again)"
-	if err := store.Verify(d.StorePath(), m.CID, forward); err != nil {
+	if err := cas.Verify(d.StorePath(), m.CID, forward); err != nil {
 		return nil, nil, fmt.Errorf("patch: load %s: %s: %w (%s)", m.ID, d.PatchPath(m.ID), err, refuse)
 	}
-	if err := store.Verify(d.StorePath(), m.ReverseCID, reverse); err != nil {
+	if err := cas.Verify(d.StorePath(), m.ReverseCID, reverse); err != nil {
 		return nil, nil, fmt.Errorf("patch: load %s: %s: %w (%s)", m.ID, d.ReversePath(m.ID), err, refuse)
 	}
 	if got := ID(forward); got != m.ID {
-		return nil, nil, fmt.Errorf("patch: load %s: %s has ID %s: %w (%s)", m.ID, d.PatchPath(m.ID), got, store.ErrMismatch, refuse)
+		return nil, nil, fmt.Errorf("patch: load %s: %s has ID %s: %w (%s)", m.ID, d.PatchPath(m.ID), got, cas.ErrMismatch, refuse)
 	}
 	return forward, reverse, nil
 }
