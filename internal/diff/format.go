@@ -7,9 +7,9 @@ import (
 )
 
 // Format writes files as `git diff` does, the index lines and modes
-// included; what Parse reads from it is files again. A binary file's
-// data is not kept by Parse, so it is written as git's "Binary files …
-// differ" notice.
+// included, each hunk from its Body; what Parse reads from it is files
+// again. A binary file's data is not kept by Parse, so it is written as
+// git's "Binary files … differ" notice.
 func Format(files []File) []byte {
 	var b strings.Builder
 	for _, f := range files {
@@ -67,6 +67,16 @@ func formatFile(b *strings.Builder, f File) {
 	for _, h := range f.Hunks {
 		formatHunk(b, h)
 	}
+}
+
+// FormatHunks writes hunks without file header lines, as GitHub's API
+// gives a pull request file's patch; ParseHunks reads them.
+func FormatHunks(hunks []Hunk) []byte {
+	var b strings.Builder
+	for _, h := range hunks {
+		formatHunk(&b, h)
+	}
+	return []byte(b.String())
 }
 
 func formatHunk(b *strings.Builder, h Hunk) {

@@ -133,3 +133,19 @@ func TestSelect(t *testing.T) {
 		t.Error("Select of a non-diff did not fail")
 	}
 }
+
+func TestQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"a/x.go":       "a/x.go",
+		"a/my file.go": "a/my file.go",
+		"a/é.go":       `"a/\303\251.go"`,
+		"a/q\"t.go":    `"a/q\"t.go"`,
+		"a/tab\t.go":   `"a/tab\t.go"`,
+		"a/cr\r.go":    `"a/cr\r.go"`,
+		"a/del\x7f":    `"a/del\177"`,
+	} {
+		if got := Quote(in); got != want {
+			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
