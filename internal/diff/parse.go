@@ -477,3 +477,47 @@ func ParseHunks(text []byte) ([]Hunk, error) {
 	}
 	return files[0].Hunks, nil
 }
+
+// ParseHunkHeader reads the line ranges of a hunk header, "@@ -l,n +l,n @@"
+// with what follows it (a count left out is 1), into a Hunk without
+// lines; ok is false when line is not one. It is for reading text that is
+// not a whole diff, such as a model's answer: Parse reads hunk headers
+// itself.
+func ParseHunkHeader(line string) (h Hunk, ok bool) {
+	rest := strings.TrimLeft(line, "@")
+	if len(line)-len(rest) < 2 {
+		return Hunk{}, false
+	}
+	rest, ok = strings.CutPrefix(rest, " -")
+	if !ok {
+		return Hunk{}, false
+	}
+	oldRange, rest, ok1 := strings.Cut(rest, " +")
+	newRange, _, ok2 := strings.Cut(rest, " @@")
+	var ok3, ok4 bool
+	h.OldStart, h.OldLines, ok3 = parseRange(oldRange)
+	h.NewStart, h.NewLines, ok4 = parseRange(newRange)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return Hunk{}, false
+	}
+	return h, true
+}
+
+// parseRange reads "start,count" or "start" (a count of 1).
+func parseRange(s string) (start, count int, ok bool) {
+	startText, countText, hasCount := strings.Cut(s, ",")
+	start, ok = parseNumber(startText)
+	count = 1
+	if hasCount && ok {
+		count, ok = parseNumber(countText)
+	}
+	return start, count, ok
+}
+
+func parseNumber(s string) (int, bool) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}

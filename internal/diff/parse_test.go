@@ -252,6 +252,7 @@ func TestParseTolerates(t *testing.T) {
 
 func TestParseMalformed(t *testing.T) {
 	const hdr = "diff --git a/f b/f\nindex 1..2 100644\n--- a/f\n+++ b/f\n"
+	const body2 = hdr + "@@ -1,2 +1,2 @@\n-a\n+b\n c\n"
 	tests := []struct {
 		name, input, want string // want: a piece of the message
 	}{
@@ -283,6 +284,16 @@ func TestParseMalformed(t *testing.T) {
 		{"missing +++", "diff --git a/f b/f\n--- a/f\n@@ -1 +1 @@\n-a\n+b\n", "file header"},
 		{"next header without hunk", "--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n--- a/g\n+++ b/g\n", "line 6: unexpected line \"--- a/g\": the hunk before it has more lines"},
 		{"text after binary notice", "diff --git a/f b/f\nindex 1..2 100644\nBinary files a/f and b/f differ\nnot binary\n", "unexpected line"},
+		{"text between git files", body2 + "stray words\n" + body2, "line 9: unexpected line \"stray words\": it is not part of a diff"},
+		{"rename out of the tree", "diff --git a/f b/g\nsimilarity index 100%\nrename from f\nrename to ../g\n", "not a clean path"},
+		{"rename to an absolute path", "diff --git a/f b//g\nsimilarity index 100%\nrename from f\nrename to //etc/passwd\n", "not a clean path"},
+		{"copy into .git", "diff --git a/f b/.git/config\nsimilarity index 100%\ncopy from f\ncopy to .git/config\n", "not a clean path"},
+		{"double slash after prefix", "diff --git a/x b/x\n--- a//etc/passwd\n+++ b//etc/passwd\n@@ -1 +1 @@\n-a\n+b\n", "not a clean path"},
+		{"mode change without prefix", "diff --git x y\nold mode 100644\nnew mode 100755\n", "missing filename information"},
+		{"mode change with other prefixes", "diff --git x/f y/f\nold mode 100644\nnew mode 100755\n", "does not start with a/ or b/"},
+		{"short mode", "diff --git a/f b/f\nold mode 644\nnew mode 755\n", "bad file mode"},
+		{"index without blob names", "diff --git a/f b/f\nindex ..\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n", "bad index line"},
+		{"path with a line break", "diff --git \"a/x\\ny\" \"b/x\\ny\"\n--- \"a/x\\ny\"\n+++ \"b/x\\ny\"\n@@ -1 +1 @@\n-a\n+b\n", "not a clean path"},
 		{"huge count", hdr + "@@ -1,99999999999 +1 @@\n-a\n+b\n", "miscounts lines"},
 	}
 	for _, tt := range tests {
@@ -293,6 +304,9 @@ func TestParseMalformed(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Parse error %q does not mention %q", err, tt.want)
+			}
+			if unsafe := tt.want == "not a clean path"; errors.Is(err, ErrUnsafePath) != unsafe {
+				t.Errorf("Parse error %q: errors.Is(err, ErrUnsafePath) = %v, want %v", err, !unsafe, unsafe)
 			}
 		})
 	}
