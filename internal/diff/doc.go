@@ -3,6 +3,9 @@
 // diff, or that names a path outside the repository), Format writes them
 // back as git does, Select keeps some hunks of a patch, Stat counts what a
 // patch changes and Reverses tells whether one patch undoes another.
+// ParseHunks and FormatHunks do the same for the hunks of one file without
+// its header lines (a pull request file's patch on GitHub), and
+// ParseHunkHeader reads a lone "@@" line, for text that is not a diff.
 //
 // The parsing is github.com/bluekeyes/go-gitdiff's. It reads git's extended
 // headers (new and deleted file modes, renames, copies, binary patches,

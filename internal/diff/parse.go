@@ -132,6 +132,9 @@ func (w *walker) errorf(format string, args ...any) error {
 }
 
 func (w *walker) unexpected() error {
+	if w.i >= w.last {
+		return w.errorf("the input ends where a file's diff should start")
+	}
 	if w.i == w.hunkEnd && isHunkLine(w.lines[w.i]) && !strings.HasPrefix(w.lines[w.i], "@@") {
 		return w.errorf("unexpected line %q: the hunk before it has more lines than its header counts", w.line(0))
 	}
