@@ -12,16 +12,16 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/agentic-optimizer/optimizer/internal/cas"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/pipeline"
 	"github.com/agentic-optimizer/optimizer/internal/report"
-	"github.com/agentic-optimizer/optimizer/internal/store"
 )
 
 // node returns the IPFS node that ipfs_api configures (flags aside, as for run), or nil when
 // none is configured.
-func node(c *cli, repoDir string) (*store.Node, error) {
+func node(c *cli, repoDir string) (*cas.Node, error) {
 	cfg, err := config.Load(repoDir, nil, c.getenv, "", methodOptions()...)
 	if err != nil {
 		return nil, err
@@ -29,7 +29,7 @@ func node(c *cli, repoDir string) (*store.Node, error) {
 	if cfg.IPFSAPI == "" {
 		return nil, nil
 	}
-	return store.Dial(cfg.IPFSAPI)
+	return cas.Dial(cfg.IPFSAPI)
 }
 
 // fetchMissing fetches the patch ref names from the configured IPFS node into dir when dir does
@@ -104,7 +104,7 @@ func (v *verifier) ref(ctx context.Context, ref string) int {
 	}
 
 	if _, cerr := cid.Decode(ref); cerr == nil {
-		data, err := store.Get(dir.StorePath(), ref)
+		data, err := cas.Get(dir.StorePath(), ref)
 		switch {
 		case err == nil:
 			fmt.Fprintf(c.stdout, "ok  %s: store/%s.car holds %d bytes with this CID\n", ref, ref, len(data))
@@ -191,7 +191,7 @@ func (v *verifier) run(ctx context.Context) int {
 		fmt.Fprintf(v.c.stdout, "--  %s names no audit record (no report.json, or a dry run's)\n", filepath.Join(v.out, "report.json"))
 		return v.status
 	}
-	record, err := store.Get(dir.StorePath(), audit)
+	record, err := cas.Get(dir.StorePath(), audit)
 	switch {
 	case err == nil:
 		fmt.Fprintf(v.c.stdout, "ok  %s: store/%s.car holds the audit record with this CID\n", audit, audit)
@@ -248,7 +248,7 @@ func (v *verifier) auditOf(c string, record []byte) {
 // verifier compares local content with the node's and keeps the exit status.
 type verifier struct {
 	c      *cli
-	node   *store.Node
+	node   *cas.Node
 	out    string // the output directory
 	status int
 }
@@ -260,7 +260,7 @@ func (v *verifier) onNode(ctx context.Context, c string, local []byte) {
 	}
 	data, err := v.node.Cat(ctx, c)
 	switch {
-	case errors.Is(err, store.ErrMismatch):
+	case errors.Is(err, cas.ErrMismatch):
 		fmt.Fprintf(v.c.stdout, "BAD %s: %v\n", c, err)
 		v.status = exitRejected
 	case err != nil:
@@ -325,7 +325,7 @@ func announcedCmd(ctx context.Context, c *cli, repoDir string, dir patch.Dir, ar
 }
 
 // requireNode returns the configured IPFS node, or prints why there is none and returns nil.
-func requireNode(c *cli, repoDir string) *store.Node {
+func requireNode(c *cli, repoDir string) *cas.Node {
 	n, err := node(c, repoDir)
 	if err == nil && n == nil {
 		err = errors.New("no IPFS node is configured (set OPTIMIZER_IPFS_API or ipfs_api)")

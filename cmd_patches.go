@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
+	"github.com/agentic-optimizer/optimizer/internal/cas"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
-	"github.com/agentic-optimizer/optimizer/internal/store"
 )
 
 func applyCmd(ctx context.Context, c *cli, args []string) int {
@@ -155,7 +155,7 @@ func cidCmd(ctx context.Context, c *cli, args []string) int {
 			fmt.Fprintf(c.stderr, "optimizer cid: %v\n", err)
 			return exitUsage
 		}
-		id, err := store.CID(f, *version)
+		id, err := cas.CID(f, *version)
 		f.Close()
 		if err != nil {
 			fmt.Fprintf(c.stderr, "optimizer cid: %s: %v\n", name, err)

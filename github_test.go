@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/github/githubtest"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/report"
@@ -347,7 +348,7 @@ func TestGitHubPullRequestEvent(t *testing.T) {
 		t.Fatalf("change control %+v\n%s", cc, stderr)
 	}
 	published := storedPatch(t, out, rep.Combination.Patch)
-	files, err := patch.Parse(published)
+	files, err := diff.Parse(published)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentic-optimizer/optimizer/internal/cas"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/kubotest"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/pipeline"
 	"github.com/agentic-optimizer/optimizer/internal/report"
-	"github.com/agentic-optimizer/optimizer/internal/store"
 	"github.com/agentic-optimizer/optimizer/methods"
 	"github.com/agentic-optimizer/optimizer/methods/all"
 )
@@ -91,7 +91,7 @@ func TestDocsRecoveryCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Store.AuditCID, err = store.Put(dir.StorePath(), record, 1); err != nil {
+	if rep.Store.AuditCID, err = cas.Put(dir.StorePath(), record, 1); err != nil {
 		t.Fatal(err)
 	}
 	if err := rep.Write(".optimizer/report.json"); err != nil {

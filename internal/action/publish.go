@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/agentic-optimizer/optimizer/internal/config"
-	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/report"
 )
 
@@ -152,7 +152,7 @@ func acceptedAnnotations(t report.Task, c report.Candidate, outDir, hint string,
 	if err != nil {
 		return nil // a dry run stores no patch; the summary still lists the candidate
 	}
-	files, err := patch.Parse(data)
+	files, err := diff.Parse(data)
 	if err != nil {
 		return nil
 	}

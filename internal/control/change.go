@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
@@ -19,7 +20,7 @@ import (
 type change struct {
 	patch      *report.Patch
 	forward    []byte
-	files      []patch.File
+	files      []diff.File
 	validation *validate.Report
 	members    []member
 	// left are the stored patches it does not hold, with why.
@@ -88,7 +89,7 @@ func proposed(rep *report.Report, dir patch.Dir, moduleDir string) (c *change, n
 	if c.forward, _, err = dir.Load(m); err != nil {
 		return nil, "", err
 	}
-	if c.files, err = patch.Parse(c.forward); err != nil {
+	if c.files, err = diff.Parse(c.forward); err != nil {
 		return nil, "", fmt.Errorf("patch %s: %w", m.ID, err)
 	}
 	if err := checkPublishable(c.files, moduleDir); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/config"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/github/githubtest"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
@@ -376,7 +377,7 @@ func TestCheck(t *testing.T) {
 // the chosen hunks.
 func TestSelectHunks(t *testing.T) {
 	f := newFixture(t)
-	files, err := patch.Parse(f.forward)
+	files, err := diff.Parse(f.forward)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,11 +391,11 @@ func TestSelectHunks(t *testing.T) {
 		t.Fatalf("calc/sum.go has %d hunks", len(files[sum].Hunks))
 	}
 	last := len(files[sum].Hunks) - 1
-	part, err := selectHunks(f.forward, []hunkRef{{sum, last}, {1 - sum, -1}})
+	part, err := diff.Select(f.forward, []diff.HunkRef{{File: sum, Hunk: last}, {File: 1 - sum, Hunk: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := patch.Parse(part)
+	got, err := diff.Parse(part)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, part)
 	}
@@ -409,15 +410,15 @@ func TestSelectHunks(t *testing.T) {
 func TestCheckPublishable(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		files []patch.File
+		files []diff.File
 		dir   string
 		bad   string
 	}{
-		{"workflow", []patch.File{{OldPath: ".github/workflows/ci.yml", NewPath: ".github/workflows/ci.yml"}}, ".", ".github"},
-		{"outside the module", []patch.File{{OldPath: "other/a.go", NewPath: "other/a.go"}}, "mod", "outside the module"},
-		{"credential", []patch.File{{OldPath: "a.go", NewPath: "a.go", Hunks: []patch.Hunk{{Added: []patch.Line{{N: 1, Text: "const t = \"ghp_" + strings.Repeat("a", 36) + "\""}}}}}}, ".", "credential"},
-		{"symlink", []patch.File{{NewPath: "l", NewMode: "120000"}}, ".", "symbolic link"},
-		{"fine", []patch.File{{OldPath: "mod/a.go", NewPath: "mod/a.go"}, {NewPath: "mod/default.pgo", Binary: true}}, "mod", ""},
+		{"workflow", []diff.File{{OldPath: ".github/workflows/ci.yml", NewPath: ".github/workflows/ci.yml"}}, ".", ".github"},
+		{"outside the module", []diff.File{{OldPath: "other/a.go", NewPath: "other/a.go"}}, "mod", "outside the module"},
+		{"credential", []diff.File{{OldPath: "a.go", NewPath: "a.go", Hunks: []diff.Hunk{{Added: []diff.Line{{N: 1, Text: "const t = \"ghp_" + strings.Repeat("a", 36) + "\""}}}}}}, ".", "credential"},
+		{"symlink", []diff.File{{NewPath: "l", NewMode: "120000"}}, ".", "symbolic link"},
+		{"fine", []diff.File{{OldPath: "mod/a.go", NewPath: "mod/a.go"}, {NewPath: "mod/default.pgo", Binary: true}}, "mod", ""},
 	} {
 		err := checkPublishable(tc.files, tc.dir)
 		if (tc.bad == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.bad) {

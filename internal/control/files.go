@@ -1,18 +1,15 @@
 package control
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/github"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
-	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
 
@@ -22,7 +19,7 @@ import (
 // commit and the patch make (git write-tree), which GitHub computes the
 // same way from the same content.
 func changeFiles(ctx context.Context, wts *gitx.Worktrees, commit string, p []byte) ([]github.FileChange, string, error) {
-	files, err := patch.Parse(p)
+	files, err := diff.Parse(p)
 	if err != nil {
 		return nil, "", err
 	}
@@ -82,7 +79,7 @@ func changeFiles(ctx context.Context, wts *gitx.Worktrees, commit string, p []by
 // (the validation's policy level refused them already; this is the check
 // "right before a patch leaves the machine" of docs/design.md's security
 // model, with the same rules).
-func checkPublishable(files []patch.File, moduleDir string) error {
+func checkPublishable(files []diff.File, moduleDir string) error {
 	moduleDir = path.Clean(moduleDir)
 	var problems []string
 	for _, f := range files {
@@ -115,118 +112,4 @@ func checkPublishable(files []patch.File, moduleDir string) error {
 		return fmt.Errorf("the patch may not be published: %s", strings.Join(problems, "; "))
 	}
 	return nil
-}
-
-// hunkRef names a hunk of a patch: the file's index in patch.Parse's
-// result and the hunk's in the file, -1 for the whole file.
-type hunkRef struct{ file, hunk int }
-
-var hunkHeader = regexp.MustCompile(`^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@`)
-
-// selectHunks is the part of a git-style patch made of the chosen hunks:
-// each chosen file's header, its chosen hunks with their new-side starts
-// shifted for the hunks left out before them. A whole file (hunk -1) is
-// kept as it is.
-func selectHunks(p []byte, keep []hunkRef) ([]byte, error) {
-	want := map[hunkRef]bool{}
-	for _, k := range keep {
-		want[k] = true
-	}
-	var out bytes.Buffer
-	for fi, sec := range splitFiles(p) {
-		header, hunks := splitHunks(sec)
-		if want[hunkRef{fi, -1}] {
-			out.Write(sec)
-			continue
-		}
-		shift, wrote := 0, false
-		for hi, h := range hunks {
-			m := hunkHeader.FindSubmatch(h)
-			if m == nil {
-				return nil, fmt.Errorf("file %d hunk %d: no hunk header", fi, hi)
-			}
-			oldN, newN := lineCount(m[2]), lineCount(m[4])
-			if !want[hunkRef{fi, hi}] {
-				shift -= newN - oldN
-				continue
-			}
-			if !wrote {
-				out.Write(header)
-				wrote = true
-			}
-			newStart, _ := strconv.Atoi(string(m[3]))
-			if newStart+shift < 0 {
-				return nil, fmt.Errorf("file %d hunk %d: bad line numbers", fi, hi)
-			}
-			fmt.Fprintf(&out, "@@ -%s", m[1])
-			if len(m[2]) > 0 {
-				fmt.Fprintf(&out, ",%s", m[2])
-			}
-			fmt.Fprintf(&out, " +%d", newStart+shift)
-			if len(m[4]) > 0 {
-				fmt.Fprintf(&out, ",%s", m[4])
-			}
-			out.WriteString(" @@")
-			out.Write(h[len(m[0]):])
-		}
-	}
-	return out.Bytes(), nil
-}
-
-func lineCount(b []byte) int {
-	if len(b) == 0 {
-		return 1 // "@@ -5 +5 @@": one line
-	}
-	n, _ := strconv.Atoi(string(b))
-	return n
-}
-
-// splitFiles cuts a git-style patch at its "diff --git" lines; text before
-// the first is dropped, as patch.Parse ignores it.
-func splitFiles(p []byte) [][]byte {
-	var out [][]byte
-	start := -1
-	for i := 0; i < len(p); {
-		end := bytes.IndexByte(p[i:], '\n')
-		next := len(p)
-		if end >= 0 {
-			next = i + end + 1
-		}
-		if bytes.HasPrefix(p[i:], []byte("diff --git ")) {
-			if start >= 0 {
-				out = append(out, p[start:i])
-			}
-			start = i
-		}
-		i = next
-	}
-	if start >= 0 {
-		out = append(out, p[start:])
-	}
-	return out
-}
-
-// splitHunks cuts one file's section into its header and its hunks.
-func splitHunks(sec []byte) (header []byte, hunks [][]byte) {
-	start := -1
-	for i := 0; i < len(sec); {
-		end := bytes.IndexByte(sec[i:], '\n')
-		next := len(sec)
-		if end >= 0 {
-			next = i + end + 1
-		}
-		if bytes.HasPrefix(sec[i:], []byte("@@ ")) {
-			if start < 0 {
-				header = sec[:i]
-			} else {
-				hunks = append(hunks, sec[start:i])
-			}
-			start = i
-		}
-		i = next
-	}
-	if start < 0 {
-		return sec, nil
-	}
-	return header, append(hunks, sec[start:])
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/agentic-optimizer/optimizer/internal/action"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/github"
 	"github.com/agentic-optimizer/optimizer/internal/markdown"
 	"github.com/agentic-optimizer/optimizer/internal/report"
@@ -128,11 +129,11 @@ func (g *GitHub) followUp(ctx context.Context, run Run, rep *report.Report, c *c
 			return stay("the pull request's head is not in the clone (check out with fetch-depth: 0)")
 		}
 	}
-	keep := make([]hunkRef, 0, len(out))
+	keep := make([]diff.HunkRef, 0, len(out))
 	for _, h := range out {
-		keep = append(keep, hunkRef{h.File, h.Hunk})
+		keep = append(keep, diff.HunkRef{File: h.File, Hunk: h.Hunk})
 	}
-	part, err := selectHunks(c.forward, keep)
+	part, err := diff.Select(c.forward, keep)
 	if err != nil {
 		return stay(err.Error())
 	}

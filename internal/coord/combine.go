@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"github.com/agentic-optimizer/optimizer/internal/clip"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
-	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
 
@@ -45,7 +45,7 @@ func (s Span) String() string { return fmt.Sprintf("%s:%d-%d", s.File, s.From, s
 // created, deleted or renamed is one span covering the whole file: any
 // other change to it overlaps.
 func Spans(p []byte) ([]Span, error) {
-	files, err := patch.Parse(p)
+	files, err := diff.Parse(p)
 	if err != nil {
 		return nil, err
 	}

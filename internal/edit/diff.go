@@ -2,17 +2,19 @@ package edit
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // Unified diffs from models are read leniently: the a/ and b/ prefixes may
 // be missing, the line counts in "@@" headers are ignored (models get them
 // wrong), and each hunk becomes an Edit whose Search is its context and '-'
-// lines, found in the file by content. internal/patch reads diffs strictly,
-// as git writes them, and keeps no context lines, so it does not fit here.
+// lines, found in the file by content. internal/diff reads diffs strictly,
+// as git writes them, and refuses a hunk whose counts are wrong, so here it
+// reads only the hunk headers (diff.ParseHunkHeader).
 
 // diffFile is the file of the diff being read.
 type diffFile struct {
@@ -29,8 +31,6 @@ func isDiffHeader(lines []string, i int) bool {
 }
 
 func isHunkHeader(line string) bool { return strings.HasPrefix(line, "@@") }
-
-var hunkHeader = regexp.MustCompile(`^@@+ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@`)
 
 // diffHeader reads the diff of one file whose "---" line is i, and its
 // hunks, and returns the line after them.
@@ -103,7 +103,8 @@ func (p *parser) hunk(i int) int {
 	d := p.diff
 	d.hunks++
 	subject := fmt.Sprintf("hunk %d of the diff for %s", d.hunks, d.path)
-	oldStart, oldN, newStart, newN, counted := parseHunkHeader(p.lines[i])
+	header, counted := diff.ParseHunkHeader(p.lines[i])
+	oldStart, oldN, newStart, newN := header.OldStart, header.OldLines, header.NewStart, header.NewLines
 
 	var search, replace, added []string
 	seenOld, seenNew, trailingBlank := 0, 0, 0
@@ -189,28 +190,6 @@ func (p *parser) createHunk(subject string, added []string) {
 	}
 	d.edit = len(p.edits)
 	p.add(Edit{Path: d.path, Replace: joinLines(d.added), Format: FormatDiff, Source: subject})
-}
-
-// parseHunkHeader returns the numbers of a "@@ -l,n +l,n @@" line, and
-// whether it had them ("@@ ... @@" has none).
-func parseHunkHeader(line string) (oldStart, oldN, newStart, newN int, ok bool) {
-	m := hunkHeader.FindStringSubmatch(line)
-	if m == nil {
-		return 0, 0, 0, 0, false
-	}
-	num := func(s string) int {
-		if s == "" {
-			return 1
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			ok = false
-		}
-		return n
-	}
-	ok = true
-	oldStart, oldN, newStart, newN = num(m[1]), num(m[2]), num(m[3]), num(m[4])
-	return oldStart, oldN, newStart, newN, ok
 }
 
 // diffPath returns the file of a diff from its "---" and "+++" paths,

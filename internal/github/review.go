@@ -7,7 +7,7 @@ import (
 
 	gh "github.com/google/go-github/v89/github"
 
-	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // ReviewRequest is an accepted change to a pull request's code, to post on
@@ -44,7 +44,7 @@ type ReviewResult struct {
 // when no hunk fits. It fails with ErrHeadMoved when the pull request's
 // head is no longer HeadSHA: the line numbers would be wrong.
 func (c *Client) ReviewSuggestions(ctx context.Context, req ReviewRequest) (ReviewResult, error) {
-	files, err := patch.Parse(req.Patch)
+	files, err := diff.Parse(req.Patch)
 	if err != nil {
 		return ReviewResult{}, &Error{Op: "review suggestions", Kind: ErrRejected, Err: err}
 	}
@@ -57,7 +57,7 @@ func (c *Client) ReviewSuggestions(ctx context.Context, req ReviewRequest) (Revi
 	return res, err
 }
 
-func (c *Client) reviewSuggestions(ctx context.Context, req ReviewRequest, files []patch.File) (ReviewResult, error) {
+func (c *Client) reviewSuggestions(ctx context.Context, req ReviewRequest, files []diff.File) (ReviewResult, error) {
 	owner, name, n := req.Repo.Owner, req.Repo.Name, req.Number
 	pr, resp, err := c.gh.PullRequests.Get(revalidate(ctx), owner, name, n)
 	if err != nil {

@@ -2,10 +2,9 @@ package github
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
-	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // PRFile is a file of a pull request's diff as GitHub lists it.
@@ -27,7 +26,7 @@ type Suggestion struct {
 	Text      string `json:"text"` // the new lines, "\n"-separated; "" deletes the range
 	Body      string `json:"body"` // the comment: Text in a suggestion block
 	// File and Hunk locate the hunk of the accepted patch it comes from
-	// (indices into patch.Parse's result and the file's Hunks).
+	// (indices into diff.Parse's result and the file's Hunks).
 	File int `json:"file"`
 	Hunk int `json:"hunk"`
 }
@@ -49,74 +48,50 @@ type rightLine struct {
 }
 
 // commentableLines reads a pull request file's patch: the RIGHT-side lines
-// its hunks show (added and context), by line number.
+// its hunks show (added and context), by line number. A patch that cannot
+// be read shows none.
 func commentableLines(p string) map[int]rightLine {
 	lines := make(map[int]rightLine)
-	hunk, n := -1, 0
-	for _, l := range strings.Split(p, "\n") {
-		if strings.HasPrefix(l, "@@ ") {
-			fields := strings.Fields(l)
-			if len(fields) < 3 || !strings.HasPrefix(fields[2], "+") {
-				hunk = -1
+	hunks, err := diff.ParseHunks([]byte(p))
+	if err != nil {
+		return lines
+	}
+	for hi, h := range hunks {
+		n := h.NewStart
+		for _, l := range h.Body {
+			if l.Op == '-' {
 				continue
 			}
-			start, _, _ := strings.Cut(strings.TrimPrefix(fields[2], "+"), ",")
-			v, err := strconv.Atoi(start)
-			if err != nil {
-				hunk = -1
-				continue
-			}
-			hunk, n = hunk+1, v
-			continue
-		}
-		if hunk < 0 || l == "" {
-			continue
-		}
-		switch l[0] {
-		case '+', ' ':
-			lines[n] = rightLine{hunk: hunk, text: strings.TrimSuffix(l[1:], "\r")}
+			lines[n] = rightLine{hunk: hi, text: strings.TrimSuffix(l.Text, "\r")}
 			n++
 		}
 	}
 	return lines
 }
 
-// hunkLine is one line of an accepted hunk, rebuilt from its added and removed
-// lines: kind ' ' (context), '-' or '+'. old is the line's number in the
-// old file; for an added line, the number of the old line it goes before.
+// hunkLine is one line of an accepted hunk: kind ' ' (context), '-' or
+// '+'. old is the line's number in the old file; for an added line, the
+// number of the old line it goes before.
 type hunkLine struct {
 	kind byte
 	old  int
 	text string
 }
 
-// hunkOps rebuilds the order of a hunk's lines from their numbers.
-func hunkOps(h patch.Hunk) ([]hunkLine, error) {
-	o, n := h.OldStart, h.NewStart
+// hunkOps numbers the lines of a hunk on the old side.
+func hunkOps(h diff.Hunk) []hunkLine {
+	o := h.OldStart
 	if h.OldLines == 0 {
 		o++ // "-5,0": the lines go after old line 5
 	}
-	if h.NewLines == 0 {
-		n++
-	}
-	var ops []hunkLine
-	ri, ai := 0, 0
-	for ri < len(h.Removed) || ai < len(h.Added) {
-		switch {
-		case ri < len(h.Removed) && h.Removed[ri].N == o:
-			ops = append(ops, hunkLine{'-', o, h.Removed[ri].Text})
-			o, ri = o+1, ri+1
-		case ai < len(h.Added) && h.Added[ai].N == n:
-			ops = append(ops, hunkLine{'+', o, h.Added[ai].Text})
-			n, ai = n+1, ai+1
-		case (ri < len(h.Removed) && h.Removed[ri].N < o) || (ai < len(h.Added) && h.Added[ai].N < n):
-			return nil, fmt.Errorf("hunk @@ -%d,%d +%d,%d @@: line numbers out of order", h.OldStart, h.OldLines, h.NewStart, h.NewLines)
-		default:
-			ops = append(ops, hunkLine{' ', o, ""})
-			o, n = o+1, n+1
+	ops := make([]hunkLine, 0, len(h.Body))
+	for _, l := range h.Body {
+		ops = append(ops, hunkLine{l.Op, o, l.Text})
+		if l.Op != '+' {
+			o++
 		}
 	}
-	return ops, nil
+	return ops
 }
 
 // Suggest maps the hunks of an accepted patch, made against the pull
@@ -127,11 +102,11 @@ func hunkOps(h patch.Hunk) ([]hunkLine, error) {
 // the hunk's first changed line to its last, so a multi-line suggestion
 // keeps the unchanged lines between. Every other hunk is returned as
 // Outside, with the reason.
-func Suggest(prFiles []PRFile, accepted []patch.File) ([]Suggestion, []Outside) {
-	diff := make(map[string]map[int]rightLine)
+func Suggest(prFiles []PRFile, accepted []diff.File) ([]Suggestion, []Outside) {
+	prDiff := make(map[string]map[int]rightLine)
 	for _, f := range prFiles {
 		if f.Patch != "" {
-			diff[f.Path] = commentableLines(f.Patch)
+			prDiff[f.Path] = commentableLines(f.Patch)
 		}
 	}
 	var sugs []Suggestion
@@ -155,7 +130,7 @@ func Suggest(prFiles []PRFile, accepted []patch.File) ([]Suggestion, []Outside) 
 			whole("mode change")
 			continue
 		}
-		lines, inDiff := diff[f.OldPath]
+		lines, inDiff := prDiff[f.OldPath]
 		for hi, h := range f.Hunks {
 			if !inDiff {
 				out = append(out, Outside{Path: f.Path(), File: fi, Hunk: hi, Reason: "file not in the pull request's diff"})
@@ -174,11 +149,8 @@ func Suggest(prFiles []PRFile, accepted []patch.File) ([]Suggestion, []Outside) 
 }
 
 // suggestHunk is the suggestion for one hunk, or why there is none.
-func suggestHunk(h patch.Hunk, lines map[int]rightLine) (Suggestion, string) {
-	ops, err := hunkOps(h)
-	if err != nil {
-		return Suggestion{}, err.Error()
-	}
+func suggestHunk(h diff.Hunk, lines map[int]rightLine) (Suggestion, string) {
+	ops := hunkOps(h)
 	first, last := -1, -1
 	for i, o := range ops {
 		if o.kind != ' ' {

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // The pull request adds double (lines 8-13 of its sum.go) after sum's
@@ -30,9 +30,9 @@ var prFiles = []PRFile{
 	{Path: "logo.png", Status: "added"},
 }
 
-func parseOne(t *testing.T, path, hunks string) []patch.File {
+func parseOne(t *testing.T, path, hunks string) []diff.File {
 	t.Helper()
-	files, err := patch.Parse([]byte("diff --git a/" + path + " b/" + path + "\n--- a/" + path + "\n+++ b/" + path + "\n" + hunks))
+	files, err := diff.Parse([]byte("diff --git a/" + path + " b/" + path + "\n--- a/" + path + "\n+++ b/" + path + "\n" + hunks))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,11 +102,11 @@ func TestSuggest(t *testing.T) {
 }
 
 func TestSuggestWholeFiles(t *testing.T) {
-	diff := "diff --git a/new.go b/new.go\nnew file mode 100644\n--- /dev/null\n+++ b/new.go\n@@ -0,0 +1 @@\n+package main\n" +
+	p := "diff --git a/new.go b/new.go\nnew file mode 100644\n--- /dev/null\n+++ b/new.go\n@@ -0,0 +1 @@\n+package main\n" +
 		"diff --git a/adj.go b/adj.go\ndeleted file mode 100644\n--- a/adj.go\n+++ /dev/null\n@@ -1,4 +0,0 @@\n-A\n-b\n-c\n-D\n" +
 		"diff --git a/logo.png b/logo.png\nindex 1111111..2222222 100644\nBinary files a/logo.png and b/logo.png differ\n" +
 		"diff --git a/sum.go b/sum.go\n--- a/sum.go\n+++ b/sum.go\n@@ -11 +11 @@\n-\ty = y * 2\n+\ty *= 2\n@@ -13 +13 @@\n-}\n+} // double\n"
-	files, err := patch.Parse([]byte(diff))
+	files, err := diff.Parse([]byte(p))
 	if err != nil {
 		t.Fatal(err)
 	}

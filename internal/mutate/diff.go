@@ -5,8 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // contextLines is the number of unchanged lines around a hunk, as in git.
@@ -50,49 +51,41 @@ func unifiedDiff(path, mode, blob string, src []byte, lines []int, start, end in
 	}
 	before := max(0, first-contextLines)
 	after := min(len(lines), last+1+contextLines) // exclusive
-	oldLines := splitLines(string(src[lo:hi]))
-	newLines := splitLines(changed)
-	ctx := (first - before) + (after - last - 1)
-	oldCount, newCount := ctx+len(oldLines), ctx+len(newLines)
-
-	var b strings.Builder
-	a, bb := quotePath("a/"+path), quotePath("b/"+path)
-	fmt.Fprintf(&b, "diff --git %s %s\n", a, bb)
-	fmt.Fprintf(&b, "index %s..%s %s\n", blob, blobHash(src[:start], []byte(text), src[end:]), mode)
-	fmt.Fprintf(&b, "--- %s\n+++ %s\n", a, bb)
-	fmt.Fprintf(&b, "@@ -%s +%s @@\n", hunkRange(before+1, oldCount), hunkRange(before+1, newCount))
-	emit := func(prefix byte, l string) {
-		b.WriteByte(prefix)
-		b.WriteString(l)
-		if !strings.HasSuffix(l, "\n") {
-			b.WriteString("\n\\ No newline at end of file\n")
-		}
+	var h diff.Hunk
+	line := func(op byte, l string) {
+		h.Body = append(h.Body, diff.BodyLine{Op: op, Text: strings.TrimSuffix(l, "\n"), NoNewline: !strings.HasSuffix(l, "\n")})
 	}
 	for i := before; i < first; i++ {
-		emit(' ', string(src[lines[i]:lineEnd(i)]))
+		line(' ', string(src[lines[i]:lineEnd(i)]))
 	}
+	oldLines := splitLines(string(src[lo:hi]))
 	for _, l := range oldLines {
-		emit('-', l)
+		line('-', l)
 	}
+	newLines := splitLines(changed)
 	for _, l := range newLines {
-		emit('+', l)
+		line('+', l)
 	}
 	for i := last + 1; i < after; i++ {
-		emit(' ', string(src[lines[i]:lineEnd(i)]))
+		line(' ', string(src[lines[i]:lineEnd(i)]))
 	}
-	return []byte(b.String())
+	ctx := (first - before) + (after - last - 1)
+	h.OldStart, h.OldLines = hunkStart(before, ctx+len(oldLines)), ctx+len(oldLines)
+	h.NewStart, h.NewLines = hunkStart(before, ctx+len(newLines)), ctx+len(newLines)
+	return diff.Format([]diff.File{{
+		OldPath: path, NewPath: path, OldMode: mode, NewMode: mode,
+		OldOID: blob, NewOID: blobHash(src[:start], []byte(text), src[end:]),
+		Hunks: []diff.Hunk{h},
+	}})
 }
 
-// hunkRange is "start,count" as git writes it: the count is left out when
-// it is 1, and an empty range starts at the line before.
-func hunkRange(start, count int) string {
-	switch count {
-	case 0:
-		return strconv.Itoa(start-1) + ",0"
-	case 1:
-		return strconv.Itoa(start)
+// hunkStart is the start of one side of a hunk whose first line is line
+// before+1: as git writes it, an empty side starts at the line before.
+func hunkStart(before, count int) int {
+	if count == 0 {
+		return before
 	}
-	return strconv.Itoa(start) + "," + strconv.Itoa(count)
+	return before + 1
 }
 
 // splitLines splits s after each newline.
@@ -117,41 +110,4 @@ func blobHash(parts ...[]byte) string {
 		h.Write(p)
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// quotePath quotes a path as git does when it has a byte that git would
-// not print as it is (core.quotePath): a control character, a double
-// quote, a backslash or a non-ASCII byte.
-func quotePath(p string) string {
-	needs := false
-	for i := 0; i < len(p); i++ {
-		if c := p[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
-			needs = true
-			break
-		}
-	}
-	if !needs {
-		return p
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; c {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\n':
-			b.WriteString(`\n`)
-		default:
-			if c < 0x20 || c >= 0x7f {
-				fmt.Fprintf(&b, `\%03o`, c)
-			} else {
-				b.WriteByte(c)
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }

@@ -118,17 +118,3 @@ func gitApply(t testing.TB, dir, patch string) {
 	}
 	gittest.Git(t, dir, "apply", "--whitespace=nowarn", p)
 }
-
-func TestQuotePath(t *testing.T) {
-	for in, want := range map[string]string{
-		"a/x.go":       "a/x.go",
-		"a/my file.go": "a/my file.go",
-		"a/é.go":       `"a/\303\251.go"`,
-		"a/q\"t.go":    `"a/q\"t.go"`,
-		"a/tab\t.go":   `"a/tab\t.go"`,
-	} {
-		if got := quotePath(in); got != want {
-			t.Errorf("quotePath(%q) = %s, want %s", in, got, want)
-		}
-	}
-}

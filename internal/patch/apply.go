@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 )
 
@@ -86,11 +87,11 @@ func applyToWorkTree(ctx context.Context, repo *gitx.Repo, p []byte) error {
 	if err == nil || !errors.Is(err, gitx.ErrPatchDoesNotApply) {
 		return err
 	}
-	files, perr := Parse(p)
+	files, perr := diff.Parse(p)
 	if perr != nil {
 		return errors.Join(err, perr)
 	}
-	snap, serr := takeSnapshot(ctx, repo, touched(files))
+	snap, serr := takeSnapshot(ctx, repo, diff.Touched(files))
 	if serr != nil {
 		return fmt.Errorf("%w (no 3-way merge tried: %v)", err, serr)
 	}

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agentic-optimizer/optimizer/internal/cas"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
-	"github.com/agentic-optimizer/optimizer/internal/store"
 )
 
 const twelve = "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n"
@@ -27,7 +27,7 @@ func TestApplyRollback(t *testing.T) {
 		"link@":       "old.txt",
 		"data.bin":    "\x00\x01\x02",
 	})
-	forward, reverse := makePatch(t, dir, func() {
+	forward, reverse := gittest.Patch(t, dir, func() {
 		gittest.WriteFiles(t, dir, map[string]string{
 			"sub/keep.go":   "package sub\n\nfunc F() int { return 2 }\n",
 			"old.txt":       "",
@@ -82,7 +82,7 @@ func TestApplyRefusesTampered(t *testing.T) {
 	for _, ref := range []string{"id", "cid"} {
 		t.Run(ref, func(t *testing.T) {
 			dir := gittest.NewRepo(t, map[string]string{"f.txt": twelve})
-			forward, reverse := makePatch(t, dir, func() {
+			forward, reverse := gittest.Patch(t, dir, func() {
 				gittest.WriteFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "six\n", 1)})
 			})
 			d := Dir{Path: t.TempDir(), CIDVersion: 0}
@@ -99,8 +99,8 @@ func TestApplyRefusesTampered(t *testing.T) {
 			if ref == "cid" {
 				r = m.CID
 			}
-			if _, err := d.Apply(context.Background(), dir, r); !errors.Is(err, store.ErrMismatch) {
-				t.Fatalf("Apply of a tampered patch = %v, want an error wrapping store.ErrMismatch", err)
+			if _, err := d.Apply(context.Background(), dir, r); !errors.Is(err, cas.ErrMismatch) {
+				t.Fatalf("Apply of a tampered patch = %v, want an error wrapping cas.ErrMismatch", err)
 			}
 			if got := snapshotTree(t, dir); !reflect.DeepEqual(got, before) {
 				t.Errorf("Apply of a tampered patch changed the tree:\n got %q\nwant %q", got, before)
@@ -121,7 +121,7 @@ func TestApplyRefusesTampered(t *testing.T) {
 // rollback returns to the moved base.
 func TestApplyBaseMoved(t *testing.T) {
 	dir := gittest.NewRepo(t, map[string]string{"f.txt": twelve})
-	forward, reverse := makePatch(t, dir, func() {
+	forward, reverse := gittest.Patch(t, dir, func() {
 		gittest.WriteFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "six\n", 1)})
 	})
 	d := Dir{Path: t.TempDir(), CIDVersion: 1}
@@ -184,7 +184,7 @@ func TestApplyDoesNotApply(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := gittest.NewRepo(t, map[string]string{"f.txt": twelve})
-			forward, reverse := makePatch(t, dir, func() {
+			forward, reverse := gittest.Patch(t, dir, func() {
 				gittest.WriteFiles(t, dir, map[string]string{
 					"f.txt":     strings.Replace(twelve, "6\n", "six\n", 1),
 					"new/g.txt": "new\n",
@@ -217,7 +217,7 @@ func TestApplyDoesNotApply(t *testing.T) {
 // that no temporary file is left in the output directory.
 func TestHistory(t *testing.T) {
 	dir := gittest.NewRepo(t, map[string]string{"f.txt": twelve})
-	forward, reverse := makePatch(t, dir, func() {
+	forward, reverse := gittest.Patch(t, dir, func() {
 		gittest.WriteFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "six\n", 1)})
 	})
 	head := strings.TrimSpace(gittest.Git(t, dir, "rev-parse", "HEAD"))
@@ -296,7 +296,7 @@ func TestRecordConcurrent(t *testing.T) {
 // work in between.
 func TestApplyRollbackTellTheTruth(t *testing.T) {
 	dir := gittest.NewRepo(t, map[string]string{"f.txt": twelve, "g.txt": "g\n"})
-	forward, reverse := makePatch(t, dir, func() {
+	forward, reverse := gittest.Patch(t, dir, func() {
 		gittest.WriteFiles(t, dir, map[string]string{"f.txt": strings.Replace(twelve, "6\n", "six\n", 1), "new.txt": "new\n"})
 	})
 	d := Dir{Path: t.TempDir(), CIDVersion: 1}

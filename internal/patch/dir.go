@@ -1,3 +1,8 @@
+// Package patch is the patch store: the output directory that keeps each
+// accepted patch beside its reverse, its metadata and its CIDs, applies it
+// to a work tree or rolls it back by ID or CID, records a history of what
+// was done, and publishes patches to an IPFS node. Reading and writing the
+// diffs themselves is internal/diff's.
 package patch
 
 import (
@@ -17,7 +22,8 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/agentic-optimizer/optimizer/internal/atomicfile"
-	"github.com/agentic-optimizer/optimizer/internal/store"
+	"github.com/agentic-optimizer/optimizer/internal/cas"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // ErrNotFound is wrapped when a reference matches no stored patch.
@@ -96,30 +102,30 @@ func (d Dir) StorePath() string {
 // CIDs, Files (when empty) and Created (when zero) and returns it. Saving
 // the same patch again rewrites its metadata and keeps its first Created.
 func (d Dir) Save(forward, reverse []byte, m Meta) (Meta, error) {
-	fwdFiles, err := Parse(forward)
+	fwdFiles, err := diff.Parse(forward)
 	if err != nil {
 		return Meta{}, fmt.Errorf("patch: save: forward patch: %w", err)
 	}
-	revFiles, err := Parse(reverse)
+	revFiles, err := diff.Parse(reverse)
 	if err != nil {
 		return Meta{}, fmt.Errorf("patch: save: reverse patch: %w", err)
 	}
-	if fp, rp := touched(fwdFiles), touched(revFiles); !slices.Equal(fp, rp) {
+	if fp, rp := diff.Touched(fwdFiles), diff.Touched(revFiles); !slices.Equal(fp, rp) {
 		return Meta{}, fmt.Errorf("patch: save: the reverse patch touches %s but the forward patch touches %s (pass the reverse of the same change): %w",
-			strings.Join(rp, ", "), strings.Join(fp, ", "), ErrMalformed)
+			strings.Join(rp, ", "), strings.Join(fp, ", "), diff.ErrMalformed)
 	}
 	if len(m.Validation) > 0 && !json.Valid(m.Validation) {
-		return Meta{}, fmt.Errorf("patch: save: the validation report is not valid JSON (pass the ValidationReport as json.Marshal writes it): %w", ErrMalformed)
+		return Meta{}, fmt.Errorf("patch: save: the validation report is not valid JSON (pass the ValidationReport as json.Marshal writes it): %w", diff.ErrMalformed)
 	}
 	m.ID = ID(forward)
-	if m.CID, err = store.Put(d.StorePath(), forward, d.CIDVersion); err != nil {
+	if m.CID, err = cas.Put(d.StorePath(), forward, d.CIDVersion); err != nil {
 		return Meta{}, fmt.Errorf("patch: save %s: forward patch: %w", m.ID, err)
 	}
-	if m.ReverseCID, err = store.Put(d.StorePath(), reverse, d.CIDVersion); err != nil {
+	if m.ReverseCID, err = cas.Put(d.StorePath(), reverse, d.CIDVersion); err != nil {
 		return Meta{}, fmt.Errorf("patch: save %s: reverse patch: %w", m.ID, err)
 	}
 	if len(m.Files) == 0 {
-		m.Files = touched(fwdFiles)
+		m.Files = diff.Touched(fwdFiles)
 	}
 	if m.Created.IsZero() {
 		m.Created = time.Now().UTC()
@@ -148,20 +154,6 @@ func (d Dir) Save(forward, reverse []byte, m Meta) (Meta, error) {
 		return Meta{}, fmt.Errorf("patch: save %s: %w", m.ID, err)
 	}
 	return m, nil
-}
-
-// touched lists the paths a diff touches, old and new, sorted.
-func touched(files []File) []string {
-	var paths []string
-	for _, f := range files {
-		for _, p := range []string{f.OldPath, f.NewPath} {
-			if p != "" {
-				paths = append(paths, p)
-			}
-		}
-	}
-	slices.Sort(paths)
-	return slices.Compact(paths)
 }
 
 // List returns the metadata of every stored patch, sorted by Created and
@@ -204,10 +196,10 @@ func (d Dir) readMeta(id string) (Meta, error) {
 	}
 	var m Meta
 	if err := json.Unmarshal(data, &m); err != nil {
-		return Meta{}, fmt.Errorf("%s: %v (the metadata file is corrupt: restore it, or remove the patch's files): %w", path, err, ErrMalformed)
+		return Meta{}, fmt.Errorf("%s: %v (the metadata file is corrupt: restore it, or remove the patch's files): %w", path, err, diff.ErrMalformed)
 	}
 	if m.ID != id {
-		return Meta{}, fmt.Errorf("%s: the metadata names patch %q, not %q (restore the file, or remove the patch's files): %w", path, m.ID, id, ErrMalformed)
+		return Meta{}, fmt.Errorf("%s: the metadata names patch %q, not %q (restore the file, or remove the patch's files): %w", path, m.ID, id, diff.ErrMalformed)
 	}
 	return m, nil
 }
@@ -280,13 +272,13 @@ func validID(s string) bool {
 // Load reads the forward and the reverse patch of m and checks each against
 // its CID (and the forward patch against the ID), so a patch whose bytes
 // changed after it was saved is refused with an error wrapping
-// store.ErrMismatch.
+// cas.ErrMismatch.
 func (d Dir) Load(m Meta) (forward, reverse []byte, err error) {
 	if !validID(m.ID) {
 		return nil, nil, fmt.Errorf("patch: load: %q is not a patch ID (run `optimizer patches list`): %w", m.ID, ErrNotFound)
 	}
 	if m.CID == "" || m.ReverseCID == "" {
-		return nil, nil, fmt.Errorf("patch: load %s: the metadata has no CID, so the patch cannot be verified (save the patch again): %w", m.ID, store.ErrMismatch)
+		return nil, nil, fmt.Errorf("patch: load %s: the metadata has no CID, so the patch cannot be verified (save the patch again): %w", m.ID, cas.ErrMismatch)
 	}
 	forward, err = os.ReadFile(d.PatchPath(m.ID))
 	if err != nil {
@@ -297,14 +289,14 @@ func (d Dir) Load(m Meta) (forward, reverse []byte, err error) {
 		return nil, nil, fmt.Errorf("patch: load %s: %w", m.ID, err)
 	}
 	const refuse = "the file changed after it was saved; it will not be used (restore it, or run the optimizer again)"
-	if err := store.Verify(d.StorePath(), m.CID, forward); err != nil {
+	if err := cas.Verify(d.StorePath(), m.CID, forward); err != nil {
 		return nil, nil, fmt.Errorf("patch: load %s: %s: %w (%s)", m.ID, d.PatchPath(m.ID), err, refuse)
 	}
-	if err := store.Verify(d.StorePath(), m.ReverseCID, reverse); err != nil {
+	if err := cas.Verify(d.StorePath(), m.ReverseCID, reverse); err != nil {
 		return nil, nil, fmt.Errorf("patch: load %s: %s: %w (%s)", m.ID, d.ReversePath(m.ID), err, refuse)
 	}
 	if got := ID(forward); got != m.ID {
-		return nil, nil, fmt.Errorf("patch: load %s: %s has ID %s: %w (%s)", m.ID, d.PatchPath(m.ID), got, store.ErrMismatch, refuse)
+		return nil, nil, fmt.Errorf("patch: load %s: %s has ID %s: %w (%s)", m.ID, d.PatchPath(m.ID), got, cas.ErrMismatch, refuse)
 	}
 	return forward, reverse, nil
 }

@@ -13,7 +13,8 @@ import (
 
 	"github.com/ipfs/go-cid"
 
-	"github.com/agentic-optimizer/optimizer/internal/store"
+	"github.com/agentic-optimizer/optimizer/internal/cas"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 const (
@@ -35,7 +36,7 @@ func TestSaveListFindLoad(t *testing.T) {
 			if a.ID != ID([]byte(fwdA)) || len(a.ID) != 12 {
 				t.Errorf("ID = %q, want %q", a.ID, ID([]byte(fwdA)))
 			}
-			wantCID, err := store.CID(strings.NewReader(fwdA), version)
+			wantCID, err := cas.CID(strings.NewReader(fwdA), version)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,7 +135,7 @@ func TestSaveRefuses(t *testing.T) {
 	}
 	t.Run("validation not JSON", func(t *testing.T) {
 		d := Dir{Path: t.TempDir(), CIDVersion: 1}
-		if _, err := d.Save([]byte(fwdA), []byte(revA), Meta{Validation: json.RawMessage("{oops")}); !errors.Is(err, ErrMalformed) {
+		if _, err := d.Save([]byte(fwdA), []byte(revA), Meta{Validation: json.RawMessage("{oops")}); !errors.Is(err, diff.ErrMalformed) {
 			t.Errorf("Save = %v, want an error wrapping ErrMalformed", err)
 		}
 		if entries, _ := os.ReadDir(d.Path); len(entries) != 0 {
@@ -144,7 +145,7 @@ func TestSaveRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := Dir{Path: t.TempDir(), CIDVersion: 1}
-			if _, err := d.Save([]byte(tt.forward), []byte(tt.reverse), Meta{}); !errors.Is(err, ErrMalformed) {
+			if _, err := d.Save([]byte(tt.forward), []byte(tt.reverse), Meta{}); !errors.Is(err, diff.ErrMalformed) {
 				t.Errorf("Save = %v, want an error wrapping ErrMalformed", err)
 			}
 			if entries, _ := os.ReadDir(d.Path); len(entries) != 0 {
@@ -174,7 +175,7 @@ func TestFind(t *testing.T) {
 	if err := os.WriteFile(d.MetaPath(c.ID), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	v0, err := store.CID(strings.NewReader(fwdB), 0)
+	v0, err := cas.CID(strings.NewReader(fwdB), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,20 +253,20 @@ func TestLoadRefusesTampered(t *testing.T) {
 	}{
 		{"forward patch edited", func(d Dir, m *Meta) error {
 			return os.WriteFile(d.PatchPath(m.ID), []byte(strings.Replace(fwdA, "+b", "+evil", 1)), 0o644)
-		}, store.ErrMismatch},
+		}, cas.ErrMismatch},
 		{"reverse patch edited", func(d Dir, m *Meta) error {
 			return os.WriteFile(d.ReversePath(m.ID), []byte(strings.Replace(revA, "+a", "+evil", 1)), 0o644)
-		}, store.ErrMismatch},
+		}, cas.ErrMismatch},
 		{"forward patch and its CID replaced", func(d Dir, m *Meta) error {
 			evil := strings.Replace(fwdA, "+b", "+evil", 1)
-			c, err := store.CID(strings.NewReader(evil), 1)
+			c, err := cas.CID(strings.NewReader(evil), 1)
 			m.CID = c
 			if err != nil {
 				return err
 			}
 			return os.WriteFile(d.PatchPath(m.ID), []byte(evil), 0o644)
-		}, store.ErrMismatch},
-		{"no CID", func(d Dir, m *Meta) error { m.CID = ""; return nil }, store.ErrMismatch},
+		}, cas.ErrMismatch},
+		{"no CID", func(d Dir, m *Meta) error { m.CID = ""; return nil }, cas.ErrMismatch},
 		{"forward patch removed", func(d Dir, m *Meta) error { return os.Remove(d.PatchPath(m.ID)) }, fs.ErrNotExist},
 		{"ID outside the directory", func(d Dir, m *Meta) error { m.ID = "../../etc/pw"; return nil }, ErrNotFound},
 	}

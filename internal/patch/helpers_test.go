@@ -8,24 +8,6 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
 )
 
-// makePatch makes the edits in the repository at dir, returns the forward
-// and reverse patch of them as the pipeline makes them (staged, so that
-// their blobs are in the object store for 3-way merges), and resets the
-// work tree to HEAD.
-func makePatch(t *testing.T, dir string, edit func()) (forward, reverse []byte) {
-	t.Helper()
-	edit()
-	gittest.Git(t, dir, "add", "--all")
-	args := []string{"diff", "--cached", "--no-color", "--no-renames", "--binary", "--src-prefix=a/", "--dst-prefix=b/"}
-	forward = []byte(gittest.Git(t, dir, append(args, "HEAD")...))
-	reverse = []byte(gittest.Git(t, dir, append(args, "-R", "HEAD")...))
-	gittest.Git(t, dir, "reset", "--quiet", "--hard", "HEAD")
-	if len(forward) == 0 {
-		t.Fatal("makePatch: the edit changed nothing")
-	}
-	return forward, reverse
-}
-
 // snapshotTree returns every file of the work tree (outside .git) with its
 // content and executable bit, and `git status --porcelain`, to compare trees byte for
 // byte.

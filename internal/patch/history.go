@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/atomicfile"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // The actions an Event records.
@@ -57,7 +58,7 @@ func (d Dir) readHistory() ([]Event, error) {
 	}
 	var events []Event
 	if err := json.Unmarshal(data, &events); err != nil {
-		return nil, fmt.Errorf("%s: %v (the history is corrupt: restore it, or move it away to start a new one): %w", path, err, ErrMalformed)
+		return nil, fmt.Errorf("%s: %v (the history is corrupt: restore it, or move it away to start a new one): %w", path, err, diff.ErrMalformed)
 	}
 	return events, nil
 }

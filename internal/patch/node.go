@@ -11,7 +11,8 @@ import (
 
 	"github.com/ipfs/go-cid"
 
-	"github.com/agentic-optimizer/optimizer/internal/store"
+	"github.com/agentic-optimizer/optimizer/internal/cas"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // AnnounceDir is the directory of the node's MFS where patches are announced: <id>.json is the
@@ -20,10 +21,10 @@ const AnnounceDir = "/optimizer/patches"
 
 // Publish adds m's forward patch, reverse patch and metadata file to the node and pins them,
 // each checked against the CID computed locally, then announces the metadata as
-// AnnounceDir/<id>.json. It returns the metadata's CID. An error wrapping store.ErrNodeMismatch
-// means the node disagrees about a CID; one wrapping store.ErrUnreachable, that it could not be
+// AnnounceDir/<id>.json. It returns the metadata's CID. An error wrapping cas.ErrNodeMismatch
+// means the node disagrees about a CID; one wrapping cas.ErrUnreachable, that it could not be
 // reached.
-func (d Dir) Publish(ctx context.Context, n *store.Node, m Meta) (metaCID string, err error) {
+func (d Dir) Publish(ctx context.Context, n *cas.Node, m Meta) (metaCID string, err error) {
 	forward, reverse, err := d.Load(m)
 	if err != nil {
 		return "", err
@@ -32,7 +33,7 @@ func (d Dir) Publish(ctx context.Context, n *store.Node, m Meta) (metaCID string
 	if err != nil {
 		return "", fmt.Errorf("patch: publish %s: %w", m.ID, err)
 	}
-	version := store.Version(m.CID)
+	version := cas.Version(m.CID)
 	for _, item := range []struct {
 		kind, want string
 		data       []byte
@@ -46,7 +47,7 @@ func (d Dir) Publish(ctx context.Context, n *store.Node, m Meta) (metaCID string
 			return "", fmt.Errorf("patch: publish %s: %s: %w", m.ID, item.kind, err)
 		}
 		if item.want != "" && got != item.want {
-			return "", fmt.Errorf("patch: publish %s: %s: the node stored CID %s, the metadata says %s: %w", m.ID, item.kind, got, item.want, store.ErrNodeMismatch)
+			return "", fmt.Errorf("patch: publish %s: %s: the node stored CID %s, the metadata says %s: %w", m.ID, item.kind, got, item.want, cas.ErrNodeMismatch)
 		}
 		metaCID = got
 	}
@@ -60,7 +61,7 @@ func (d Dir) Publish(ctx context.Context, n *store.Node, m Meta) (metaCID string
 // against its CID, in the order of their IDs. An announcement that does not check out (its
 // metadata is not JSON, or names another patch) is left out and described in bad, so that one
 // bad writer does not hide the others' patches; err is for a node that cannot be listed.
-func Announced(ctx context.Context, n *store.Node) (metas []Meta, bad []error, err error) {
+func Announced(ctx context.Context, n *cas.Node) (metas []Meta, bad []error, err error) {
 	entries, err := n.Announced(ctx, AnnounceDir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("patch: announced: %w", err)
@@ -71,7 +72,7 @@ func Announced(ctx context.Context, n *store.Node) (metas []Meta, bad []error, e
 			continue
 		}
 		m, err := fetchMeta(ctx, n, id, e.CID)
-		if errors.Is(err, ErrMalformed) || errors.Is(err, store.ErrMismatch) {
+		if errors.Is(err, diff.ErrMalformed) || errors.Is(err, cas.ErrMismatch) {
 			bad = append(bad, err)
 			continue
 		}
@@ -84,25 +85,25 @@ func Announced(ctx context.Context, n *store.Node) (metas []Meta, bad []error, e
 }
 
 // fetchMeta fetches the metadata announced for id under CID c. Metadata that is not JSON or
-// names another patch is an error wrapping store.ErrMismatch: the announcement does not match.
-func fetchMeta(ctx context.Context, n *store.Node, id, c string) (Meta, error) {
+// names another patch is an error wrapping cas.ErrMismatch: the announcement does not match.
+func fetchMeta(ctx context.Context, n *cas.Node, id, c string) (Meta, error) {
 	data, err := n.Cat(ctx, c)
 	if err != nil {
 		return Meta{}, fmt.Errorf("patch: fetch metadata of %s: %w", id, err)
 	}
 	var m Meta
 	if err := json.Unmarshal(data, &m); err != nil {
-		return Meta{}, fmt.Errorf("patch: fetch metadata of %s: %s/%s.json (%s) is not patch metadata (%v); the node's announcement does not match the patch: %w", id, AnnounceDir, id, c, err, store.ErrMismatch)
+		return Meta{}, fmt.Errorf("patch: fetch metadata of %s: %s/%s.json (%s) is not patch metadata (%v); the node's announcement does not match the patch: %w", id, AnnounceDir, id, c, err, cas.ErrMismatch)
 	}
 	if m.ID != id {
-		return Meta{}, fmt.Errorf("patch: fetch metadata of %s: %s/%s.json names patch %q; the node's announcement does not match the patch: %w", id, AnnounceDir, id, m.ID, store.ErrMismatch)
+		return Meta{}, fmt.Errorf("patch: fetch metadata of %s: %s/%s.json names patch %q; the node's announcement does not match the patch: %w", id, AnnounceDir, id, m.ID, cas.ErrMismatch)
 	}
 	return m, nil
 }
 
 // announcedMeta returns the metadata the node announces for id; found is false when it
 // announces none.
-func announcedMeta(ctx context.Context, n *store.Node, id string) (m Meta, found bool, err error) {
+func announcedMeta(ctx context.Context, n *cas.Node, id string) (m Meta, found bool, err error) {
 	entries, err := n.Announced(ctx, AnnounceDir)
 	if err != nil {
 		return Meta{}, false, fmt.Errorf("patch: fetch %s: %w", id, err)
@@ -121,8 +122,8 @@ func announcedMeta(ctx context.Context, n *store.Node, id string) (m Meta, found
 // checks them against their CIDs, its ID and each other, and saves them in d, so that Apply and
 // Rollback find them. Nothing is saved unless everything checks out. A patch the node does not
 // announce is an error wrapping ErrNotFound; an announcement that does not check out, one
-// wrapping store.ErrMismatch.
-func (d Dir) Fetch(ctx context.Context, n *store.Node, ref string) (Meta, error) {
+// wrapping cas.ErrMismatch.
+func (d Dir) Fetch(ctx context.Context, n *cas.Node, ref string) (Meta, error) {
 	m, err := resolve(ctx, n, strings.TrimSpace(ref))
 	if err != nil {
 		return Meta{}, err
@@ -136,13 +137,13 @@ func (d Dir) Fetch(ctx context.Context, n *store.Node, ref string) (Meta, error)
 		return Meta{}, fmt.Errorf("patch: fetch %s: reverse patch: %w", m.ID, err)
 	}
 	if got := ID(forward); got != m.ID {
-		return Meta{}, fmt.Errorf("patch: fetch %s: the forward patch %s has ID %s: %w", m.ID, m.CID, got, store.ErrMismatch)
+		return Meta{}, fmt.Errorf("patch: fetch %s: the forward patch %s has ID %s: %w", m.ID, m.CID, got, cas.ErrMismatch)
 	}
-	if !Reverses(forward, reverse) {
-		return Meta{}, fmt.Errorf("patch: fetch %s: the announced metadata names reverse patch %s, which does not undo the forward patch %s: %w", m.ID, m.ReverseCID, m.CID, store.ErrMismatch)
+	if !diff.Reverses(forward, reverse) {
+		return Meta{}, fmt.Errorf("patch: fetch %s: the announced metadata names reverse patch %s, which does not undo the forward patch %s: %w", m.ID, m.ReverseCID, m.CID, cas.ErrMismatch)
 	}
 	// Save with the version of the announced CIDs, so the local files carry the same ones.
-	saved, err := Dir{Path: d.Path, CIDVersion: store.Version(m.CID)}.Save(forward, reverse, m)
+	saved, err := Dir{Path: d.Path, CIDVersion: cas.Version(m.CID)}.Save(forward, reverse, m)
 	if err != nil {
 		return Meta{}, fmt.Errorf("patch: fetch %s: %w", m.ID, err)
 	}
@@ -150,7 +151,7 @@ func (d Dir) Fetch(ctx context.Context, n *store.Node, ref string) (Meta, error)
 }
 
 // resolve returns the announced metadata of the patch ref names.
-func resolve(ctx context.Context, n *store.Node, ref string) (Meta, error) {
+func resolve(ctx context.Context, n *cas.Node, ref string) (Meta, error) {
 	if validID(ref) {
 		if m, found, err := announcedMeta(ctx, n, ref); found || err != nil {
 			return m, err
@@ -180,7 +181,7 @@ func resolve(ctx context.Context, n *store.Node, ref string) (Meta, error) {
 
 // byContent resolves the CID of a forward patch that no sound announcement names through its
 // content: the patch's ID names its metadata, which must name this CID.
-func byContent(ctx context.Context, n *store.Node, ref string, refCID cid.Cid) (Meta, error) {
+func byContent(ctx context.Context, n *cas.Node, ref string, refCID cid.Cid) (Meta, error) {
 	forward, err := n.CatLocal(ctx, ref)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Meta{}, fmt.Errorf("patch: fetch %s: no patch announced on %s has this CID, and the node does not hold it (run `optimizer patches announced`): %w", ref, n, ErrNotFound)
@@ -196,7 +197,7 @@ func byContent(ctx context.Context, n *store.Node, ref string, refCID cid.Cid) (
 	case !found:
 		return Meta{}, fmt.Errorf("patch: fetch %s: %s holds it (patch %s) but announces no metadata for it (run `optimizer patches announce` beside the run's output directory): %w", ref, n, id, ErrNotFound)
 	case !sameCID(refCID, m.CID):
-		return Meta{}, fmt.Errorf("patch: fetch %s: it is the forward patch of %s, but %s/%s.json names forward patch %s; the node's announcement does not match the patch: %w", ref, id, AnnounceDir, id, m.CID, store.ErrMismatch)
+		return Meta{}, fmt.Errorf("patch: fetch %s: it is the forward patch of %s, but %s/%s.json names forward patch %s; the node's announcement does not match the patch: %w", ref, id, AnnounceDir, id, m.CID, cas.ErrMismatch)
 	}
 	return m, nil
 }

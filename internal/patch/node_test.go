@@ -9,15 +9,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agentic-optimizer/optimizer/internal/cas"
 	"github.com/agentic-optimizer/optimizer/internal/kubotest"
-	"github.com/agentic-optimizer/optimizer/internal/store"
 )
 
 // TestPublishAndFetch publishes a patch to a real daemon and fetches it into an empty output
 // directory by CID, by ID and by ID prefix; what arrives is what was saved.
 func TestPublishAndFetch(t *testing.T) {
 	d := kubotest.Start(t)
-	n, err := store.Dial(d.API)
+	n, err := cas.Dial(d.API)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestPublishAndFetch(t *testing.T) {
 			t.Fatal(err)
 		}
 		metaFile, _ := os.ReadFile(src.MetaPath(m.ID))
-		if want, _ := store.CID(bytes.NewReader(metaFile), version); metaCID != want {
+		if want, _ := cas.CID(bytes.NewReader(metaFile), version); metaCID != want {
 			t.Fatalf("metadata CID %s, local %s", metaCID, want)
 		}
 		announced, _, err := Announced(ctx, n)
@@ -71,7 +71,7 @@ func TestPublishAndFetch(t *testing.T) {
 // and nothing is saved.
 func TestFetchRefusesMislabelledMetadata(t *testing.T) {
 	d := kubotest.Start(t)
-	n, err := store.Dial(d.API)
+	n, err := cas.Dial(d.API)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +90,8 @@ func TestFetchRefusesMislabelledMetadata(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst := Dir{Path: t.TempDir()}
-	if _, err := dst.Fetch(ctx, n, other); !errors.Is(err, store.ErrMismatch) {
-		t.Fatalf("fetch of mislabelled metadata: %v, want store.ErrMismatch", err)
+	if _, err := dst.Fetch(ctx, n, other); !errors.Is(err, cas.ErrMismatch) {
+		t.Fatalf("fetch of mislabelled metadata: %v, want cas.ErrMismatch", err)
 	}
 	if metas, _ := dst.List(); len(metas) != 0 {
 		t.Fatalf("a refused fetch saved %v", metas)
@@ -108,17 +108,17 @@ func TestFetchRefusesMislabelledMetadata(t *testing.T) {
 			t.Fatalf("the mislabelled announcement is listed: %+v", a)
 		}
 	}
-	if !listed || len(bad) == 0 || !errors.Is(bad[0], store.ErrMismatch) {
+	if !listed || len(bad) == 0 || !errors.Is(bad[0], cas.ErrMismatch) {
 		t.Fatalf("Announced: listed %s %v, bad %v", m.ID, listed, bad)
 	}
 }
 
 // TestFetchRefusesAlteredAnnouncements: a node whose announcement of a patch does not check out
 // (not JSON, naming another reverse or forward patch) makes Fetch by ID and by CID fail with
-// store.ErrMismatch, saving nothing; only a patch the node does not know is ErrNotFound.
+// cas.ErrMismatch, saving nothing; only a patch the node does not know is ErrNotFound.
 func TestFetchRefusesAlteredAnnouncements(t *testing.T) {
 	d := kubotest.Start(t)
-	n, err := store.Dial(d.API)
+	n, err := cas.Dial(d.API)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,15 +167,15 @@ func TestFetchRefusesAlteredAnnouncements(t *testing.T) {
 		for _, ref := range []string{m.ID, m.CID} {
 			dst := Dir{Path: t.TempDir()}
 			_, err := dst.Fetch(ctx, n, ref)
-			if !errors.Is(err, store.ErrMismatch) || errors.Is(err, ErrNotFound) {
-				t.Errorf("%s: fetch %s: %v, want store.ErrMismatch", tt.name, ref, err)
+			if !errors.Is(err, cas.ErrMismatch) || errors.Is(err, ErrNotFound) {
+				t.Errorf("%s: fetch %s: %v, want cas.ErrMismatch", tt.name, ref, err)
 			}
 			if metas, _ := dst.List(); len(metas) != 0 {
 				t.Errorf("%s: a refused fetch saved %v", tt.name, metas)
 			}
 		}
 	}
-	unknown, _ := store.CID(strings.NewReader("never added "+t.Name()), 1)
+	unknown, _ := cas.CID(strings.NewReader("never added "+t.Name()), 1)
 	for _, ref := range []string{"fedcba987654", unknown} {
 		if _, err := (Dir{Path: t.TempDir()}).Fetch(ctx, n, ref); !errors.Is(err, ErrNotFound) {
 			t.Errorf("fetch of unknown %s: %v, want ErrNotFound", ref, err)

@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/agentic-optimizer/optimizer/internal/cas"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
-	cas "github.com/agentic-optimizer/optimizer/internal/store"
 )
 
 // AuditName is the name under RunsDir of the audit record c of a run that started at started.
@@ -49,7 +49,7 @@ type Announcement struct {
 // Reannounce puts a run's output directory back on the node, as the run did: every stored
 // patch (forward, reverse and metadata, pinned, announced in patch.AnnounceDir) and the audit
 // record that report.json names (pinned, announced in RunsDir). Everything is first checked
-// against its CID; on a mismatch (an error wrapping store.ErrMismatch) nothing is announced.
+// against its CID; on a mismatch (an error wrapping cas.ErrMismatch) nothing is announced.
 // Doing it again changes nothing.
 func Reannounce(ctx context.Context, n *cas.Node, out string) (Announcement, error) {
 	dir := patch.Dir{Path: out}

@@ -7,10 +7,10 @@ import (
 	"path"
 	"strings"
 
+	"github.com/agentic-optimizer/optimizer/internal/cas"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/report"
-	cas "github.com/agentic-optimizer/optimizer/internal/store"
 )
 
 // RunsDir is the directory of the node's MFS where each run's audit record is announced.

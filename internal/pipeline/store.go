@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/agentic-optimizer/optimizer/internal/coord"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/methods"
@@ -47,7 +48,7 @@ func (s *session) store(ctx context.Context, items []stored, pub *publisher) err
 	rep := s.rep
 	dir := patch.Dir{Path: s.cfg.Out, CIDVersion: s.cfg.CIDVersion}
 	for _, it := range items {
-		files, err := patch.Parse(it.forward)
+		files, err := diff.Parse(it.forward)
 		if err != nil {
 			return fmt.Errorf("store %s: %w", it.meta.Task, err)
 		}

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/tools/cover"
 
-	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 )
 
@@ -191,7 +191,7 @@ func (c *candidate) lostCoverage(ctx context.Context, base, cand []*cover.Profil
 	for _, p := range cand {
 		after[c.profileFile(p.FileName)] = p.Blocks
 	}
-	changed := map[string]patch.File{}
+	changed := map[string]diff.File{}
 	for _, f := range c.files {
 		if f.OldPath != "" {
 			changed[f.OldPath] = f
@@ -288,7 +288,7 @@ func covered(blocks []cover.ProfileBlock, line, col int) bool {
 
 // lineMover maps a line of the old file to its line in the new one
 // through the hunks; ok is false for a line the hunks remove.
-func lineMover(hunks []patch.Hunk) func(old int) (int, bool) {
+func lineMover(hunks []diff.Hunk) func(old int) (int, bool) {
 	return func(old int) (int, bool) {
 		delta := 0
 		for _, h := range hunks {
@@ -332,7 +332,7 @@ func lineMover(hunks []patch.Hunk) func(old int) (int, bool) {
 	}
 }
 
-func hasLine(lines []patch.Line, n int) bool {
+func hasLine(lines []diff.Line, n int) bool {
 	for _, l := range lines {
 		if l.N == n {
 			return true

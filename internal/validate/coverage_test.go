@@ -6,16 +6,16 @@ import (
 
 	"golang.org/x/tools/cover"
 
-	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 func TestLineMover(t *testing.T) {
 	// Old lines 1-10 → new: line 3 replaced by two lines, line 7 removed,
 	// one line inserted after old line 9.
-	hunks := []patch.Hunk{
-		{OldStart: 2, OldLines: 3, NewStart: 2, NewLines: 4, Removed: []patch.Line{{N: 3}}, Added: []patch.Line{{N: 3}, {N: 4}}},
-		{OldStart: 6, OldLines: 3, NewStart: 7, NewLines: 2, Removed: []patch.Line{{N: 7}}},
-		{OldStart: 9, OldLines: 0, NewStart: 10, NewLines: 1, Added: []patch.Line{{N: 10}}},
+	hunks := []diff.Hunk{
+		{OldStart: 2, OldLines: 3, NewStart: 2, NewLines: 4, Removed: []diff.Line{{N: 3}}, Added: []diff.Line{{N: 3}, {N: 4}}},
+		{OldStart: 6, OldLines: 3, NewStart: 7, NewLines: 2, Removed: []diff.Line{{N: 7}}},
+		{OldStart: 9, OldLines: 0, NewStart: 10, NewLines: 1, Added: []diff.Line{{N: 10}}},
 	}
 	move := lineMover(hunks)
 	want := map[int]int{1: 1, 2: 2, 3: 0, 4: 5, 5: 6, 6: 7, 7: 0, 8: 8, 9: 9, 10: 11}

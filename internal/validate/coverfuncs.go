@@ -15,7 +15,7 @@ import (
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/coverage"
-	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // funcGap is a function the patch changed that the tests ran on the base,
@@ -289,7 +289,7 @@ func (c *candidate) changedFuncCoverage(profiles []*cover.Profile, untested bool
 
 // changedNewLines returns the lines of the new file that the hunks add,
 // and where in it the lines they remove were.
-func changedNewLines(hunks []patch.Hunk) []int {
+func changedNewLines(hunks []diff.Hunk) []int {
 	var out []int
 	for _, h := range hunks {
 		for _, l := range h.Added {
@@ -307,7 +307,7 @@ func changedNewLines(hunks []patch.Hunk) []int {
 	return out
 }
 
-func countBefore(lines []patch.Line, n int) int {
+func countBefore(lines []diff.Line, n int) int {
 	k := 0
 	for _, l := range lines {
 		if l.N < n {

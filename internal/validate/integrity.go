@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // Benchmark integrity: under the speed and allocs objectives a candidate
@@ -67,7 +67,7 @@ func (c *candidate) integrityProblems(ctx context.Context) []string {
 // gaming compares a changed non-test file with its base version and
 // reports what the patch adds that could tell a benchmark apart from real
 // use or remember answers across calls.
-func (c *candidate) gaming(ctx context.Context, f patch.File) []string {
+func (c *candidate) gaming(ctx context.Context, f diff.File) []string {
 	now, err := os.ReadFile(c.abs(f.NewPath))
 	if err != nil {
 		return nil // the syntax level reports unreadable files

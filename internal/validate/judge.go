@@ -59,7 +59,7 @@ import (
 	"strings"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
-	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // judgement is what the runs of judgeRuns showed.
@@ -277,7 +277,7 @@ func (c *candidate) hasTests(p *analysis.Package) bool {
 	if files, _ := filepath.Glob(filepath.Join(p.Dir, "*_test.go")); len(files) > 0 {
 		return true
 	}
-	return slices.ContainsFunc(c.files, func(f patch.File) bool {
+	return slices.ContainsFunc(c.files, func(f diff.File) bool {
 		return strings.HasSuffix(f.OldPath, "_test.go") && filepath.Dir(c.abs(f.OldPath)) == p.Dir
 	})
 }

@@ -19,7 +19,7 @@ import (
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/bench"
-	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // checkPerformance runs the benchmarks that execute the changed lines,
@@ -41,7 +41,7 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 		return Pass, why
 	}
 	changed := c.changedLines(false)
-	if len(changed) == 0 && !slices.ContainsFunc(c.files, func(f patch.File) bool { return IsProfile(f.Path()) }) {
+	if len(changed) == 0 && !slices.ContainsFunc(c.files, func(f diff.File) bool { return IsProfile(f.Path()) }) {
 		return nothing("the patch changes no non-test Go code, so there is nothing to measure")
 	}
 	if c.v.Baseline == nil {

@@ -13,8 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
-	"github.com/agentic-optimizer/optimizer/internal/patch"
 )
 
 // forbiddenImports may not be newly imported by non-test code: they give a
@@ -138,7 +138,7 @@ func (c *candidate) allowed(p string) bool {
 
 // importProblems reports the forbidden imports that f, a non-test Go file
 // as the patch left it, newly has.
-func (c *candidate) importProblems(ctx context.Context, f patch.File) []string {
+func (c *candidate) importProblems(ctx context.Context, f diff.File) []string {
 	if f.NewPath == "" || !strings.HasSuffix(f.NewPath, ".go") || strings.HasSuffix(f.NewPath, "_test.go") {
 		return nil
 	}
@@ -157,7 +157,7 @@ func (c *candidate) importProblems(ctx context.Context, f patch.File) []string {
 
 // newImports returns the imports of f's new content that its old content
 // did not have.
-func (c *candidate) newImports(ctx context.Context, f patch.File) ([]string, error) {
+func (c *candidate) newImports(ctx context.Context, f diff.File) ([]string, error) {
 	src, err := os.ReadFile(c.abs(f.NewPath))
 	if err != nil {
 		return nil, err
@@ -182,7 +182,7 @@ func (c *candidate) newImports(ctx context.Context, f patch.File) ([]string, err
 // baseSource returns the base commit's content of the file that f changes,
 // or nil when f makes a new one. A copy is a new file, and so is a rename
 // whose source is still there after the patch: what it holds is added.
-func (c *candidate) baseSource(ctx context.Context, f patch.File) []byte {
+func (c *candidate) baseSource(ctx context.Context, f diff.File) []byte {
 	if f.OldPath == "" {
 		return nil
 	}
@@ -227,7 +227,7 @@ func IsProfile(p string) bool {
 // Credentials returns the numbers of the lines f adds that hold what
 // looks like a credential: no patch may carry one, into validation or out
 // to a pull request.
-func Credentials(f patch.File) []int {
+func Credentials(f diff.File) []int {
 	var out []int
 	for _, h := range f.Hunks {
 		for _, l := range h.Added {

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // Powers: what a patch may not make code do. forbiddenImports keeps new
@@ -138,7 +138,7 @@ func (u use) message() string { return u.what + ": " + u.why }
 
 // powerProblems reports what f, as the patch left it, adds of the guarded
 // powers, and records each as a finding.
-func (c *candidate) powerProblems(ctx context.Context, f patch.File) []string {
+func (c *candidate) powerProblems(ctx context.Context, f diff.File) []string {
 	p := f.NewPath
 	if p == "" || ignoredByGo(p) {
 		return nil
@@ -150,7 +150,7 @@ func (c *candidate) powerProblems(ctx context.Context, f patch.File) []string {
 		if err != nil {
 			return nil // the syntax level reports unreadable files
 		}
-		uses = addedPowers(p, c.baseSource(ctx, f), src, patch.ChangedLines([]patch.File{f})[p])
+		uses = addedPowers(p, c.baseSource(ctx, f), src, diff.ChangedLines([]diff.File{f})[p])
 	case nativeKind(p) != "":
 		verb, line := "changes", 1
 		if c.baseSource(ctx, f) == nil {

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
-	"github.com/agentic-optimizer/optimizer/internal/patch"
 )
 
 // powersModule holds, for each power the policy guards, a file that
@@ -332,7 +332,7 @@ func TestGoVersion(t *testing.T) {
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			defer wt.Reset(ctx)
-			files, err := patch.Parse([]byte(raws[i]))
+			files, err := diff.Parse([]byte(raws[i]))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,7 +17,7 @@ import (
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/clip"
-	"github.com/agentic-optimizer/optimizer/internal/patch"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // checkTypes builds and vets the affected packages and refuses standard
@@ -156,7 +156,7 @@ func (c *candidate) newerAPI(ctx context.Context) ([]string, error) {
 	}
 	lines := map[string]map[int]bool{}
 	var dirs []string
-	for rel, set := range patch.ChangedLines(c.files) {
+	for rel, set := range diff.ChangedLines(c.files) {
 		if !strings.HasSuffix(rel, ".go") {
 			continue
 		}
@@ -213,7 +213,7 @@ func (c *candidate) newerAPI(ctx context.Context) ([]string, error) {
 // literal's key, or any name in a file that dot-imports. A patch that
 // only rewrites loops and conditions needs no type-checking for it.
 func (c *candidate) mayUseStdAPI() bool {
-	for rel, lines := range patch.ChangedLines(c.files) {
+	for rel, lines := range diff.ChangedLines(c.files) {
 		if !strings.HasSuffix(rel, ".go") {
 			continue
 		}

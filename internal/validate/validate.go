@@ -18,8 +18,8 @@ import (
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
 	"github.com/agentic-optimizer/optimizer/internal/bench"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
-	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"github.com/agentic-optimizer/optimizer/internal/stdapi"
 )
@@ -184,7 +184,7 @@ type candidate struct {
 	v       *Validator
 	wt      *gitx.Worktree
 	raw     []byte
-	files   []patch.File
+	files   []diff.File
 	modDir  string // absolute module directory in the worktree
 	applied bool
 	mod     *analysis.Module
@@ -208,7 +208,7 @@ type candidate struct {
 // Validate applies raw to wt, which must be clean at the commit the patch
 // was made against, runs every level and returns the verdict. wt is reset
 // afterwards. An error (rather than a rejecting report) means the patch
-// could not be judged: it is malformed (wraps patch.ErrMalformed), it does
+// could not be judged: it is malformed (wraps diff.ErrMalformed), it does
 // not apply (wraps gitx.ErrPatchDoesNotApply), or the toolchain failed.
 func (v *Validator) Validate(ctx context.Context, wt *gitx.Worktree, raw []byte) (rep *Report, err error) {
 	switch v.Objective {
@@ -216,8 +216,8 @@ func (v *Validator) Validate(ctx context.Context, wt *gitx.Worktree, raw []byte)
 	default:
 		return nil, fmt.Errorf("validate: %w: %q (want speed, allocs or quality)", ErrObjective, v.Objective)
 	}
-	files, err := patch.Parse(raw)
-	if errors.Is(err, patch.ErrUnsafePath) {
+	files, err := diff.Parse(raw)
+	if errors.Is(err, diff.ErrUnsafePath) {
 		return v.refuse("policy", err.Error()), nil
 	}
 	if err != nil {

@@ -10,7 +10,6 @@
 package actorcritic
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -21,6 +20,7 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/bench"
 	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/config"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/prompt"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
@@ -235,7 +235,8 @@ A reviewer and the validation will judge your change; you will be able to revise
 
 // signals reads what validation said about c.
 func signals(c *methods.Candidate, unit string) Signals {
-	s := Signals{DiffLines: diffLines(c.Patch)}
+	files, _ := diff.Parse(c.Patch) // a patch that does not parse is never accepted
+	s := Signals{DiffLines: diff.Stat(files).Lines()}
 	v := c.Validation
 	if v == nil {
 		return s
@@ -348,15 +349,4 @@ func history(d *Details) []string {
 	}
 	out = append(out, "rounds ended: "+d.Stopped)
 	return out
-}
-
-// diffLines counts the lines a patch adds or removes.
-func diffLines(patch []byte) int {
-	n := 0
-	for line := range bytes.SplitSeq(patch, []byte("\n")) {
-		if (bytes.HasPrefix(line, []byte("+")) && !bytes.HasPrefix(line, []byte("+++"))) || (bytes.HasPrefix(line, []byte("-")) && !bytes.HasPrefix(line, []byte("---"))) {
-			n++
-		}
-	}
-	return n
 }

@@ -49,7 +49,7 @@ func TestReviewScore(t *testing.T) {
 }
 
 func TestSignals(t *testing.T) {
-	c := &methods.Candidate{Patch: []byte("--- a/x\n+++ b/x\n-a\n+b\n+c\n"), Validation: &validate.Report{
+	c := &methods.Candidate{Patch: []byte("--- a/x\n+++ b/x\n@@ -1 +1,2 @@\n-a\n+b\n+c\n"), Validation: &validate.Report{
 		Accepted: true,
 		Levels: []validate.Level{
 			{Name: "types", Status: validate.Pass}, {Name: "integration", Status: validate.Skip}, {Name: "performance", Status: validate.Pass},

@@ -24,6 +24,7 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/bench"
 	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/config"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/prompt"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
@@ -230,7 +231,8 @@ Its behaviour must stay exactly the same: the existing tests must pass unchanged
 		Validate: e.Validate,
 	}, 1, resp.Text)
 	en.c = c
-	en.lines = diffLines(c.Patch)
+	files, _ := diff.Parse(c.Patch) // a patch that does not parse is never accepted
+	en.lines = diff.Stat(files).Lines()
 	e.Logf("candidate %d (%s) %s: %s", i+1, approach.Name, c.ID, verdict(c))
 }
 
@@ -386,17 +388,6 @@ func normalized(s [2][]float64) []float64 {
 		out[i] = x / med
 	}
 	return out
-}
-
-// diffLines counts the lines a patch adds or removes.
-func diffLines(patch []byte) int {
-	n := 0
-	for line := range strings.SplitSeq(string(patch), "\n") {
-		if (strings.HasPrefix(line, "+") && !strings.HasPrefix(line, "+++")) || (strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "---")) {
-			n++
-		}
-	}
-	return n
 }
 
 func verdict(c *methods.Candidate) string {

@@ -117,13 +117,6 @@ func TestTournamentUnderQualityPrefersTheSmallerDiff(t *testing.T) {
 	}
 }
 
-func TestDiffLines(t *testing.T) {
-	p := "diff --git a/x.go b/x.go\n--- a/x.go\n+++ b/x.go\n@@ -1,2 +1,2 @@\n ctx\n-old\n+new\n+more\n"
-	if n := diffLines([]byte(p)); n != 3 {
-		t.Errorf("diffLines = %d, want 3", n)
-	}
-}
-
 type errString string
 
 func (e errString) Error() string { return string(e) }

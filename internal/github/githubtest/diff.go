@@ -1,8 +1,9 @@
 package githubtest
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // splitLines splits content into lines that keep their "\n"; the last one
@@ -110,29 +111,24 @@ func unifiedHunks(oldContent, newContent string) (text string, added, removed in
 		}
 		spans = append(spans, span{lo, hi})
 	}
-	var b strings.Builder
+	var hunks []diff.Hunk
 	oldLine, newLine, at := 0, 0, 0 // lines consumed before edit index at
 	for _, sp := range spans {
 		for ; at < sp.lo; at++ {
 			oldLine, newLine = oldLine+1, newLine+1 // edits before a span are context
 		}
-		oc, nc := 0, 0
+		var h diff.Hunk
 		for _, e := range edits[sp.lo : sp.hi+1] {
+			h.Body = append(h.Body, diff.BodyLine{Op: e.op, Text: strings.TrimSuffix(e.line, "\n"), NoNewline: !strings.HasSuffix(e.line, "\n")})
 			if e.op != '+' {
-				oc++
+				h.OldLines++
 			}
 			if e.op != '-' {
-				nc++
+				h.NewLines++
 			}
 		}
-		fmt.Fprintf(&b, "@@ -%s +%s @@\n", hunkRange(oldLine, oc), hunkRange(newLine, nc))
+		h.OldStart, h.NewStart = hunkStart(oldLine, h.OldLines), hunkStart(newLine, h.NewLines)
 		for _, e := range edits[sp.lo : sp.hi+1] {
-			b.WriteByte(e.op)
-			b.WriteString(strings.TrimSuffix(e.line, "\n"))
-			b.WriteByte('\n')
-			if !strings.HasSuffix(e.line, "\n") {
-				b.WriteString("\\ No newline at end of file\n")
-			}
 			switch e.op {
 			case '+':
 				added++
@@ -144,19 +140,17 @@ func unifiedHunks(oldContent, newContent string) (text string, added, removed in
 				oldLine, newLine = oldLine+1, newLine+1
 			}
 		}
+		hunks = append(hunks, h)
 		at = sp.hi + 1
 	}
-	return strings.TrimSuffix(b.String(), "\n"), added, removed
+	return strings.TrimSuffix(string(diff.FormatHunks(hunks)), "\n"), added, removed
 }
 
-// hunkRange is one side of a hunk header: the start (the line before, when
-// empty) and the count, which git leaves out when it is 1.
-func hunkRange(before, count int) string {
-	switch count {
-	case 0:
-		return fmt.Sprintf("%d,0", before)
-	case 1:
-		return fmt.Sprintf("%d", before+1)
+// hunkStart is the start of one side of a hunk after line before: as git
+// writes it, an empty side starts at the line before.
+func hunkStart(before, count int) int {
+	if count == 0 {
+		return before
 	}
-	return fmt.Sprintf("%d,%d", before+1, count)
+	return before + 1
 }

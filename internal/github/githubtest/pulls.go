@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // PullRequest describes a pull request for assertions.
@@ -376,28 +378,29 @@ func (s *Server) getPull(w http.ResponseWriter, r *http.Request, rp *repo) {
 		return
 	}
 	if accept := r.Header.Get("Accept"); strings.Contains(accept, ".diff") || strings.Contains(accept, ".patch") {
-		var b strings.Builder
+		var files []diff.File
 		for _, c := range rp.changes(p) {
-			fmt.Fprintf(&b, "diff --git a/%s b/%s\n", c.path, c.path)
-			from, to := "a/"+c.path, "b/"+c.path
+			f := diff.File{OldPath: c.path, NewPath: c.path, Binary: !c.hasPatch}
 			switch c.status {
 			case "added":
-				fmt.Fprintf(&b, "new file mode 100644\n")
-				from = "/dev/null"
+				f.OldPath, f.NewMode = "", "100644"
 			case "removed":
-				fmt.Fprintf(&b, "deleted file mode 100644\n")
-				to = "/dev/null"
+				f.NewPath, f.OldMode = "", "100644"
 			}
-			if !c.hasPatch {
-				fmt.Fprintf(&b, "Binary files %s and %s differ\n", from, to)
-				continue
+			if c.hasPatch {
+				hunks, err := diff.ParseHunks([]byte(c.patch))
+				if err != nil {
+					http.Error(w, err.Error(), http.StatusInternalServerError)
+					return
+				}
+				f.Hunks = hunks
 			}
-			fmt.Fprintf(&b, "--- %s\n+++ %s\n%s\n", from, to, c.patch)
+			files = append(files, f)
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("X-GitHub-Media-Type", "github.v3; param=diff")
 		w.WriteHeader(http.StatusOK)
-		w.Write([]byte(b.String()))
+		w.Write(diff.Format(files))
 		return
 	}
 	writeJSON(w, http.StatusOK, s.pullJSON(r, rp, p, true))

@@ -4,8 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
+
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 // diffLines are the lines of a file's diff that a review comment may
@@ -16,31 +17,24 @@ type diffLines struct {
 
 func commentable(patch string) diffLines {
 	d := diffLines{right: map[int]int{}, left: map[int]int{}}
-	hunk, oldN, newN := -1, 0, 0
-	for _, l := range strings.Split(patch, "\n") {
-		if strings.HasPrefix(l, "@@") {
-			var os, ns int
-			f := strings.Fields(l)
-			if len(f) >= 3 {
-				os, _ = strconv.Atoi(strings.SplitN(strings.TrimPrefix(f[1], "-"), ",", 2)[0])
-				ns, _ = strconv.Atoi(strings.SplitN(strings.TrimPrefix(f[2], "+"), ",", 2)[0])
+	hunks, err := diff.ParseHunks([]byte(patch))
+	if err != nil {
+		return d
+	}
+	for hi, h := range hunks {
+		oldN, newN := h.OldStart, h.NewStart
+		for _, l := range h.Body {
+			switch l.Op {
+			case '+':
+				d.right[newN] = hi
+				newN++
+			case '-':
+				d.left[oldN] = hi
+				oldN++
+			default:
+				d.right[newN], d.left[oldN] = hi, hi
+				oldN, newN = oldN+1, newN+1
 			}
-			hunk, oldN, newN = hunk+1, os, ns
-			continue
-		}
-		if hunk < 0 || l == "" {
-			continue
-		}
-		switch l[0] {
-		case '+':
-			d.right[newN] = hunk
-			newN++
-		case '-':
-			d.left[oldN] = hunk
-			oldN++
-		case ' ':
-			d.right[newN], d.left[oldN] = hunk, hunk
-			oldN, newN = oldN+1, newN+1
 		}
 	}
 	return d

@@ -82,3 +82,21 @@ func WriteFiles(t testing.TB, dir string, files map[string]string) {
 		}
 	}
 }
+
+// Patch makes the edits in the repository at dir and returns the forward
+// and reverse patch of them as the pipeline makes them (staged, so that
+// their blobs are in the object store for 3-way merges), then resets the
+// work tree to HEAD.
+func Patch(t testing.TB, dir string, edit func()) (forward, reverse []byte) {
+	t.Helper()
+	edit()
+	Git(t, dir, "add", "--all")
+	args := []string{"diff", "--cached", "--no-color", "--no-renames", "--binary", "--src-prefix=a/", "--dst-prefix=b/"}
+	forward = []byte(Git(t, dir, append(args, "HEAD")...))
+	reverse = []byte(Git(t, dir, append(args, "-R", "HEAD")...))
+	Git(t, dir, "reset", "--quiet", "--hard", "HEAD")
+	if len(forward) == 0 {
+		t.Fatal("gittest.Patch: the edit changed nothing")
+	}
+	return forward, reverse
+}

@@ -1,4 +1,4 @@
-package patch
+package diff
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,6 +19,22 @@ func lines(from int, texts ...string) []Line {
 		ls = append(ls, Line{N: from + i, Text: t})
 	}
 	return ls
+}
+
+// headerAndLines is files without their index lines' blob names, which
+// depend on the content, and without the hunks' bodies, which the tests
+// that use it check through the lines added and removed.
+func headerAndLines(files []File) []File {
+	var out []File
+	for _, f := range files {
+		f.OldOID, f.NewOID = "", ""
+		f.Hunks = slices.Clone(f.Hunks)
+		for i := range f.Hunks {
+			f.Hunks[i].Body = nil
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // TestParseGitDiff parses what git writes for every kind of change.
@@ -91,7 +108,7 @@ func TestParseGitDiff(t *testing.T) {
 				t.Fatalf("Parse: %v\n%s", err, out)
 			}
 			got := make(map[string]File)
-			for _, f := range files {
+			for _, f := range headerAndLines(files) {
 				got[f.Path()] = f
 			}
 			if len(got) != len(want) {
@@ -138,8 +155,8 @@ func TestParsePlainDiff(t *testing.T) {
 			{OldStart: 1, OldLines: 3, NewStart: 1, NewLines: 4, Removed: lines(2, "two"), Added: []Line{{2, "TWO"}, {4, "four"}}},
 		}},
 	}
-	if !reflect.DeepEqual(files, want) {
-		t.Errorf("Parse:\n got %+v\nwant %+v\n%s", files, want, out)
+	if got := headerAndLines(files); !reflect.DeepEqual(got, want) {
+		t.Errorf("Parse:\n got %+v\nwant %+v\n%s", got, want, out)
 	}
 }
 
@@ -193,6 +210,10 @@ index 3333333..0000000
 	if f := files[1]; f.NewPath != "" || f.OldPath != "gone.go" || f.Path() != "gone.go" || f.OldMode != "100644" {
 		t.Errorf("deleted file parsed as %+v", f)
 	}
+	wantBody := []BodyLine{{' ', "a", false}, {'-', "b", false}, {'-', "c", false}, {'+', "B", false}, {'+', "C", false}, {'+', "D", false}, {' ', "e", false}}
+	if !reflect.DeepEqual(h[0].Body, wantBody) {
+		t.Errorf("hunk 1 body %+v, want %+v", h[0].Body, wantBody)
+	}
 	got := ChangedLines(files)
 	want := map[string]map[int]bool{"f.go": {3: true, 4: true, 5: true}}
 	if !reflect.DeepEqual(got, want) {
@@ -231,6 +252,7 @@ func TestParseTolerates(t *testing.T) {
 
 func TestParseMalformed(t *testing.T) {
 	const hdr = "diff --git a/f b/f\nindex 1..2 100644\n--- a/f\n+++ b/f\n"
+	const body2 = hdr + "@@ -1,2 +1,2 @@\n-a\n+b\n c\n"
 	tests := []struct {
 		name, input, want string // want: a piece of the message
 	}{
@@ -238,31 +260,41 @@ func TestParseMalformed(t *testing.T) {
 		{"blank", " \n\n\t\n", "empty"},
 		{"garbage", "hello\nworld\n", "no file diff"},
 		{"binary garbage", "\x00\xff\x01--- \x00", "no file diff"},
-		{"too many lines", hdr + "@@ -1,1 +1,1 @@\n-a\n+b\n+c\n", "more lines than the header"},
-		{"too few lines", hdr + "@@ -1,3 +1,3 @@\n-a\n+b\n", "short of the header"},
-		{"bad hunk header", hdr + "@@ -1,x +1 @@\n-a\n+b\n", "line 5: bad hunk header"},
-		{"hunk header without end", hdr + "@@ -1 +1\n-a\n+b\n", "line 5: bad hunk header"},
-		{"negative count", hdr + "@@ -1,-1 +1 @@\n+b\n", "bad hunk header"},
+		{"too many lines", hdr + "@@ -1,1 +1,1 @@\n-a\n+b\n+c\n", "line 8: unexpected line \"+c\": the hunk before it has more lines than its header counts"},
+		{"too few lines", hdr + "@@ -1,3 +1,3 @@\n-a\n+b\n", "line 6: fragment header miscounts lines"},
+		{"bad hunk header", hdr + "@@ -1,x +1 @@\n-a\n+b\n", "line 5: invalid fragment header"},
+		{"hunk header without end", hdr + "@@ -1 +1\n-a\n+b\n", "line 5: invalid fragment header"},
+		{"negative count", hdr + "@@ -1,-1 +1 @@\n+b\n", "miscounts lines"},
 		{"line zero", hdr + "@@ -0,1 +1 @@\n-a\n+b\n", "impossible line range"},
-		{"bad hunk line", hdr + "@@ -1 +1 @@\n-a\n+b\nxyz\n", "bad hunk line"},
+		{"bad hunk line", hdr + "@@ -1 +1 @@\n-a\n+b\nxyz\n", "line 8: unexpected line \"xyz\": it is not part of a diff"},
 		{"no hunks", hdr, "no hunks"},
 		{"git header only", "diff --git a/f b/f\nindex 1..2 100644\n", "no hunks"},
-		{"plain no hunks", "--- a/f\n+++ b/f\n", "no hunks"},
+		{"plain no hunks", "--- a/f\n+++ b/f\n", "no file diff"},
 		{"no prefix", "--- f\n+++ f\n@@ -1 +1 @@\n-a\n+b\n", "does not start with a/ or b/"},
 		{"parent dir", "--- a/../etc/passwd\n+++ b/../etc/passwd\n@@ -1 +1 @@\n-a\n+b\n", "not a clean path"},
 		{"into .git", "diff --git a/.git/hooks/pre-commit b/.git/hooks/pre-commit\nnew file mode 100755\n--- /dev/null\n+++ b/.git/hooks/pre-commit\n@@ -0,0 +1 @@\n+evil\n", "not a clean path"},
 		{"absolute", "--- a//etc/passwd\n+++ b//etc/passwd\n@@ -1 +1 @@\n-a\n+b\n", "not a clean path"},
-		{"bad mode", "diff --git a/f b/f\nold mode 100644\nnew mode 10x755\n", "bad file mode"},
-		{"bad index line", "diff --git a/f b/f\nindex zzz\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n", "bad index line"},
-		{"binary without data", "diff --git a/f b/f\nindex 1..2 100644\nGIT binary patch\n", "literal"},
+		{"bad mode", "diff --git a/f b/f\nold mode 100644\nnew mode 10x755\n", "line 3: git file header: invalid mode"},
+		{"bad index line", "diff --git a/f b/f\nindex zzz\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n", "line 2: git file header: invalid index line"},
+		{"binary without data", "diff --git a/f b/f\nindex 1..2 100644\nGIT binary patch\n", "missing data for binary patch"},
 		{"unknown header", "diff --git a/f b/f\nwhat is this\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n", "unexpected line"},
-		{"rename without to", "diff --git a/f b/g\nsimilarity index 100%\nrename from f\n", "rename"},
+		{"rename without to", "diff --git a/f b/g\nsimilarity index 100%\nrename from f\n", "missing filename information"},
 		{"hunk without file header", "diff --git a/f b/f\n@@ -1 +1 @@\n-a\n+b\n", "unexpected line"},
 		{"trailing text", "--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\nsome trailing words\n", "not part of a diff"},
 		{"missing +++", "diff --git a/f b/f\n--- a/f\n@@ -1 +1 @@\n-a\n+b\n", "file header"},
-		{"next header without hunk", "--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n--- a/g\n+++ b/g\n", "more lines than the header"},
+		{"next header without hunk", "--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n--- a/g\n+++ b/g\n", "line 6: unexpected line \"--- a/g\": the hunk before it has more lines"},
 		{"text after binary notice", "diff --git a/f b/f\nindex 1..2 100644\nBinary files a/f and b/f differ\nnot binary\n", "unexpected line"},
-		{"huge count", hdr + "@@ -1,99999999999 +1 @@\n-a\n+b\n", "line 5: bad hunk header"},
+		{"text between git files", body2 + "stray words\n" + body2, "line 9: unexpected line \"stray words\": it is not part of a diff"},
+		{"rename out of the tree", "diff --git a/f b/g\nsimilarity index 100%\nrename from f\nrename to ../g\n", "not a clean path"},
+		{"rename to an absolute path", "diff --git a/f b//g\nsimilarity index 100%\nrename from f\nrename to //etc/passwd\n", "not a clean path"},
+		{"copy into .git", "diff --git a/f b/.git/config\nsimilarity index 100%\ncopy from f\ncopy to .git/config\n", "not a clean path"},
+		{"double slash after prefix", "diff --git a/x b/x\n--- a//etc/passwd\n+++ b//etc/passwd\n@@ -1 +1 @@\n-a\n+b\n", "not a clean path"},
+		{"mode change without prefix", "diff --git x y\nold mode 100644\nnew mode 100755\n", "missing filename information"},
+		{"mode change with other prefixes", "diff --git x/f y/f\nold mode 100644\nnew mode 100755\n", "does not start with a/ or b/"},
+		{"short mode", "diff --git a/f b/f\nold mode 644\nnew mode 755\n", "bad file mode"},
+		{"index without blob names", "diff --git a/f b/f\nindex ..\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n", "bad index line"},
+		{"path with a line break", "diff --git \"a/x\\ny\" \"b/x\\ny\"\n--- \"a/x\\ny\"\n+++ \"b/x\\ny\"\n@@ -1 +1 @@\n-a\n+b\n", "not a clean path"},
+		{"huge count", hdr + "@@ -1,99999999999 +1 @@\n-a\n+b\n", "miscounts lines"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -272,6 +304,9 @@ func TestParseMalformed(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Parse error %q does not mention %q", err, tt.want)
+			}
+			if unsafe := tt.want == "not a clean path"; errors.Is(err, ErrUnsafePath) != unsafe {
+				t.Errorf("Parse error %q: errors.Is(err, ErrUnsafePath) = %v, want %v", err, !unsafe, unsafe)
 			}
 		})
 	}

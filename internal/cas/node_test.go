@@ -1,4 +1,4 @@
-package store_test
+package cas_test
 
 import (
 	"bytes"
@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agentic-optimizer/optimizer/internal/cas"
 	"github.com/agentic-optimizer/optimizer/internal/kubotest"
-	"github.com/agentic-optimizer/optimizer/internal/store"
 )
 
 const chunk = 262144
@@ -42,9 +42,9 @@ func content(i, size int) []byte {
 	return b
 }
 
-func dial(t *testing.T, api string) *store.Node {
+func dial(t *testing.T, api string) *cas.Node {
 	t.Helper()
-	n, err := store.Dial(api)
+	n, err := cas.Dial(api)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestCIDAgreesWithDaemon(t *testing.T) {
 		data := content(i, size)
 		for _, version := range []int{0, 1} {
 			t.Run(fmt.Sprintf("v%d/%d", version, size), func(t *testing.T) {
-				local, err := store.CID(bytes.NewReader(data), version)
+				local, err := cas.CID(bytes.NewReader(data), version)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -118,7 +118,7 @@ func TestAddPinsAndCatVerifies(t *testing.T) {
 	// Content the node holds under another layout does not pass as c: a CIDv1 of dag-pb leaves
 	// names the same bytes, but not as kubo's defaults import them.
 	other := strings.TrimSpace(d.IPFS(t, data, "add", "-Q", "--cid-version=1", "--raw-leaves=false"))
-	if _, err := n.Cat(ctx, other); !errors.Is(err, store.ErrMismatch) {
+	if _, err := n.Cat(ctx, other); !errors.Is(err, cas.ErrMismatch) {
 		t.Fatalf("cat of a non-default layout: %v, want ErrMismatch", err)
 	}
 	if pinned, err := n.Pinned(ctx, "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"); err != nil || pinned {
@@ -135,7 +135,7 @@ func TestStoredCARImports(t *testing.T) {
 	for i, size := range []int{0, 11, chunk + 1, 3<<20 + 7} {
 		for _, version := range []int{0, 1} {
 			data := content(i, size)
-			c, err := store.Put(dir, data, version)
+			c, err := cas.Put(dir, data, version)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -187,7 +187,7 @@ func TestAnnounce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []store.Entry{{Name: "a.json", CID: a}, {Name: "b.json", CID: a}}
+	want := []cas.Entry{{Name: "a.json", CID: a}, {Name: "b.json", CID: a}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("Announced = %v, want %v", got, want)
 	}
@@ -210,10 +210,10 @@ func TestNodeDown(t *testing.T) {
 	}
 	t.Cleanup(stop)
 	down := dial(t, closed)
-	if _, err := down.Add(ctx, []byte("x"), 1, ""); !errors.Is(err, store.ErrUnreachable) {
+	if _, err := down.Add(ctx, []byte("x"), 1, ""); !errors.Is(err, cas.ErrUnreachable) {
 		t.Fatalf("add to a closed port: %v, want ErrUnreachable", err)
 	}
-	if _, err := down.Cat(ctx, "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"); !errors.Is(err, store.ErrUnreachable) {
+	if _, err := down.Cat(ctx, "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"); !errors.Is(err, cas.ErrUnreachable) {
 		t.Fatalf("cat from a closed port: %v, want ErrUnreachable", err)
 	}
 
@@ -227,13 +227,13 @@ func TestNodeDown(t *testing.T) {
 	if _, err := dying.Add(ctx, []byte("before"), 1, ""); err != nil {
 		t.Fatalf("first add through the proxy: %v", err)
 	}
-	if _, err := dying.Add(ctx, []byte("after"), 1, ""); !errors.Is(err, store.ErrUnreachable) {
+	if _, err := dying.Add(ctx, []byte("after"), 1, ""); !errors.Is(err, cas.ErrUnreachable) {
 		t.Fatalf("add after the daemon went away: %v, want ErrUnreachable", err)
 	}
 }
 
 func TestDialRejectsBadAddress(t *testing.T) {
-	if _, err := store.Dial("/ip4/notanip/tcp/5001"); err == nil {
+	if _, err := cas.Dial("/ip4/notanip/tcp/5001"); err == nil {
 		t.Fatal("Dial accepted a bad multiaddr")
 	}
 }
@@ -260,7 +260,7 @@ func TestAddReportsMismatch(t *testing.T) {
 	defer srv.Close()
 	n := dial(t, srv.URL)
 	got, err := n.Add(context.Background(), []byte("hello world"), 1, "")
-	if !errors.Is(err, store.ErrNodeMismatch) || got != wrong {
+	if !errors.Is(err, cas.ErrNodeMismatch) || got != wrong {
 		t.Fatalf("Add = %q, %v; want %s and ErrNodeMismatch", got, err, wrong)
 	}
 	if !strings.Contains(err.Error(), "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e") {

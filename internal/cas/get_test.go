@@ -1,4 +1,4 @@
-package store_test
+package cas_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/agentic-optimizer/optimizer/internal/store"
+	"github.com/agentic-optimizer/optimizer/internal/cas"
 )
 
 func TestGetReadsBackWhatPutStored(t *testing.T) {
@@ -16,27 +16,27 @@ func TestGetReadsBackWhatPutStored(t *testing.T) {
 	for i, size := range []int{0, 11, chunk + 1, 2<<20 + 5} {
 		for _, version := range []int{0, 1} {
 			data := content(i, size)
-			c, err := store.Put(dir, data, version)
+			c, err := cas.Put(dir, data, version)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := store.Get(dir, c)
+			got, err := cas.Get(dir, c)
 			if err != nil || !bytes.Equal(got, data) {
 				t.Fatalf("Get(%s) (%d bytes, v%d): %v, equal %v", c, size, version, err, bytes.Equal(got, data))
 			}
 		}
 	}
-	c, err := store.Put(dir, []byte("hello world"), 1)
+	c, err := cas.Put(dir, []byte("hello world"), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, c+".car")
 	car, _ := os.ReadFile(path)
 	os.WriteFile(path, bytes.Replace(car, []byte("hello"), []byte("jello"), 1), 0o644)
-	if _, err := store.Get(dir, c); !errors.Is(err, store.ErrMismatch) {
+	if _, err := cas.Get(dir, c); !errors.Is(err, cas.ErrMismatch) {
 		t.Fatalf("Get of a tampered CAR: %v, want ErrMismatch", err)
 	}
-	if _, err := store.Get(dir, "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := cas.Get(dir, "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("Get of a missing CAR: %v, want fs.ErrNotExist", err)
 	}
 }

@@ -1,6 +1,7 @@
-// Package store keeps content addressed by the CID that kubo's `ipfs add` would give it, computed
-// locally, and stores each item as a CAR file that `ipfs dag import` accepts.
-package store
+// Package cas is content-addressed storage: it keeps content addressed by the CID that kubo's
+// `ipfs add` would give it, computed locally, stores each item as a CAR file that `ipfs dag
+// import` accepts, and talks to a kubo node (add, pin, cat, announce in MFS).
+package cas
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package patch
+package diff
 
 import (
 	"os"
@@ -28,12 +28,12 @@ func TestReverses(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	forward, reverse := makePatch(t, dir, edit)
+	forward, reverse := gittest.Patch(t, dir, edit)
 	edit()
 	gittest.Git(t, dir, "add", "--all")
 	reverseU0 := []byte(gittest.Git(t, dir, "diff", "--cached", "--no-renames", "--binary", "-U0", "-R", "HEAD"))
 	gittest.Git(t, dir, "reset", "--quiet", "--hard", "HEAD")
-	other, otherReverse := makePatch(t, dir, func() {
+	other, otherReverse := gittest.Patch(t, dir, func() {
 		gittest.WriteFiles(t, dir, map[string]string{"sub/keep.go": "package sub\n\nfunc F() int { return 3 }\n"})
 	})
 	for _, tt := range []struct {
