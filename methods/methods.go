@@ -26,7 +26,6 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/prompt"
-	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
@@ -323,5 +322,5 @@ type Result struct {
 	// Findings are what the method found that is not a change — weaknesses,
 	// crashes — each rendered by the method as an issue for a person to act
 	// on. Change control publishes them as they are.
-	Findings []report.Finding `json:"findings,omitempty"`
+	Findings []Finding `json:"findings,omitempty"`
 }

@@ -3,6 +3,7 @@ package action
 import (
 	"errors"
 	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
+	"github.com/agentic-optimizer/optimizer/methods"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,10 +41,9 @@ func publishSample(t *testing.T) (*report.Report, string) {
 	}
 	rep := &report.Report{
 		Tasks: []report.Task{{ID: "modernize:./m", Method: "modernize", Candidates: []report.Candidate{
-			{ID: "p1", Description: "minmax: 2 fixes", Validation: &validate.Report{Accepted: true},
-				Patch: &report.Patch{ID: "p1", Path: "patches/p1.patch", ReversePath: "patches/p1.reverse.patch", CID: "bafkreione"}},
-			{ID: "c2", Description: "rangeint", Validation: &validate.Report{RejectedBy: "types",
-				Findings: []validate.Finding{{File: "m/b.go", Line: 9, Message: "x declared and not used"}}}},
+			{Candidate: methods.Candidate{ID: "p1", Description: "minmax: 2 fixes", Validation: &validate.Report{Accepted: true}}, Patch: &report.Patch{ID: "p1", Path: "patches/p1.patch", ReversePath: "patches/p1.reverse.patch", CID: "bafkreione"}},
+			{Candidate: methods.Candidate{ID: "c2", Description: "rangeint", Validation: &validate.Report{RejectedBy: "types",
+				Findings: []validate.Finding{{File: "m/b.go", Line: 9, Message: "x declared and not used"}}}}},
 		}}},
 		ChangeControl: report.ChangeControl{PRURL: "https://github.com/o/r/pull/1"},
 	}
@@ -136,8 +136,8 @@ func TestOutputsAreTheProposal(t *testing.T) {
 	accepted := &validate.Report{Accepted: true}
 	rep := &report.Report{
 		Tasks: []report.Task{{ID: "t", Candidates: []report.Candidate{
-			{ID: "a", Validation: accepted, Patch: &report.Patch{ID: "a", Path: "a.patch", CID: "bafka"}},
-			{ID: "b", Validation: accepted, Patch: &report.Patch{ID: "b", Path: "b.patch", CID: "bafkb"}},
+			{Candidate: methods.Candidate{ID: "a", Validation: accepted}, Patch: &report.Patch{ID: "a", Path: "a.patch", CID: "bafka"}},
+			{Candidate: methods.Candidate{ID: "b", Validation: accepted}, Patch: &report.Patch{ID: "b", Path: "b.patch", CID: "bafkb"}},
 		}}},
 		Combination: &report.Combination{Members: []string{"a", "c"}, Validation: accepted,
 			Patch: &report.Patch{ID: "comb", Path: "comb.patch", ReversePath: "comb.reverse.patch", CID: "bafkcomb"}},

@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"errors"
+	"github.com/agentic-optimizer/optimizer/methods"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,10 +106,7 @@ func newFixture(t *testing.T) *fixture {
 		Version: report.Version, Module: "example.com/app", Base: f.head, Objective: "quality", Methods: []string{"modernize"},
 		Tasks: []report.Task{{
 			ID: "modernize:./calc", Target: "./calc", Method: "modernize", Status: report.StatusAccepted,
-			Candidates: []report.Candidate{{
-				ID: "c1", Description: "rangeint and minmax [click](https://evil.example) <img src=x>", Validation: v,
-				Patch: &report.Patch{ID: m.ID, CID: m.CID, ReverseCID: m.ReverseCID, Path: "patches/" + m.ID + ".patch"},
-			}},
+			Candidates: []report.Candidate{{Candidate: methods.Candidate{ID: "c1", Description: "rangeint and minmax [click](https://evil.example) <img src=x>", Validation: v}, Patch: &report.Patch{ID: m.ID, CID: m.CID, ReverseCID: m.ReverseCID, Path: "patches/" + m.ID + ".patch"}}},
 		}},
 	}
 	return f

@@ -164,11 +164,9 @@ func (a *agent) runTask(ctx context.Context, m *methods.Method, t *methods.Task,
 			out.Details = d
 		}
 		for _, c := range res.Candidates {
-			out.Candidates = append(out.Candidates, report.Candidate{
-				ID: c.ID, Description: c.Description, Analyzer: c.Analyzer, Files: c.Files,
-				SplitFrom: c.SplitFrom, Validation: c.Validation, Error: c.Error,
-				IncludedIn: c.IncludedIn, Parent: c.Parent, SupersededBy: c.SupersededBy,
-			})
+			rc := *c
+			rc.Patch, rc.Reverse = nil, nil // the report holds where a patch is stored, not its bytes
+			out.Candidates = append(out.Candidates, report.Candidate{Candidate: rc})
 		}
 	}
 	switch {

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/agentic-optimizer/optimizer/methods"
 	"strings"
 	"testing"
 
@@ -14,9 +15,8 @@ func auditedReport() *Report {
 	return &Report{
 		Version: Version, Module: "example.com/m",
 		Tasks: []Task{{ID: "t1", Status: StatusAccepted, Candidates: []Candidate{
-			{ID: "c1"},
-			{ID: "c2", Validation: &validate.Report{Accepted: true, Benchmarks: []validate.Benchmark{{Name: "BenchmarkSum", Unit: "sec/op", Base: 10, Candidate: 8, DeltaPct: -20}}},
-				Patch: &Patch{ID: "0123456789ab", CID: "bafkfwd", ReverseCID: "bafkrev"}},
+			{Candidate: methods.Candidate{ID: "c1"}},
+			{Candidate: methods.Candidate{ID: "c2", Validation: &validate.Report{Accepted: true, Benchmarks: []validate.Benchmark{{Name: "BenchmarkSum", Unit: "sec/op", Base: 10, Candidate: 8, DeltaPct: -20}}}}, Patch: &Patch{ID: "0123456789ab", CID: "bafkfwd", ReverseCID: "bafkrev"}},
 		}}},
 		ChangeControl: ChangeControl{Mode: "github", PRURL: "https://github.com/o/r/pull/7"},
 		Store:         &Store{Node: "/ip4/127.0.0.1/tcp/5001", Pinned: 1, Warnings: []string{"ipfs: patch x: slow"}},

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
+	"github.com/agentic-optimizer/optimizer/methods"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -47,8 +48,8 @@ func markdownSample() *Report {
 			{ID: "modernize:./a", Target: "./a", Method: "modernize", Status: StatusAccepted, PRURL: "https://github.com/o/r/pull/7",
 				Notes: []string{"dropped overlapping fix: " + hostile},
 				Candidates: []Candidate{
-					{ID: "c1", Description: "rangeint: 2 fixes", Validation: ok, Patch: &Patch{ID: "c1", Path: "patches/c1.patch", CID: "bafkreiexample"}},
-					{ID: "c2", Description: hostile, Validation: byTypes},
+					{Candidate: methods.Candidate{ID: "c1", Description: "rangeint: 2 fixes", Validation: ok}, Patch: &Patch{ID: "c1", Path: "patches/c1.patch", CID: "bafkreiexample"}},
+					{Candidate: methods.Candidate{ID: "c2", Description: hostile, Validation: byTypes}},
 				}},
 			{ID: "modernize:./b<script>", Target: "./b<script>", Method: "modernize", Status: StatusFailed, Error: "load: " + hostile, Candidates: []Candidate{}},
 			{ID: "modernize:./c", Target: "./c", Method: "modernize", Status: StatusNoCandidates, Candidates: []Candidate{}},
@@ -133,7 +134,7 @@ func bigReport(tasks, candidates, findings int) *Report {
 		t := Task{ID: fmt.Sprintf("modernize:./pkg%03d", i), Target: fmt.Sprintf("./pkg%03d", i), Method: "modernize", Status: StatusRejected}
 		for j := range candidates {
 			id := fmt.Sprintf("%012x", i*1000+j)
-			c := Candidate{ID: id, Description: "rangeint: 3 fixes in pkg/file.go: for loop can be modernized using range over int " + hostile}
+			c := Candidate{Candidate: methods.Candidate{ID: id, Description: "rangeint: 3 fixes in pkg/file.go: for loop can be modernized using range over int " + hostile}}
 			if j%3 == 0 {
 				c.Validation = &validate.Report{Accepted: true, Levels: levels("")}
 				c.Patch = &Patch{ID: id, Path: "patches/" + id + ".patch", CID: "bafkrei" + strings.Repeat("x", 52)}

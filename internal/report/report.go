@@ -19,6 +19,7 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
+	"github.com/agentic-optimizer/optimizer/methods"
 )
 
 // Version is the version of the report.json schema.
@@ -91,24 +92,9 @@ type Task struct {
 
 // Candidate is one proposed change and its verdict.
 type Candidate struct {
-	ID          string           `json:"id"`
-	Description string           `json:"description"`
-	Analyzer    string           `json:"analyzer,omitempty"`
-	Files       []string         `json:"files"`
-	SplitFrom   string           `json:"split_from,omitempty"`
-	Validation  *validate.Report `json:"validation,omitempty"`
-	Error       string           `json:"error,omitempty"`
-	Patch       *Patch           `json:"patch,omitempty"`
-	// IncludedIn names the accepted candidate whose patch holds this one's
-	// change: it is not stored on its own.
-	IncludedIn string `json:"included_in,omitempty"`
-	// Parent is the commit the candidate was validated against, when it is
-	// not the run's base: a step built on an earlier accepted step.
-	Parent string `json:"parent,omitempty"`
-	// SupersededBy names the accepted candidate that won over this one for
-	// the same code (a tournament's winner, a later round's revision): it is
-	// not stored.
-	SupersededBy string `json:"superseded_by,omitempty"`
+	methods.Candidate
+	// Patch is where the candidate's patch is stored, when it is.
+	Patch *Patch `json:"patch,omitempty"`
 }
 
 // Patch locates a stored, accepted patch.

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"github.com/agentic-optimizer/optimizer/internal/coord"
+	"github.com/agentic-optimizer/optimizer/methods"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,9 +22,9 @@ func sample() *Report {
 		Version: Version, Objective: "quality", Methods: []string{"modernize"},
 		Tasks: []Task{
 			{ID: "modernize:./a", Status: StatusAccepted, Candidates: []Candidate{
-				{ID: "c1", Description: "rangeint: 2 fixes", Validation: accepted, Patch: &Patch{ID: "c1", CID: "bafkreiexample"}},
-				{ID: "c2", Description: "minmax: 1 fix", Validation: byUnit},
-				{ID: "c3", Description: "inline: 1 fix", Validation: byTypes},
+				{Candidate: methods.Candidate{ID: "c1", Description: "rangeint: 2 fixes", Validation: accepted}, Patch: &Patch{ID: "c1", CID: "bafkreiexample"}},
+				{Candidate: methods.Candidate{ID: "c2", Description: "minmax: 1 fix", Validation: byUnit}},
+				{Candidate: methods.Candidate{ID: "c3", Description: "inline: 1 fix", Validation: byTypes}},
 			}},
 			{ID: "modernize:./b", Status: StatusFailed, Error: "modernize: load ./b: boom", Candidates: []Candidate{}},
 			{ID: "modernize:./c", Status: StatusNoCandidates, Candidates: []Candidate{}},
@@ -149,8 +150,8 @@ func TestTheProposalComesFirst(t *testing.T) {
 	r := sample()
 	fast := &validate.Report{Accepted: true, Benchmarks: []validate.Benchmark{{Name: "BenchmarkJoin", Unit: "sec/op", DeltaPct: -97, P: 0.002, Significant: true}}}
 	r.Tasks[0].Candidates = append(r.Tasks[0].Candidates,
-		Candidate{ID: "c4", Description: "stringsbuilder", Validation: fast, Patch: &Patch{ID: "c4", CID: "bafkreic4"}},
-		Candidate{ID: "c5", Description: "slicescontains", Validation: &validate.Report{Accepted: true}, Patch: &Patch{ID: "c5", CID: "bafkreic5"}})
+		Candidate{Candidate: methods.Candidate{ID: "c4", Description: "stringsbuilder", Validation: fast}, Patch: &Patch{ID: "c4", CID: "bafkreic4"}},
+		Candidate{Candidate: methods.Candidate{ID: "c5", Description: "slicescontains", Validation: &validate.Report{Accepted: true}}, Patch: &Patch{ID: "c5", CID: "bafkreic5"}})
 	combined := &validate.Report{Accepted: true, Benchmarks: []validate.Benchmark{{Name: "BenchmarkJoin", Unit: "sec/op", DeltaPct: -96.5, P: 0.002, Significant: true}}}
 	r.Combination = &Combination{Members: []string{"c1", "c4"}, Validation: combined, Patch: &Patch{ID: "comb1", CID: "bafkreicomb"},
 		Conflicts: []coord.Conflict{{Winner: "c4", Loser: "c5", Where: "t.go:1-9", Resolution: coord.ResolutionEscalated}}}

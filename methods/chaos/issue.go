@@ -2,12 +2,12 @@ package chaos
 
 import (
 	"fmt"
+	"github.com/agentic-optimizer/optimizer/methods"
 	"regexp"
 	"strings"
 
 	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/markdown"
-	"github.com/agentic-optimizer/optimizer/internal/report"
 )
 
 // Caps of the issue: rows per list of findings, and runes per detail;
@@ -22,7 +22,7 @@ const (
 // I/O faults — keyed by the task's ID, so that a later run on the package
 // updates the same issue. ok is false when there is nothing to report.
 // base is the commit the method ran on.
-func finding(taskID, target, base string, d *Details) (f report.Finding, ok bool) {
+func finding(taskID, target, base string, d *Details) (f methods.Finding, ok bool) {
 	var b strings.Builder
 	n := 0
 	fmt.Fprintf(&b, "## Chaos findings in %s\n\n", codeSpan(target))
@@ -105,9 +105,9 @@ func finding(taskID, target, base string, d *Details) (f report.Finding, ok bool
 		b.WriteString("\n")
 	}
 	if n == 0 {
-		return report.Finding{}, false
+		return methods.Finding{}, false
 	}
-	return report.Finding{
+	return methods.Finding{
 		Key:   taskID,
 		Title: clip.Runes(clip.OneLine("optimizer: chaos findings in "+target), 200),
 		Body:  b.String(),
