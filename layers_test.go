@@ -8,7 +8,7 @@ import (
 
 // TestStagesImportNoLaterStage keeps the pipeline's stages in order: a
 // stage imports the stages before it, never one after it. The stages are
-// plan and execute (methods, validation), combine (coord), store (patch),
+// plan and execute (methods, validation), combine (combine), store (patch),
 // publish (control, action); report is the schema the pipeline assembles
 // at the end, so only the pipeline and the publishing stage import it, and
 // control publishes any method's findings without importing a method.
@@ -19,9 +19,9 @@ func TestStagesImportNoLaterStage(t *testing.T) {
 		t.Fatalf("go list: %v", err)
 	}
 	later := map[string][]string{
-		"methods":           {"internal/report", "internal/control", "internal/action", "internal/pipeline", "internal/patch", "internal/coord", "internal/github"},
-		"internal/validate": {"methods", "internal/report", "internal/control", "internal/pipeline", "internal/patch", "internal/coord"},
-		"internal/coord":    {"methods", "internal/report", "internal/control", "internal/pipeline", "internal/patch"},
+		"methods":           {"internal/report", "internal/control", "internal/action", "internal/pipeline", "internal/patch", "internal/combine", "internal/github"},
+		"internal/validate": {"methods", "internal/report", "internal/control", "internal/pipeline", "internal/patch", "internal/combine"},
+		"internal/combine":  {"methods", "internal/report", "internal/control", "internal/pipeline", "internal/patch"},
 		"internal/patch":    {"methods", "internal/validate", "internal/report", "internal/control", "internal/pipeline"},
 		"internal/control":  {"methods/", "internal/pipeline"},
 		"internal/report":   {"internal/control", "internal/action", "internal/pipeline"},

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/clip"
-	"github.com/agentic-optimizer/optimizer/internal/coord"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/methods"
@@ -23,7 +22,7 @@ import (
 type pool struct {
 	s     *session
 	order []int // task indexes, in the order the agents take them
-	queue *coord.Queue
+	queue *taskQueue
 	// slots: every agent holds one while it works on a task; a method
 	// that validates candidates side by side (Pass.Fork) takes the free
 	// ones.
@@ -60,7 +59,7 @@ func (s *session) execute(ctx context.Context) [][]*methods.Candidate {
 		stats:    make([]report.Agent, n),
 		retried:  map[int]string{},
 	}
-	p.queue = coord.NewQueue(len(p.order), n)
+	p.queue = newTaskQueue(len(p.order), n)
 	stop := context.AfterFunc(ctx, p.queue.Close)
 	defer stop()
 	var wg sync.WaitGroup

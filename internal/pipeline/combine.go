@@ -6,7 +6,7 @@ import (
 
 	"github.com/agentic-optimizer/optimizer/internal/bench"
 	"github.com/agentic-optimizer/optimizer/internal/clip"
-	"github.com/agentic-optimizer/optimizer/internal/coord"
+	"github.com/agentic-optimizer/optimizer/internal/combine"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
@@ -18,14 +18,14 @@ import (
 // (under quality, the speed its benchmarks measured); without one, higher
 // priority — the earlier method on the command line — then the smaller
 // patch.
-func changesOf(methodOrder []string, objective string, tasks []*methods.Task, accepted [][]*methods.Candidate) []coord.Change {
+func changesOf(methodOrder []string, objective string, tasks []*methods.Task, accepted [][]*methods.Candidate) []combine.Change {
 	rank := map[string]int{}
 	for i, name := range methodOrder {
 		if _, ok := rank[name]; !ok {
 			rank[name] = len(methodOrder) - i
 		}
 	}
-	var out []coord.Change
+	var out []combine.Change
 	for i, t := range tasks {
 		for _, c := range accepted[i] {
 			out = append(out, change(c.ID, c.Patch, rank[t.Method], c.Validation, objective))
@@ -34,7 +34,7 @@ func changesOf(methodOrder []string, objective string, tasks []*methods.Task, ac
 	return out
 }
 
-func change(id string, p []byte, priority int, v *validate.Report, objective string) coord.Change {
+func change(id string, p []byte, priority int, v *validate.Report, objective string) combine.Change {
 	unit := bench.UnitOf(objective)
 	if unit == "" {
 		unit = "sec/op" // quality: what speed was measured still counts
@@ -43,26 +43,26 @@ func change(id string, p []byte, priority int, v *validate.Report, objective str
 	if v != nil {
 		measured = -bench.Change(v.Benchmarks, unit)
 	}
-	return coord.Change{ID: id, Patch: p, Measured: measured, Priority: priority, Score: -float64(len(p)) / 1e6}
+	return combine.Change{ID: id, Patch: p, Measured: measured, Priority: priority, Score: -float64(len(p)) / 1e6}
 }
 
 // combinePatches joins the run's stored candidates into one patch when there are
 // at least two: those that overlap nothing are applied together and
 // validated once; one that overlaps a candidate already taken is merged
-// on top of it three-way and validated, or escalated (internal/coord).
-func (s *session) combinePatches(ctx context.Context, wt *gitx.Worktree, changes []coord.Change) *coord.Result {
+// on top of it three-way and validated, or escalated (internal/combine).
+func (s *session) combinePatches(ctx context.Context, wt *gitx.Worktree, changes []combine.Change) *combine.Result {
 	if len(changes) < 2 || ctx.Err() != nil {
 		return nil
 	}
 	rep, logf := s.rep, s.logf
 	logf("combine %d accepted patches", len(changes))
 	v := s.ws.Validator(s.cfg, nil)
-	res, err := coord.Combine(ctx, coord.Env{
+	res, err := combine.Patches(ctx, combine.Env{
 		Worktree: wt,
 		Validate: func(ctx context.Context, p []byte) (*validate.Report, error) { return v.Validate(ctx, wt, p) },
 		Logf:     func(format string, args ...any) { logf("combine: "+format, args...) },
 	}, changes)
-	rc := &report.Combination{Conflicts: []coord.Conflict{}}
+	rc := &report.Combination{Conflicts: []combine.Conflict{}}
 	rep.Combination = rc
 	if err != nil {
 		rc.Error = err.Error()
@@ -76,7 +76,7 @@ func (s *session) combinePatches(ctx context.Context, wt *gitx.Worktree, changes
 		note += fmt.Sprintf("; %d overlapping, %.0f %% resolved without a human", n, rc.AutoResolvedPct)
 	}
 	for _, c := range res.Conflicts {
-		if c.Resolution == coord.ResolutionEscalated {
+		if c.Resolution == combine.ResolutionEscalated {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("conflict for a human: %s and %s overlap at %s: %s", c.Winner, c.Loser, c.Where, clip.FirstLine(c.Detail)))
 		}
 	}

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/combine"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/control"
-	"github.com/agentic-optimizer/optimizer/internal/coord"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
@@ -124,7 +124,7 @@ func (s *session) run(ctx context.Context, repoDir string) (*report.Report, erro
 		return nil, err
 	}
 	accepted := s.execute(ctx)
-	var combined *coord.Result
+	var combined *combine.Result
 	if s.combine {
 		combined = s.combinePatches(ctx, s.first, changesOf(s.cfg.Methods, s.cfg.Objective, s.tasks, accepted))
 	}

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/combine"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/control"
-	"github.com/agentic-optimizer/optimizer/internal/coord"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
@@ -134,7 +134,7 @@ var ErrTampered = errors.New("a shard's patch does not match its CID")
 // shard ran on this checkout's commit, verifies every stored patch against
 // the CIDs its shard recorded (one mismatch refuses the whole merge: an
 // artifact was changed after its shard wrote it), combines the accepted
-// patches (internal/coord), validates the combination and stores it all in
+// patches (internal/combine), validates the combination and stores it all in
 // cfg.Out with a report of every shard's tasks, then publishes it with the
 // configured change control (getenv reads the environment, as for Run).
 func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []string, getenv func(string) string, logf Logf) (*report.Report, error) {
@@ -237,13 +237,13 @@ func (s *session) gather(dirs []string) (from map[string]string, read [][]report
 // checks it against the CIDs the shard recorded (one mismatch refuses the
 // whole merge) and against this checkout's commit; it returns them to
 // store and to combine.
-func (s *session) verify(from map[string]string) ([]stored, []coord.Change, error) {
+func (s *session) verify(from map[string]string) ([]stored, []combine.Change, error) {
 	rank := map[string]int{}
 	for i, m := range s.rep.Methods {
 		rank[m] = len(s.rep.Methods) - i
 	}
 	var items []stored
-	var changes []coord.Change
+	var changes []combine.Change
 	for ti := range s.rep.Tasks {
 		t := &s.rep.Tasks[ti]
 		src := patch.Dir{Path: from[t.ID]}

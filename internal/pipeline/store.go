@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/agentic-optimizer/optimizer/internal/coord"
+	"github.com/agentic-optimizer/optimizer/internal/combine"
 	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/patch"
 	"github.com/agentic-optimizer/optimizer/internal/report"
@@ -21,7 +21,7 @@ type stored struct {
 }
 
 // storedOf lists the run's accepted candidates and its combination for store.
-func storedOf(ws *Workspace, rep *report.Report, tasks []*methods.Task, accepted [][]*methods.Candidate, combined *coord.Result) []stored {
+func storedOf(ws *Workspace, rep *report.Report, tasks []*methods.Task, accepted [][]*methods.Candidate, combined *combine.Result) []stored {
 	var out []stored
 	if combined != nil {
 		out = append(out, stored{combined.Patch, combined.Reverse, patch.Meta{

@@ -15,7 +15,7 @@ import (
 
 	"github.com/agentic-optimizer/optimizer/internal/atomicfile"
 	"github.com/agentic-optimizer/optimizer/internal/clip"
-	"github.com/agentic-optimizer/optimizer/internal/coord"
+	"github.com/agentic-optimizer/optimizer/internal/combine"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
@@ -127,11 +127,11 @@ type Combination struct {
 	// Conflicts are the pairs of accepted patches that overlap, hunk by
 	// hunk, and how each ended: rebased (merged three-way onto the winner
 	// and validated) or escalated to a human.
-	Conflicts []coord.Conflict `json:"conflicts"`
+	Conflicts []combine.Conflict `json:"conflicts"`
 	// LeftOut are candidates that overlap nothing but broke the
 	// combination's validation.
-	LeftOut     []coord.LeftOut `json:"left_out,omitempty"`
-	Validations int             `json:"validations"`
+	LeftOut     []combine.LeftOut `json:"left_out,omitempty"`
+	Validations int               `json:"validations"`
 	// AutoResolvedPct is the share of conflicts resolved without a human.
 	AutoResolvedPct float64 `json:"auto_resolved_pct"`
 	Error           string  `json:"error,omitempty"`

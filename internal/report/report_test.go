@@ -2,7 +2,7 @@ package report
 
 import (
 	"encoding/json"
-	"github.com/agentic-optimizer/optimizer/internal/coord"
+	"github.com/agentic-optimizer/optimizer/internal/combine"
 	"github.com/agentic-optimizer/optimizer/methods"
 	"os"
 	"path/filepath"
@@ -154,7 +154,7 @@ func TestTheProposalComesFirst(t *testing.T) {
 		Candidate{Candidate: methods.Candidate{ID: "c5", Description: "slicescontains", Validation: &validate.Report{Accepted: true}}, Patch: &Patch{ID: "c5", CID: "bafkreic5"}})
 	combined := &validate.Report{Accepted: true, Benchmarks: []validate.Benchmark{{Name: "BenchmarkJoin", Unit: "sec/op", DeltaPct: -96.5, P: 0.002, Significant: true}}}
 	r.Combination = &Combination{Members: []string{"c1", "c4"}, Validation: combined, Patch: &Patch{ID: "comb1", CID: "bafkreicomb"},
-		Conflicts: []coord.Conflict{{Winner: "c4", Loser: "c5", Where: "t.go:1-9", Resolution: coord.ResolutionEscalated}}}
+		Conflicts: []combine.Conflict{{Winner: "c4", Loser: "c5", Where: "t.go:1-9", Resolution: combine.ResolutionEscalated}}}
 	r.Tally(1, time.Second)
 
 	p := r.Proposed()

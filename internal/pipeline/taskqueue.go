@@ -1,11 +1,11 @@
-package coord
+package pipeline
 
 import "sync"
 
-// Queue hands a run's tasks to its agents, highest priority first (the
+// taskQueue hands a run's tasks to its agents, highest priority first (the
 // order given), and gives a task that failed one more chance on another
 // agent. It is safe for concurrent use.
-type Queue struct {
+type taskQueue struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
 	pending []entry
@@ -20,10 +20,10 @@ type entry struct {
 	avoid int // the agent it failed on; 0 for none
 }
 
-// NewQueue makes a queue of tasks 0..n-1, in that order, for agents
+// newTaskQueue makes a queue of tasks 0..n-1, in that order, for agents
 // agents (numbered from 1).
-func NewQueue(n, agents int) *Queue {
-	q := &Queue{alive: agents, tries: make([]int, n)}
+func newTaskQueue(n, agents int) *taskQueue {
+	q := &taskQueue{alive: agents, tries: make([]int, n)}
 	q.cond = sync.NewCond(&q.mu)
 	for i := range n {
 		q.pending = append(q.pending, entry{task: i})
@@ -35,7 +35,7 @@ func NewQueue(n, agents int) *Queue {
 // retry), waiting while every pending task is one this agent failed and
 // another agent may still take it, or while running tasks may yet fail
 // and come back. ok is false when there is nothing left, or after Close.
-func (q *Queue) Take(agent int) (task, attempt int, ok bool) {
+func (q *taskQueue) Take(agent int) (task, attempt int, ok bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for {
@@ -61,7 +61,7 @@ func (q *Queue) Take(agent int) (task, attempt int, ok bool) {
 
 // Done reports that agent finished task; failed puts it back, once, for
 // another agent. It returns whether the task will be tried again.
-func (q *Queue) Done(agent, task int, failed bool) bool {
+func (q *taskQueue) Done(agent, task int, failed bool) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.running--
@@ -74,7 +74,7 @@ func (q *Queue) Done(agent, task int, failed bool) bool {
 }
 
 // Leave reports that an agent stops taking tasks (it could not start).
-func (q *Queue) Leave() {
+func (q *taskQueue) Leave() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.alive--
@@ -83,7 +83,7 @@ func (q *Queue) Leave() {
 
 // Close stops the queue: Take returns false from now on, and nothing
 // failed is retried.
-func (q *Queue) Close() {
+func (q *taskQueue) Close() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.closed = true
@@ -92,7 +92,7 @@ func (q *Queue) Close() {
 
 // Pending returns the tasks never handed out, for the report of a run
 // that stopped early.
-func (q *Queue) Pending() []int {
+func (q *taskQueue) Pending() []int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var out []int

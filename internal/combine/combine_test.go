@@ -1,4 +1,4 @@
-package coord
+package combine
 
 import (
 	"context"
@@ -91,7 +91,7 @@ func TestCombineThreeWithAnOverlappingPair(t *testing.T) {
 	a := Change{ID: "A", Priority: 2, Patch: mk(map[string]map[int]string{"a.txt": {10: "A was here"}})}
 	b := Change{ID: "B", Priority: 1, Patch: mk(map[string]map[int]string{"a.txt": {14: "B was here"}})}
 	c := Change{ID: "C", Priority: 1, Patch: mk(map[string]map[int]string{"b.txt": {5: "C was here"}})}
-	res, err := Combine(context.Background(), Env{Worktree: wt, Validate: judge(), Logf: t.Logf}, []Change{b, c, a})
+	res, err := Patches(context.Background(), Env{Worktree: wt, Validate: judge(), Logf: t.Logf}, []Change{b, c, a})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestCombineEscalatesATrueConflict(t *testing.T) {
 	a := Change{ID: "A", Score: 30, Patch: mk(map[string]map[int]string{"a.txt": {10: "A's line 10"}})}
 	b := Change{ID: "B", Score: 10, Patch: mk(map[string]map[int]string{"a.txt": {10: "B's line 10"}})}
 	c := Change{ID: "C", Score: 20, Patch: mk(map[string]map[int]string{"b.txt": {30: "C"}})}
-	res, err := Combine(context.Background(), Env{Worktree: wt, Validate: judge()}, []Change{b, a, c})
+	res, err := Patches(context.Background(), Env{Worktree: wt, Validate: judge()}, []Change{b, a, c})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestCombineLeavesOutWhatBreaksTheCombination(t *testing.T) {
 	wt, mk := setup(t)
 	a := Change{ID: "A", Priority: 2, Patch: mk(map[string]map[int]string{"a.txt": {1: "uses X"}})}
 	b := Change{ID: "B", Priority: 1, Patch: mk(map[string]map[int]string{"b.txt": {1: "renames X"}})}
-	res, err := Combine(context.Background(), Env{Worktree: wt, Validate: judge("uses X", "renames X")}, []Change{a, b})
+	res, err := Patches(context.Background(), Env{Worktree: wt, Validate: judge("uses X", "renames X")}, []Change{a, b})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestMeasuredEvidenceDecidesAnOverlap(t *testing.T) {
 	wt, mk := setup(t)
 	fast := Change{ID: "fast", Measured: 97, Priority: 1, Patch: mk(map[string]map[int]string{"a.txt": {10: "fast line 10"}})}
 	first := Change{ID: "first", Priority: 2, Patch: mk(map[string]map[int]string{"a.txt": {10: "first's line 10"}})}
-	res, err := Combine(context.Background(), Env{Worktree: wt, Validate: judge()}, []Change{first, fast})
+	res, err := Patches(context.Background(), Env{Worktree: wt, Validate: judge()}, []Change{first, fast})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestMeasuredEvidenceDecidesAnOverlap(t *testing.T) {
 		t.Errorf("conflicts %+v, want fast (measured 97%%) over first (priority 2)", res.Conflicts)
 	}
 	fast.Measured = 0
-	res, err = Combine(context.Background(), Env{Worktree: wt, Validate: judge()}, []Change{first, fast})
+	res, err = Patches(context.Background(), Env{Worktree: wt, Validate: judge()}, []Change{first, fast})
 	if err != nil {
 		t.Fatal(err)
 	}

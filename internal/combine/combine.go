@@ -1,9 +1,9 @@
-// Package coord coordinates what the agents accepted: it finds where their
+// Package combine joins what the agents accepted: it finds where their
 // patches overlap, hunk by hunk, combines the ones that do not into one
 // patch validated once, and resolves the ones that do — by measured
 // improvement, then priority, then score, the loser rebased onto the winner with a three-way apply and
 // validated again — or escalates them to a human.
-package coord
+package combine
 
 import (
 	"cmp"
@@ -149,7 +149,7 @@ func (r *Result) AutoResolved() float64 {
 // overlaps one already taken (taken in order of priority, then score) is
 // then applied on top of the combination with a three-way merge and the
 // result validated: it joins, or the conflict is escalated.
-func Combine(ctx context.Context, env Env, changes []Change) (*Result, error) {
+func Patches(ctx context.Context, env Env, changes []Change) (*Result, error) {
 	logf := env.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
@@ -162,7 +162,7 @@ func Combine(ctx context.Context, env Env, changes []Change) (*Result, error) {
 	for _, c := range order {
 		s, err := Spans(c.Patch)
 		if err != nil {
-			return nil, fmt.Errorf("coord: patch %s: %w", c.ID, err)
+			return nil, fmt.Errorf("combine: patch %s: %w", c.ID, err)
 		}
 		spans[c.ID] = s
 	}
@@ -257,7 +257,7 @@ func (s *combiner) try(ctx context.Context, changes []Change, threeWay bool) (bo
 	// in the index too.
 	if s.res.Patch != nil {
 		if err := gitx.Apply(ctx, wt.Dir, s.res.Patch, gitx.ApplyOptions{Index: threeWay}); err != nil {
-			return false, "", fmt.Errorf("coord: the combination no longer applies to the base: %w", err)
+			return false, "", fmt.Errorf("combine: the combination no longer applies to the base: %w", err)
 		}
 	}
 	for i, c := range changes {

@@ -1,4 +1,4 @@
-package coord
+package pipeline
 
 import (
 	"sync"
@@ -6,7 +6,7 @@ import (
 )
 
 func TestQueueOrderAndRetryOnAnotherAgent(t *testing.T) {
-	q := NewQueue(3, 2)
+	q := newTaskQueue(3, 2)
 	task, attempt, ok := q.Take(1)
 	if !ok || task != 0 || attempt != 1 {
 		t.Fatalf("first take: %d %d %v", task, attempt, ok)
@@ -37,7 +37,7 @@ func TestQueueOrderAndRetryOnAnotherAgent(t *testing.T) {
 // TestQueueLastAgentTakesItsOwnRetry: with the other agent gone, the
 // retry goes back to the agent that failed it rather than never running.
 func TestQueueLastAgentTakesItsOwnRetry(t *testing.T) {
-	q := NewQueue(1, 2)
+	q := newTaskQueue(1, 2)
 	q.Leave()
 	task, _, _ := q.Take(1)
 	q.Done(1, task, true)
@@ -49,7 +49,7 @@ func TestQueueLastAgentTakesItsOwnRetry(t *testing.T) {
 // TestQueueWaitsForRunningTasks: an idle agent waits while a running task
 // may still fail and need it.
 func TestQueueWaitsForRunningTasks(t *testing.T) {
-	q := NewQueue(1, 2)
+	q := newTaskQueue(1, 2)
 	q.Take(1)
 	got := make(chan int, 1)
 	go func() {
@@ -66,7 +66,7 @@ func TestQueueWaitsForRunningTasks(t *testing.T) {
 }
 
 func TestQueueConcurrentAndClose(t *testing.T) {
-	q := NewQueue(100, 4)
+	q := newTaskQueue(100, 4)
 	var mu sync.Mutex
 	seen := map[int]int{}
 	var wg sync.WaitGroup
@@ -94,7 +94,7 @@ func TestQueueConcurrentAndClose(t *testing.T) {
 			t.Errorf("task %d ran %d times, want %d", i, seen[i], want)
 		}
 	}
-	q2 := NewQueue(5, 1)
+	q2 := newTaskQueue(5, 1)
 	q2.Close()
 	if _, _, ok := q2.Take(1); ok {
 		t.Error("Take after Close")
