@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
@@ -76,8 +76,8 @@ func (m *Method) Keys() []config.Option {
 type Task struct {
 	ID        string
 	Method    string // the name of the method the task is for
-	Package   *analysis.Package
-	Module    *analysis.Module
+	Package   *source.Package
+	Module    *source.Module
 	Objective string
 	// Feedback are the requests for changes that maintainers made in
 	// reviews of the optimizer's open pull requests touching the package:

@@ -6,7 +6,7 @@ import (
 	"go/token"
 	"go/types"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
 // walker finds the candidates of one file.
@@ -134,7 +134,7 @@ func (w *walker) visit(n ast.Node, stack []ast.Node) bool {
 	}
 	switch n := n.(type) {
 	case *ast.FuncDecl:
-		w.fn = analysis.FuncName(n)
+		w.fn = source.FuncName(n)
 		return n.Body != nil && (w.funcs == nil || w.funcs[w.fn])
 	case *ast.GenDecl:
 		if len(stack) == 1 { // package level

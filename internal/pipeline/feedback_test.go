@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/methods"
 )
@@ -23,7 +23,7 @@ func TestGiveFeedback(t *testing.T) {
 		byName[m.Name] = m
 	}
 	task := func(method, rel string) *methods.Task {
-		return &methods.Task{ID: method + ":./" + rel, Method: method, Package: &analysis.Package{RelDir: rel}}
+		return &methods.Task{ID: method + ":./" + rel, Method: method, Package: &source.Package{RelDir: rel}}
 	}
 	newRun := func() (*report.Report, []*methods.Task) {
 		rep := &report.Report{}

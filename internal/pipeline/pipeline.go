@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/combine"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/control"
@@ -173,7 +173,7 @@ func (s *session) plan(ctx context.Context) error {
 		return err
 	}
 	s.first = first
-	mod, err := analysis.Load(ctx, filepath.Join(first.Dir, s.ws.ModuleRel), sandbox.TrustedEnv())
+	mod, err := source.Load(ctx, filepath.Join(first.Dir, s.ws.ModuleRel), sandbox.TrustedEnv())
 	if err != nil {
 		return err
 	}
@@ -251,7 +251,7 @@ func cause(ctx context.Context, setupErr error) string {
 
 // selectTargets picks the packages to work on: the ones named by paths,
 // else the ones holding files changed since base, else the whole module.
-func selectTargets(ctx context.Context, cfg *config.Config, ws *Workspace, mod *analysis.Module, wt *gitx.Worktree) ([]*analysis.Package, error) {
+func selectTargets(ctx context.Context, cfg *config.Config, ws *Workspace, mod *source.Module, wt *gitx.Worktree) ([]*source.Package, error) {
 	switch {
 	case len(cfg.Paths) > 0:
 		pkgs, err := mod.Resolve(cfg.Paths)

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
 	"github.com/agentic-optimizer/optimizer/methods"
@@ -32,7 +32,7 @@ func TestPriorityOrder(t *testing.T) {
 		t.Fatalf("recent changes %v, want %v", changed, want)
 	}
 	task := func(rel string, benchmarks ...string) *methods.Task {
-		return &methods.Task{ID: rel, Package: &analysis.Package{RelDir: rel, Benchmarks: benchmarks}}
+		return &methods.Task{ID: rel, Package: &source.Package{RelDir: rel, Benchmarks: benchmarks}}
 	}
 	tasks := []*methods.Task{task("a"), task("b"), task("c", "BenchmarkC")}
 	var got []string

@@ -10,7 +10,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/combine"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/control"
@@ -51,7 +51,7 @@ func MakePlan(ctx context.Context, cfg *config.Config, repoDir string, shards in
 	if err != nil {
 		return nil, err
 	}
-	mod, err := analysis.Load(ctx, filepath.Join(wt.Dir, ws.ModuleRel), sandbox.TrustedEnv())
+	mod, err := source.Load(ctx, filepath.Join(wt.Dir, ws.ModuleRel), sandbox.TrustedEnv())
 	if err != nil {
 		return nil, err
 	}

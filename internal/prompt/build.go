@@ -9,13 +9,13 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
 // builder assembles one context.
 type builder struct {
 	x       *index
-	mod     *analysis.Module
+	mod     *source.Module
 	opt     Options
 	targets []*fn
 	ts      targetSet

@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
 var (
@@ -56,7 +56,7 @@ type spec struct {
 type index struct {
 	fset *token.FileSet
 	root string // the module's directory; paths are relative to it
-	pkg  *analysis.Package
+	pkg  *source.Package
 
 	files     []*srcFile // non-test files, sorted by path
 	testFiles []*srcFile // test files, sorted by path
@@ -70,7 +70,7 @@ type index struct {
 // load parses the non-test and test Go files of pkg, a package of the
 // module in directory root. Files outside root or under a testdata directory
 // are never read.
-func load(root string, pkg *analysis.Package) (*index, error) {
+func load(root string, pkg *source.Package) (*index, error) {
 	if pkg == nil {
 		return nil, fmt.Errorf("prompt: no package given")
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
 // TestMeasureDemo reports, for each package of the bundled example and its
@@ -19,7 +19,7 @@ import (
 // objective weigh as much as what the context leaves out, so only the
 // budget is asserted.
 func TestMeasureDemo(t *testing.T) {
-	mod, err := analysis.Load(context.Background(), filepath.Join("..", "..", "examples", "demo"), nil)
+	mod, err := source.Load(context.Background(), filepath.Join("..", "..", "examples", "demo"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/markdown"
 )
 
@@ -65,7 +65,7 @@ type Context struct {
 // the budget is left out and listed in Omitted (a smaller one after it may
 // still fit). The header, the targets and the feedback are always included,
 // even over the budget.
-func Build(mod *analysis.Module, pkg *analysis.Package, targets []string, opt Options) (*Context, error) {
+func Build(mod *source.Module, pkg *source.Package, targets []string, opt Options) (*Context, error) {
 	if mod == nil {
 		return nil, fmt.Errorf("prompt: no module given")
 	}

@@ -11,16 +11,16 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata")
 
 // loadModule loads the module in dir and returns it with the package of the
 // given import path.
-func loadModule(t *testing.T, dir, importPath string) (*analysis.Module, *analysis.Package) {
+func loadModule(t *testing.T, dir, importPath string) (*source.Module, *source.Package) {
 	t.Helper()
-	mod, err := analysis.Load(context.Background(), dir, nil)
+	mod, err := source.Load(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

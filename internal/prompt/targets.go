@@ -6,7 +6,7 @@ import (
 	"go/ast"
 	"slices"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
 // Targets ranks the package's non-test functions worth optimizing, best
@@ -15,7 +15,7 @@ import (
 // the larger. It leaves out functions of generated files, init, main,
 // functions without a body, and trivial ones: no loop, no call, a few
 // statements. Ties are broken by name.
-func Targets(pkg *analysis.Package) ([]string, error) {
+func Targets(pkg *source.Package) ([]string, error) {
 	if pkg == nil {
 		return nil, fmt.Errorf("prompt: no package given")
 	}

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/tools/cover"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/coverage"
 	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
@@ -169,7 +169,7 @@ func declaredFuncs(rel string, src []byte) ([]declaredFunc, error) {
 			continue
 		}
 		out = append(out, declaredFunc{
-			key:  funcKey{dir: path.Dir(rel), name: analysis.FuncName(fd)},
+			key:  funcKey{dir: path.Dir(rel), name: source.FuncName(fd)},
 			from: fset.Position(fd.Body.Lbrace).Line,
 			to:   fset.Position(fd.Body.Rbrace).Line,
 		})

@@ -58,7 +58,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
@@ -92,7 +92,7 @@ type judgement struct {
 // passed on the base and that the patch did not delete but that did not
 // run, and a test that passed on the base and is skipped now. When it
 // touches none, one run is both, at no extra cost.
-func (c *candidate) judgeRuns(ctx context.Context, pkgs []*analysis.Package, spec testSpec) judgement {
+func (c *candidate) judgeRuns(ctx context.Context, pkgs []*source.Package, spec testSpec) judgement {
 	tmp, err := c.v.Runner.TempDir(c.modDir, "unit-")
 	if err != nil {
 		return judgement{status: Error, detail: err.Error()}
@@ -236,7 +236,7 @@ type overlayFiles struct {
 }
 
 // overlays writes the go build -overlay files of judgeRuns into tmp.
-func (c *candidate) overlays(ctx context.Context, pkgs []*analysis.Package, tmp string) (overlayFiles, error) {
+func (c *candidate) overlays(ctx context.Context, pkgs []*source.Package, tmp string) (overlayFiles, error) {
 	var out overlayFiles
 	baseFiles, err := c.baseTestFiles(ctx, pkgs, tmp)
 	if err != nil {
@@ -273,7 +273,7 @@ func (c *candidate) overlays(ctx context.Context, pkgs []*analysis.Package, tmp 
 
 // hasTests reports whether a package had, or now has, a _test.go file:
 // whether its tests build a test binary in one of judgeRuns' runs.
-func (c *candidate) hasTests(p *analysis.Package) bool {
+func (c *candidate) hasTests(p *source.Package) bool {
 	if files, _ := filepath.Glob(filepath.Join(p.Dir, "*_test.go")); len(files) > 0 {
 		return true
 	}

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
 // trimsPath reports whether the tests of mod may be built with -trimpath.
@@ -25,7 +25,7 @@ import (
 // keeps full paths. go vet and go build run no code and take -trimpath
 // always; the performance level's binaries are built as the user builds
 // them.
-func trimsPath(mod *analysis.Module) bool {
+func trimsPath(mod *source.Module) bool {
 	for _, p := range mod.Packages {
 		for _, f := range slices.Concat(p.GoFiles, p.TestFiles) {
 			src, err := os.ReadFile(f)

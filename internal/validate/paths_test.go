@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 )
 
@@ -17,7 +17,7 @@ func trimmedCandidate() *candidate {
 		v:      &Validator{ModuleDir: "sub"},
 		wt:     &gitx.Worktree{Dir: "/wt"},
 		modDir: "/wt/sub",
-		mod:    &analysis.Module{Path: "example.com/m"},
+		mod:    &source.Module{Path: "example.com/m"},
 		report: &Report{},
 	}
 }
@@ -85,7 +85,7 @@ func TestTrimsPath(t *testing.T) {
 	}
 	plain := write("a.go", "package a\n\nfunc A() {}\n")
 	caller := write("a_test.go", "package a\n\nimport \"runtime\"\n\nfunc dir() string { _, f, _, _ := runtime.Caller(0); return f }\n")
-	mod := &analysis.Module{Packages: []*analysis.Package{{GoFiles: []string{plain}}}}
+	mod := &source.Module{Packages: []*source.Package{{GoFiles: []string{plain}}}}
 	if !trimsPath(mod) {
 		t.Error("trimsPath = false for a module that never calls runtime.Caller")
 	}

@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/bench"
 	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
@@ -60,7 +60,7 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 	if err != nil {
 		return Error, err.Error()
 	}
-	var benchPkgs []*analysis.Package
+	var benchPkgs []*source.Package
 	for _, p := range pkgs {
 		if len(p.Benchmarks) > 0 && len(changed) > 0 {
 			benchPkgs = append(benchPkgs, p)
@@ -233,7 +233,7 @@ func (c *candidate) changedLines(tests bool) map[string][]int {
 
 // baseTestOverlay writes a go build -overlay file of baseTestFiles. It
 // returns "" when the patch touches no test file in pkgs.
-func (c *candidate) baseTestOverlay(ctx context.Context, pkgs []*analysis.Package, tmp string) (string, error) {
+func (c *candidate) baseTestOverlay(ctx context.Context, pkgs []*source.Package, tmp string) (string, error) {
 	replace, err := c.baseTestFiles(ctx, pkgs, tmp)
 	if err != nil {
 		return "", err
@@ -267,7 +267,7 @@ func writeOverlay(file string, replace ...map[string]string) (string, error) {
 // of it) maps to a file in tmp with its base content, or to nothing when
 // the base did not have it. Empty when the patch touches no test file
 // there.
-func (c *candidate) baseTestFiles(ctx context.Context, pkgs []*analysis.Package, tmp string) (map[string]string, error) {
+func (c *candidate) baseTestFiles(ctx context.Context, pkgs []*source.Package, tmp string) (map[string]string, error) {
 	replace := map[string]string{}
 	for i, f := range c.files {
 		for _, p := range []string{f.OldPath, f.NewPath} {
@@ -275,7 +275,7 @@ func (c *candidate) baseTestFiles(ctx context.Context, pkgs []*analysis.Package,
 				continue
 			}
 			abs := c.abs(p)
-			if !slices.ContainsFunc(pkgs, func(pkg *analysis.Package) bool { return pkg.Dir == filepath.Dir(abs) }) {
+			if !slices.ContainsFunc(pkgs, func(pkg *source.Package) bool { return pkg.Dir == filepath.Dir(abs) }) {
 				continue
 			}
 			// The go command runs on the sandbox's copy of the worktree:
@@ -303,7 +303,7 @@ func (c *candidate) baseTestFiles(ctx context.Context, pkgs []*analysis.Package,
 // instrumented for coverage of the changed packages and keeps those whose
 // coverage profile shows a changed line executed. Every other benchmark
 // is noise that would cost Holm power, and a chance of a false verdict.
-func (c *candidate) selectBenchmarks(ctx context.Context, p *analysis.Package, changed map[string][]int, overlay, prefix string) ([]string, Status, string) {
+func (c *candidate) selectBenchmarks(ctx context.Context, p *source.Package, changed map[string][]int, overlay, prefix string) ([]string, Status, string) {
 	var coverPkgs []string
 	for _, pkg := range c.mod.Packages {
 		for file := range changed {

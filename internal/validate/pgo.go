@@ -7,13 +7,13 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
 // benchTarget is one package's benchmarks that the performance level
 // compares, and how each side's test binary is compiled.
 type benchTarget struct {
-	pkg        *analysis.Package
+	pkg        *source.Package
 	benchmarks []string
 	label      string // names the target in rows and reasons when there are several
 	// basePGO is the module-relative path of the base's profile and
@@ -42,7 +42,7 @@ func (c *candidate) profileTargets(ctx context.Context) ([]benchTarget, error) {
 			continue
 		}
 		dir := filepath.Dir(c.abs(f.Path()))
-		i := slices.IndexFunc(c.mod.Packages, func(p *analysis.Package) bool { return p.Dir == dir && p.Name == "main" })
+		i := slices.IndexFunc(c.mod.Packages, func(p *source.Package) bool { return p.Dir == dir && p.Name == "main" })
 		if i < 0 {
 			continue
 		}
@@ -80,7 +80,7 @@ func (c *candidate) profileTargets(ctx context.Context) ([]benchTarget, error) {
 
 // moduleDeps returns main and the packages of the module it imports,
 // directly or not, from its non-test code: what its binary is made of.
-func (c *candidate) moduleDeps(ctx context.Context, main *analysis.Package) ([]*analysis.Package, error) {
+func (c *candidate) moduleDeps(ctx context.Context, main *source.Package) ([]*source.Package, error) {
 	res, err := c.goCmd(ctx, "list", "-deps", "-f", "{{if .Module}}{{if .Module.Main}}{{.ImportPath}}{{end}}{{end}}", main.Pattern())
 	if err != nil {
 		return nil, fmt.Errorf("performance: go list -deps %s: %w", main.Pattern(), err)
@@ -88,7 +88,7 @@ func (c *candidate) moduleDeps(ctx context.Context, main *analysis.Package) ([]*
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("performance: go list -deps %s: %s", main.Pattern(), trimOutput(res.Stderr, res.Stdout))
 	}
-	var out []*analysis.Package
+	var out []*source.Package
 	for _, line := range strings.Split(string(res.Stdout), "\n") {
 		if p := c.mod.Package(strings.TrimSpace(line)); p != nil && !slices.Contains(out, p) {
 			out = append(out, p)

@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/tools/go/packages"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
@@ -253,7 +253,7 @@ func (c *candidate) rel(abs string) string {
 	return abs
 }
 
-func patternsOf(pkgs []*analysis.Package) []string {
+func patternsOf(pkgs []*source.Package) []string {
 	out := make([]string, len(pkgs))
 	for i, p := range pkgs {
 		out[i] = p.Pattern()

@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/bench"
 	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
@@ -187,7 +187,7 @@ type candidate struct {
 	files   []diff.File
 	modDir  string // absolute module directory in the worktree
 	applied bool
-	mod     *analysis.Module
+	mod     *source.Module
 	trim    bool // the unit and integration levels' tests build with -trimpath (see trimsPath)
 	report  *Report
 	cover   string // coverage profile of the unit run
@@ -308,9 +308,9 @@ func (c *candidate) abs(rel string) string {
 // default.pgo profile, an embedded file, testdata) changes the package of
 // the nearest directory at or above it that holds one: the package that
 // can read it, or whose build the go command feeds it to.
-func (c *candidate) affected(ctx context.Context) ([]*analysis.Package, error) {
+func (c *candidate) affected(ctx context.Context) ([]*source.Package, error) {
 	if c.mod == nil {
-		mod, err := analysis.Load(ctx, c.modDir, c.v.Runner.Env())
+		mod, err := source.Load(ctx, c.modDir, c.v.Runner.Env())
 		if err != nil {
 			return nil, err
 		}
@@ -348,7 +348,7 @@ func (c *candidate) goCmd(ctx context.Context, args ...string) (*sandbox.Result,
 // a .go file the package of its directory, for any other file the package
 // of the nearest directory at or above it inside the module. Nil when
 // there is none.
-func (c *candidate) packageOf(rel string) *analysis.Package {
+func (c *candidate) packageOf(rel string) *source.Package {
 	dir := filepath.Dir(c.abs(rel))
 	for {
 		for _, pkg := range c.mod.Packages {

@@ -25,7 +25,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/methods"
 )
@@ -93,8 +93,8 @@ type task struct {
 	pass    *methods.Pass
 	res     *methods.Result
 	det     *Details
-	mod     *analysis.Module  // the module, read from the agent's worktree
-	pkg     *analysis.Package // the task's package in mod
+	mod     *source.Module  // the module, read from the agent's worktree
+	pkg     *source.Package // the task's package in mod
 	pkgRel  string            // the package directory relative to the module root, slash-separated
 	pattern string            // the package as go test takes it: "./textutil", "."
 	funcs   []*function

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
@@ -57,7 +57,7 @@ func testEnv(t *testing.T, ctx context.Context, dir, sub, pkg string) (*methods.
 	t.Cleanup(func() { runner.Close() })
 	runner.Need(wts.Base)
 	modDir := filepath.Join(wt.Dir, sub)
-	mod, err := analysis.Load(ctx, modDir, sandbox.TrustedEnv())
+	mod, err := source.Load(ctx, modDir, sandbox.TrustedEnv())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestOptimizeRefusesBadInput(t *testing.T) {
 	if _, err := Method.Run(context.Background(), &methods.Pass{Method: Method, Task: &methods.Task{}}); err == nil {
 		t.Error("a task without a package: no error")
 	}
-	task := &methods.Task{Package: &analysis.Package{ImportPath: "example.com/x", GoFiles: []string{"x.go"}}, Module: &analysis.Module{}}
+	task := &methods.Task{Package: &source.Package{ImportPath: "example.com/x", GoFiles: []string{"x.go"}}, Module: &source.Module{}}
 	if _, err := Method.Run(context.Background(), &methods.Pass{Method: Method, Task: task}); err == nil || !strings.Contains(err.Error(), "sandbox") {
 		t.Errorf("an environment without a sandbox: %v", err)
 	}

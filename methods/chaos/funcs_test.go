@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 	"github.com/agentic-optimizer/optimizer/methods"
 	"github.com/agentic-optimizer/optimizer/methods/methodstest"
@@ -182,7 +182,7 @@ func TestGoValue(t *testing.T) {
 // types level rejected: "testing.F requires go1.18").
 func TestNoFuzzTargetsForOldModules(t *testing.T) {
 	s := &task{
-		t:   &methods.Task{ID: "chaos:./q", Module: &analysis.Module{GoVersion: "1.13"}},
+		t:   &methods.Task{ID: "chaos:./q", Module: &source.Module{GoVersion: "1.13"}},
 		res: &methods.Result{},
 		det: &Details{Fuzz: []FuzzReport{{Target: "FuzzParse"}}},
 		pass: &methods.Pass{Driver: methodstest.Validator(func(context.Context, []byte) (*validate.Report, error) {

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 
-	modanalysis "github.com/agentic-optimizer/optimizer/internal/analysis"
+	modsource "github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
@@ -198,7 +198,7 @@ func TestOptimizeSeparatesFixesTheFindingsPointAt(t *testing.T) {
 
 // setupRepo commits files to a new repository and returns a worktree of
 // it and the module loaded there.
-func setupRepo(t *testing.T, files map[string]string) (*gitx.Worktree, *modanalysis.Module) {
+func setupRepo(t *testing.T, files map[string]string) (*gitx.Worktree, *modsource.Module) {
 	t.Helper()
 	ctx := context.Background()
 	dir := gittest.NewRepo(t, files)
@@ -213,7 +213,7 @@ func setupRepo(t *testing.T, files map[string]string) (*gitx.Worktree, *modanaly
 	if err != nil {
 		t.Fatal(err)
 	}
-	mod, err := modanalysis.Load(ctx, wt.Dir, nil)
+	mod, err := modsource.Load(ctx, wt.Dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

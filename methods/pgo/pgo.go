@@ -25,7 +25,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"github.com/agentic-optimizer/optimizer/methods"
 )
@@ -213,7 +213,7 @@ func orUnknown(s string) string {
 // compiledInto returns the packages of the module compiled into the main
 // package in pkgDir (itself included) that have benchmarks: go list -deps
 // without tests, because the profile steers only the binary's code.
-func (m *profiler) compiledInto(ctx context.Context, pass *methods.Pass, mod *analysis.Module, pkgDir string) ([]*analysis.Package, error) {
+func (m *profiler) compiledInto(ctx context.Context, pass *methods.Pass, mod *source.Module, pkgDir string) ([]*source.Package, error) {
 	res, err := pass.Sandbox.Run(ctx, pkgDir, m.timeout(pass), "go", "list", "-deps", "-f", "{{if .Module}}{{if .Module.Main}}{{.ImportPath}}{{end}}{{end}}", ".")
 	if err != nil {
 		return nil, fmt.Errorf("pgo: go list -deps: %w", err)
@@ -221,7 +221,7 @@ func (m *profiler) compiledInto(ctx context.Context, pass *methods.Pass, mod *an
 	if res.ExitCode != 0 || res.TimedOut {
 		return nil, fmt.Errorf("pgo: go list -deps in %s: %s", pass.Rel(pkgDir), strings.TrimSpace(string(res.Stderr)))
 	}
-	var out []*analysis.Package
+	var out []*source.Package
 	for _, line := range strings.Fields(string(res.Stdout)) {
 		if p := mod.Package(line); p != nil && len(p.Benchmarks) > 0 {
 			out = append(out, p)
@@ -233,7 +233,7 @@ func (m *profiler) compiledInto(ctx context.Context, pass *methods.Pass, mod *an
 // profile runs the benchmarks of p in the sandbox with a CPU profile
 // written to out; the test binary goes to bin (go test leaves it beside
 // a profile, and the worktree may not be writable to the sandbox).
-func (m *profiler) profile(ctx context.Context, pass *methods.Pass, p *analysis.Package, out, bin string) error {
+func (m *profiler) profile(ctx context.Context, pass *methods.Pass, p *source.Package, out, bin string) error {
 	benchtime := m.benchTime
 	if benchtime == "" {
 		benchtime = "1s"

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/methods"
 )
@@ -65,11 +65,11 @@ func TestNothingToProfile(t *testing.T) {
 	}
 	env := &methods.Pass{Method: Method, Worktree: &gitx.Worktree{Dir: dir}, ModuleDir: dir}
 	tests := []struct {
-		pkg  analysis.Package
+		pkg  source.Package
 		note string
 	}{
-		{analysis.Package{Name: "lib", RelDir: "lib"}, "./lib is not a main package"},
-		{analysis.Package{Name: "main", RelDir: "cmd/x"}, "./cmd/x already has a profile (cmd/x/default.pgo)"},
+		{source.Package{Name: "lib", RelDir: "lib"}, "./lib is not a main package"},
+		{source.Package{Name: "main", RelDir: "cmd/x"}, "./cmd/x already has a profile (cmd/x/default.pgo)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.pkg.Name, func(t *testing.T) {

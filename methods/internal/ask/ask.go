@@ -15,7 +15,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/edit"
 	"github.com/agentic-optimizer/optimizer/internal/prompt"
@@ -44,8 +44,8 @@ var Constraints = []string{
 // everything a prompt about it needs.
 type Target struct {
 	Name    string            // "Top", "Set.Add"
-	Mod     *analysis.Module  // the module, read from the agent's own worktree
-	Pkg     *analysis.Package // the task's package in Mod
+	Mod     *source.Module  // the module, read from the agent's own worktree
+	Pkg     *source.Package // the task's package in Mod
 	PkgRel  string            // the package directory relative to the module root, slash-separated
 	Context *prompt.Context
 }

@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/tools/cover"
 
-	"github.com/agentic-optimizer/optimizer/internal/analysis"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/coverage"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"github.com/agentic-optimizer/optimizer/methods"
@@ -83,7 +83,7 @@ func (tg *Target) body() (file string, from, to int, ok bool) {
 		}
 		for _, d := range af.Decls {
 			fd, isFunc := d.(*ast.FuncDecl)
-			if !isFunc || fd.Body == nil || analysis.FuncName(fd) != tg.Name {
+			if !isFunc || fd.Body == nil || source.FuncName(fd) != tg.Name {
 				continue
 			}
 			return filepath.Base(f), fset.Position(fd.Body.Lbrace).Line, fset.Position(fd.Body.Rbrace).Line, true

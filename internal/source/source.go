@@ -1,8 +1,8 @@
-// Package analysis describes the Go code the optimizer works on: the module,
+// Package source describes the Go code the optimizer works on: the module,
 // its packages, their functions, the tests and benchmarks of each package,
 // and which packages depend on which — the affected set that validation
 // must test when a package changes.
-package analysis
+package source
 
 import (
 	"context"
