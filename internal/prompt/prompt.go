@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/markdown"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
 // DefaultBudget is the token budget of a context when Options sets none.

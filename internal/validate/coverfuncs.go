@@ -13,9 +13,9 @@ import (
 
 	"golang.org/x/tools/cover"
 
-	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/coverage"
 	"github.com/agentic-optimizer/optimizer/internal/diff"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
 // funcGap is a function the patch changed that the tests ran on the base,

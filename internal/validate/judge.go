@@ -58,8 +58,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/diff"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
 // judgement is what the runs of judgeRuns showed.

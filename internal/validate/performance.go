@@ -17,9 +17,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/bench"
 	"github.com/agentic-optimizer/optimizer/internal/diff"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
 // checkPerformance runs the benchmarks that execute the changed lines,

@@ -15,9 +15,9 @@ import (
 
 	"golang.org/x/tools/go/packages"
 
-	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/diff"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
 // checkTypes builds and vets the affected packages and refuses standard

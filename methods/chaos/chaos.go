@@ -25,8 +25,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/config"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/methods"
 )
 
@@ -95,8 +95,8 @@ type task struct {
 	det     *Details
 	mod     *source.Module  // the module, read from the agent's worktree
 	pkg     *source.Package // the task's package in mod
-	pkgRel  string            // the package directory relative to the module root, slash-separated
-	pattern string            // the package as go test takes it: "./textutil", "."
+	pkgRel  string          // the package directory relative to the module root, slash-separated
+	pattern string          // the package as go test takes it: "./textutil", "."
 	funcs   []*function
 	names   map[string]bool // every package-level name of the package, tests included
 

@@ -12,9 +12,9 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 
-	modsource "github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
+	modsource "github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 	"github.com/agentic-optimizer/optimizer/methods"
 	"github.com/agentic-optimizer/optimizer/methods/methodstest"

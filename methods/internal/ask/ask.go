@@ -15,10 +15,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/clip"
 	"github.com/agentic-optimizer/optimizer/internal/edit"
 	"github.com/agentic-optimizer/optimizer/internal/prompt"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 	"github.com/agentic-optimizer/optimizer/methods"
 )
@@ -43,10 +43,10 @@ var Constraints = []string{
 // Target is the function of a task's package a method works on, with
 // everything a prompt about it needs.
 type Target struct {
-	Name    string            // "Top", "Set.Add"
+	Name    string          // "Top", "Set.Add"
 	Mod     *source.Module  // the module, read from the agent's own worktree
 	Pkg     *source.Package // the task's package in Mod
-	PkgRel  string            // the package directory relative to the module root, slash-separated
+	PkgRel  string          // the package directory relative to the module root, slash-separated
 	Context *prompt.Context
 }
 
