@@ -3,7 +3,10 @@
 // in order, cheapest first; the first level that fails rejects the patch
 // and the later ones are skipped.
 //
-// Adding a level is adding one value to the levels list.
+// A level is a value, as an analysis.Analyzer is: it declares the levels
+// it requires, receives their results, and returns an outcome or an
+// error. Adding a level is adding one value to the levels list (levels.go),
+// after the levels it requires.
 package validate
 
 import (
