@@ -261,5 +261,5 @@ func preexisting(n int, what string) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("; %d %s fail on the base too and are not held against the patch", n, what)
+	return fmt.Sprintf("%d %s fail on the base too and are not held against the patch", n, what)
 }

@@ -15,6 +15,16 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 )
 
+// coverageLevel compares the statement coverage of the affected packages
+// before and after the patch, from the profiles of the unit level's runs,
+// which it receives through its requirement.
+var coverageLevel = &level{
+	name:     "coverage",
+	doc:      "no statement covered on the base is lost, the lines changed in covered functions are covered, tests alone raise coverage, and the changed functions meet min_test_coverage",
+	requires: []*level{unitLevel},
+	run:      checkCoverage,
+}
+
 // checkCoverage compares the statement coverage of the affected packages
 // before and after the patch, from the profiles the unit level's runs
 // wrote. Coverage must not drop, in this sense: every statement covered
@@ -30,13 +40,14 @@ import (
 // leave code that no test runs inside a tested function. Finally the
 // functions the patch changes must be covered, as a whole, at least
 // Validator.MinTestCoverage percent (see changedFuncCoverage).
-func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
+func checkCoverage(ctx context.Context, c *pass) (*outcome, error) {
+	unit := c.resultOf[unitLevel].(*unitResult)
 	pkgs, err := c.affected(ctx)
 	if err != nil {
-		return Fail, err.Error()
+		return failed(err.Error()), nil
 	}
 	if len(pkgs) == 0 {
-		return Skip, "no Go package affected"
+		return skipped("no Go package affected"), nil
 	}
 	tests := false
 	built := map[string]bool{}
@@ -50,27 +61,27 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 	case !tests:
 		funcs := c.changedFuncCoverage(nil, true, built).funcs
 		if len(funcs) == 0 {
-			return Skip, "no tests in the affected packages; the patch changes no function built here"
+			return skipped("no tests in the affected packages; the patch changes no function built here"), nil
 		}
 		if c.v.MinTestCoverage > 0 {
-			return Fail, fmt.Sprintf("no tests in the affected packages: nothing runs the %s the patch changes, below min_test_coverage %g%% (add tests that pin down what they do, or lower min_test_coverage)", funcList(funcs), c.v.MinTestCoverage)
+			return failed(fmt.Sprintf("no tests in the affected packages: nothing runs the %s the patch changes, below min_test_coverage %g%% (add tests that pin down what they do, or lower min_test_coverage)", funcList(funcs), c.v.MinTestCoverage)), nil
 		}
-		return Skip, fmt.Sprintf("UNTESTED: no tests in the affected packages run the %s the patch changes (min_test_coverage is 0)", funcList(funcs))
-	case c.cover == "":
-		return Skip, "the unit level wrote no coverage profile"
+		return skipped(fmt.Sprintf("UNTESTED: no tests in the affected packages run the %s the patch changes (min_test_coverage is 0)", funcList(funcs))), nil
+	case unit.profile == "":
+		return skipped("the unit level wrote no coverage profile"), nil
 	case c.v.Baseline == nil:
-		return Skip, "no base to compare with"
+		return skipped("no base to compare with"), nil
 	}
-	if c.baseCover == "" {
-		return Skip, "the base's tests wrote no coverage profile"
+	if unit.baseProfile == "" {
+		return skipped("the base's tests wrote no coverage profile"), nil
 	}
-	baseProf, err := readProfiles(c.baseCover)
+	baseProf, err := readProfiles(unit.baseProfile)
 	if err != nil {
-		return Error, "base: " + err.Error()
+		return nil, fmt.Errorf("base: coverage profile: %w", err)
 	}
-	candProf, err := readProfiles(c.cover)
+	candProf, err := readProfiles(unit.profile)
 	if err != nil {
-		return Error, err.Error()
+		return nil, fmt.Errorf("coverage profile: %w", err)
 	}
 	basePct, _ := percent(baseProf)
 	candPct, nPkgs := percent(candProf)
@@ -78,17 +89,17 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 
 	lost, err := c.lostCoverage(ctx, baseProf, candProf)
 	if err != nil {
-		return Error, err.Error()
+		return nil, err
 	}
 	gaps, judged, err := c.uncoveredChanges(ctx, baseProf, candProf)
 	if err != nil {
-		return Error, err.Error()
+		return nil, err
 	}
-	var problems []string
+	out := &outcome{status: Fail, summary: figures}
 	if len(lost) > 0 {
 		var where []string
 		for i, f := range lost {
-			c.report.Findings = append(c.report.Findings, f)
+			out.findings = append(out.findings, f)
 			if i < 5 {
 				where = append(where, fmt.Sprintf("%s:%d", f.File, f.Line))
 			}
@@ -97,43 +108,46 @@ func checkCoverage(ctx context.Context, c *candidate) (Status, string) {
 		if len(lost) > 5 {
 			more = fmt.Sprintf(" and %d more", len(lost)-5)
 		}
-		problems = append(problems, fmt.Sprintf("covered on the base but not after the patch: %s%s", strings.Join(where, ", "), more))
+		out.problems = append(out.problems, fmt.Sprintf("covered on the base but not after the patch: %s%s", strings.Join(where, ", "), more))
 	}
 	for _, g := range gaps {
 		for _, l := range g.lines {
-			c.report.Findings = append(c.report.Findings, Finding{File: g.file, Line: l, Message: g.name + " was covered on the base; this line the patch changed in it is not covered"})
+			out.findings = append(out.findings, Finding{File: g.file, Line: l, Message: g.name + " was covered on the base; this line the patch changed in it is not covered"})
 		}
-		problems = append(problems, g.String())
+		out.problems = append(out.problems, g.String())
 	}
-	if len(problems) > 0 {
-		return Fail, figures + "; " + strings.Join(problems, "; ")
+	if len(out.problems) > 0 {
+		return out, nil
 	}
 	if c.addsTests() && len(c.changedLines(false)) == 0 && c.v.MinCoverageGain > 0 && candPct-basePct < c.v.MinCoverageGain {
-		return Fail, fmt.Sprintf("%s; the patch only adds tests, so coverage must rise by at least %.1f points, but it rose by %.1f", figures, c.v.MinCoverageGain, candPct-basePct)
+		out.problems = []string{fmt.Sprintf("the patch only adds tests, so coverage must rise by at least %.1f points, but it rose by %.1f", c.v.MinCoverageGain, candPct-basePct)}
+		return out, nil
 	}
-	detail := figures + "; no covered statement lost"
+	out.status, out.notes = Pass, []string{"no covered statement lost"}
 	if judged > 0 {
-		detail += fmt.Sprintf("; the lines changed in the %d functions covered on the base are covered", judged)
+		out.notes = append(out.notes, fmt.Sprintf("the lines changed in the %d functions covered on the base are covered", judged))
 	}
 	cc := c.changedFuncCoverage(candProf, false, built)
 	if funcs := cc.funcs; len(funcs) > 0 {
 		pct := funcsPercent(funcs)
 		switch {
 		case pct < c.v.MinTestCoverage:
-			return Fail, fmt.Sprintf("%s; the tests cover %.1f%% of the statements of the %s the patch changes, below min_test_coverage %g%% (add tests that pin down what they do, or lower min_test_coverage)", figures, pct, funcList(funcs), c.v.MinTestCoverage)
+			out.status, out.notes = Fail, nil
+			out.problems = []string{fmt.Sprintf("the tests cover %.1f%% of the statements of the %s the patch changes, below min_test_coverage %g%% (add tests that pin down what they do, or lower min_test_coverage)", pct, funcList(funcs), c.v.MinTestCoverage)}
+			return out, nil
 		case pct == 0:
-			detail += fmt.Sprintf("; UNTESTED: no test runs the %s the patch changes (min_test_coverage is 0)", funcList(funcs))
+			out.notes = append(out.notes, fmt.Sprintf("UNTESTED: no test runs the %s the patch changes (min_test_coverage is 0)", funcList(funcs)))
 		default:
-			detail += fmt.Sprintf("; the tests cover %.1f%% of the statements of the %s the patch changes", pct, funcList(funcs))
+			out.notes = append(out.notes, fmt.Sprintf("the tests cover %.1f%% of the statements of the %s the patch changes", pct, funcList(funcs)))
 		}
 	}
 	if len(cc.unbuilt) > 0 {
-		detail += "; not built on this platform, so not measured: " + strings.Join(cc.unbuilt, ", ")
+		out.notes = append(out.notes, "not built on this platform, so not measured: "+strings.Join(cc.unbuilt, ", "))
 	}
 	if len(cc.unmeasured) > 0 {
-		detail += "; not measured, as their package's tests did not run (on the base either): " + strings.Join(cc.unmeasured, ", ")
+		out.notes = append(out.notes, "not measured, as their package's tests did not run (on the base either): "+strings.Join(cc.unmeasured, ", "))
 	}
-	return Pass, detail
+	return out, nil
 }
 
 // addsTests reports whether the patch adds a test: a new _test.go file, or

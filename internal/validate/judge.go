@@ -62,14 +62,29 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
+// verdict is what one judged run of the tests showed.
+type verdict struct {
+	status   Status // Pass or Fail
+	problems []string
+	// notes say what is not held against the patch (failures the base
+	// shares).
+	notes []string
+	// baseProfile is the coverage profile of the base run that judged,
+	// when the spec covers.
+	baseProfile string
+}
+
+// detail renders the verdict as a level's detail does: problems, then
+// notes, joined by "; ".
+func (v verdict) detail() string {
+	return (&outcome{problems: v.problems, notes: v.notes}).detail()
+}
+
 // judgement is what the runs of judgeRuns showed.
 type judgement struct {
-	status Status
-	// detail says what failed, or on a pass holds only notes, each
-	// starting with "; ".
-	detail string
+	verdict
 	// judged is the run of the base's test files (and the check test)
-	// against the candidate's code; nil when the run could not be made.
+	// against the candidate's code.
 	judged *testRun
 	// own is the run of the candidate's test files: nil when the patch
 	// touches no test file, and judged ran them.
@@ -92,14 +107,14 @@ type judgement struct {
 // passed on the base and that the patch did not delete but that did not
 // run, and a test that passed on the base and is skipped now. When it
 // touches none, one run is both, at no extra cost.
-func (c *candidate) judgeRuns(ctx context.Context, pkgs []*source.Package, spec testSpec) judgement {
+func (c *pass) judgeRuns(ctx context.Context, pkgs []*source.Package, spec testSpec) (judgement, error) {
 	tmp, err := c.v.Runner.TempDir(c.modDir, "unit-")
 	if err != nil {
-		return judgement{status: Error, detail: err.Error()}
+		return judgement{}, err
 	}
 	ov, err := c.overlays(ctx, pkgs, tmp)
 	if err != nil {
-		return judgement{status: Error, detail: err.Error()}
+		return judgement{}, err
 	}
 	judgeSpec := spec
 	judgeSpec.overlay, judgeSpec.check = ov.judging, ov.check
@@ -110,36 +125,44 @@ func (c *candidate) judgeRuns(ctx context.Context, pkgs []*source.Package, spec 
 	}
 	restore, err := c.baseTestdata(ctx)
 	if err != nil {
-		return judgement{status: Error, detail: err.Error()}
+		return judgement{}, err
 	}
-	st, detail, judged := c.judgeTests(ctx, judgeSpec, expectation{subtests: true})
-	if err := restore(); err != nil {
-		return judgement{status: Error, detail: err.Error()}
+	v, judged, err := c.judgeTests(ctx, judgeSpec, expectation{subtests: true})
+	if rerr := restore(); rerr != nil {
+		return judgement{}, rerr
 	}
-	j := judgement{status: st, detail: detail, judged: judged}
-	if st == Error || !ov.touched {
-		return j
+	if err != nil {
+		return judgement{}, err
 	}
-	if st == Fail {
-		j.detail = "the base's tests: " + detail + " (the unit level runs the base's test files against the patched code; the patch's tests run in addition, not instead)"
+	j := judgement{verdict: v, judged: judged}
+	if !ov.touched {
+		return j, nil
+	}
+	if v.status == Fail {
+		j.problems = []string{"the base's tests: " + v.detail() + " (the unit level runs the base's test files against the patched code; the patch's tests run in addition, not instead)"}
+		j.notes = nil
 	}
 	// Run even when the base's tests failed: what the patch's own tests
 	// say (a TestMain that stops them, a skip) is part of the answer.
 	ownSpec := spec
 	ownSpec.overlay, ownSpec.check = ov.own, ov.check
-	st, detail, own := c.judgeTests(ctx, ownSpec, expectation{removed: c.removedTests()})
-	j.own = own
-	switch {
-	case st == Error:
-		return judgement{status: Error, detail: detail, judged: judged, own: own}
-	case st == Fail && j.status == Fail:
-		j.detail += "; the patch's test files: " + detail
-	case st == Fail:
-		j.status, j.detail = Fail, "the patch's test files: "+detail
-	case j.status == Pass:
-		j.detail += detail
+	mine, own, err := c.judgeTests(ctx, ownSpec, expectation{removed: c.removedTests()})
+	if err != nil {
+		return judgement{}, err
 	}
-	return j
+	j.own = own
+	if mine.baseProfile != "" {
+		j.baseProfile = mine.baseProfile
+	}
+	switch {
+	case mine.status == Fail && j.status == Fail:
+		j.problems = append(j.problems, "the patch's test files: "+mine.detail())
+	case mine.status == Fail:
+		j.status, j.problems, j.notes = Fail, []string{"the patch's test files: " + mine.detail()}, nil
+	case j.status == Pass:
+		j.notes = append(j.notes, mine.notes...)
+	}
+	return j, nil
 }
 
 // baseTestdata puts the base's version of each file under a testdata

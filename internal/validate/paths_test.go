@@ -18,7 +18,6 @@ func trimmedCandidate() *candidate {
 		wt:     &gitx.Worktree{Dir: "/wt"},
 		modDir: "/wt/sub",
 		mod:    &source.Module{Path: "example.com/m"},
-		report: &Report{},
 	}
 }
 
@@ -63,13 +62,13 @@ func TestTrimmedRaceReport(t *testing.T) {
 		`{"Action":"output","Package":"example.com/m/a","Test":"TestRace","Output":"\n"}`,
 		`{"Action":"fail","Package":"example.com/m/a","Test":"TestRace","Elapsed":0.01}`,
 	}, "\n")
-	c := trimmedCandidate()
+	c := &pass{candidate: trimmedCandidate()}
 	got := c.describeFailure(parseTestEvents([]byte(out)), "example.com/m/a.TestRace")
 	want := "example.com/m/a.TestRace: data race: write at sub/a/a.go:9 in example.com/m/a.Put(), previous write at testing.go:2036 in testing.tRunner()"
 	if got != want {
 		t.Errorf("describeFailure = %q\nwant             %q", got, want)
 	}
-	if f := c.report.Findings; len(f) != 1 || f[0].File != "sub/a/a.go" || f[0].Line != 9 {
+	if f := c.findings; len(f) != 1 || f[0].File != "sub/a/a.go" || f[0].Line != 9 {
 		t.Errorf("findings = %+v, want one at sub/a/a.go:9", f)
 	}
 }

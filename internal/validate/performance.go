@@ -22,6 +22,16 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
+// performanceLevel measures the candidate against the base with the
+// base's benchmarks. It runs the candidate's code, so it requires the
+// policy; it builds test binaries, so the types level must have passed.
+var performanceLevel = &level{
+	name:     "performance",
+	doc:      "the benchmarks that execute the changed code show the win the objective claims, and no significant regression",
+	requires: []*level{policyLevel, typesLevel},
+	run:      checkPerformance,
+}
+
 // checkPerformance runs the benchmarks that execute the changed lines,
 // base and candidate interleaved, and judges them by the objective
 // (package bench holds the statistics and the reasons for them). A
@@ -32,13 +42,13 @@ import (
 // candidate's binary is built from its non-test code and the base's test
 // files (go build -overlay), so a patch can neither edit a benchmark nor
 // add a test file whose init changes what the benchmarks see.
-func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
+func checkPerformance(ctx context.Context, c *pass) (*outcome, error) {
 	claim := c.v.Objective != "quality" // speed and allocs must show a win
-	nothing := func(why string) (Status, string) {
+	nothing := func(why string) (*outcome, error) {
 		if claim {
-			return Fail, why + ": the " + c.v.Objective + " objective needs a benchmark that executes the changed code"
+			return failed(why + ": the " + c.v.Objective + " objective needs a benchmark that executes the changed code"), nil
 		}
-		return Pass, why
+		return passed(why), nil
 	}
 	changed := c.changedLines(false)
 	if len(changed) == 0 && !slices.ContainsFunc(c.files, func(f diff.File) bool { return IsProfile(f.Path()) }) {
@@ -46,19 +56,19 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 	}
 	if c.v.Baseline == nil {
 		if claim {
-			return Error, "the performance level needs the base worktree to compare with"
+			return nil, errors.New("the performance level needs the base worktree to compare with")
 		}
-		return Skip, "no base to compare with"
+		return skipped("no base to compare with"), nil
 	}
 	pkgs, err := c.affected(ctx)
 	if err != nil {
-		return Fail, err.Error()
+		return failed(err.Error()), nil
 	}
 	// A profile changes how every package of its main package's binary is
 	// compiled: all their benchmarks measure it, whatever lines they run.
 	profiled, err := c.profileTargets(ctx)
 	if err != nil {
-		return Error, err.Error()
+		return nil, err
 	}
 	var benchPkgs []*source.Package
 	for _, p := range pkgs {
@@ -79,12 +89,12 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 	}
 	tmp, err := c.v.Runner.TempDir(c.modDir, "perf-")
 	if err != nil {
-		return Error, err.Error()
+		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	overlay, err := c.baseTestOverlay(ctx, benchPkgs, tmp)
 	if err != nil {
-		return Error, err.Error()
+		return nil, err
 	}
 
 	start := time.Now()
@@ -98,9 +108,9 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 			continue // measured with every benchmark under the profile
 		}
 		total += len(p.Benchmarks)
-		sel, st, detail := c.selectBenchmarks(ctx, p, changed, overlay, filepath.Join(tmp, fmt.Sprintf("cov%d", i)))
-		if st != Pass {
-			return st, detail
+		sel, problem, err := c.selectBenchmarks(ctx, p, changed, overlay, filepath.Join(tmp, fmt.Sprintf("cov%d", i)))
+		if err != nil || problem != "" {
+			return failed(problem), err
 		}
 		if len(sel) > 0 {
 			targets = append(targets, benchTarget{pkg: p, benchmarks: sel, label: p.Pattern()})
@@ -121,32 +131,35 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 	crit := bench.Criteria{Objective: bench.Objective(c.v.Objective), MinImprovement: c.v.MinImprovement, MaxRegression: c.v.MaxRegression}
 
 	var wins, losses, notes []string
+	var rows []Benchmark
 	selected, runs := 0, 0
 	for i, t := range targets {
 		selected += len(t.benchmarks)
 		base, err := c.v.Baseline.benchBinary(ctx, t.pkg.RelDir, t.basePGO)
 		if err != nil {
-			return Error, err.Error()
+			return nil, err
 		}
 		out := filepath.Join(tmp, fmt.Sprintf("cand%d.test", i))
 		var flags []string
 		if t.candPGO != "" {
 			flags = append(flags, "-pgo="+c.v.Runner.Path(t.candPGO))
 		}
-		if st, detail := c.buildTestBinary(ctx, t.pkg.Dir, out, overlay, flags...); st != Pass {
-			if st == Fail && !claim {
-				notes = append(notes, t.label+": "+detail)
+		if problem, err := c.buildTestBinary(ctx, t.pkg.Dir, out, overlay, flags...); err != nil {
+			return nil, err
+		} else if problem != "" {
+			if !claim {
+				notes = append(notes, t.label+": "+problem)
 				continue
 			}
-			return st, detail
+			return failed(problem), nil
 		}
 		cand := bench.Binary{Path: out, Dir: t.pkg.Dir}
 		d, err := measure(ctx, c.v.Baseline, run, base, cand, t.benchmarks, opt, crit)
 		if err != nil {
 			if ctx.Err() != nil {
-				return Error, ctx.Err().Error()
+				return nil, ctx.Err()
 			}
-			return Fail, err.Error()
+			return failed(err.Error()), nil
 		}
 		for _, b := range d.Batches {
 			runs += 2 * b.Pairs
@@ -155,7 +168,7 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 			if len(targets) > 1 {
 				r.Name = t.label + " " + r.Name
 			}
-			c.report.Benchmarks = append(c.report.Benchmarks, r)
+			rows = append(rows, r)
 		}
 		reason := d.Reason
 		if len(targets) > 1 {
@@ -179,13 +192,18 @@ func checkPerformance(ctx context.Context, c *candidate) (Status, string) {
 		what = "are compiled with the profile"
 	}
 	summary := fmt.Sprintf("%d of %d benchmarks %s; %d runs in %v", selected, total, what, runs, time.Since(start).Round(time.Second))
+	// The detail puts the measurement's summary after the reasons, in
+	// parentheses: one phrase, not a list.
+	out := &outcome{status: Pass, benchmarks: rows}
 	switch {
 	case len(losses) > 0:
-		return Fail, strings.Join(losses, "; ") + " (" + summary + ")"
+		out.status, out.problems = Fail, []string{strings.Join(losses, "; ") + " (" + summary + ")"}
 	case claim && len(wins) == 0:
-		return Fail, strings.Join(notes, "; ") + " (" + summary + ")"
+		out.status, out.problems = Fail, []string{strings.Join(notes, "; ") + " (" + summary + ")"}
+	default:
+		out.summary = strings.Join(append(wins, notes...), "; ") + " (" + summary + ")"
 	}
-	return Pass, strings.Join(append(wins, notes...), "; ") + " (" + summary + ")"
+	return out, nil
 }
 
 // measuring serializes the measurements of all agents: benchmarks that
@@ -303,7 +321,9 @@ func (c *candidate) baseTestFiles(ctx context.Context, pkgs []*source.Package, t
 // instrumented for coverage of the changed packages and keeps those whose
 // coverage profile shows a changed line executed. Every other benchmark
 // is noise that would cost Holm power, and a chance of a false verdict.
-func (c *candidate) selectBenchmarks(ctx context.Context, p *source.Package, changed map[string][]int, overlay, prefix string) ([]string, Status, string) {
+//
+// A problem rejects the candidate; "" when there is none.
+func (c *candidate) selectBenchmarks(ctx context.Context, p *source.Package, changed map[string][]int, overlay, prefix string) (sel []string, problem string, err error) {
 	var coverPkgs []string
 	for _, pkg := range c.mod.Packages {
 		for file := range changed {
@@ -313,35 +333,34 @@ func (c *candidate) selectBenchmarks(ctx context.Context, p *source.Package, cha
 		}
 	}
 	bin := prefix + ".test"
-	if st, detail := c.buildTestBinary(ctx, p.Dir, bin, overlay, "-cover", "-covermode=set", "-coverpkg="+strings.Join(coverPkgs, ",")); st != Pass {
-		if st == Fail && c.v.Objective == "quality" {
-			return nil, Pass, "" // the base's benchmarks do not build against the candidate: nothing comparable
+	if problem, err := c.buildTestBinary(ctx, p.Dir, bin, overlay, "-cover", "-covermode=set", "-coverpkg="+strings.Join(coverPkgs, ",")); err != nil || problem != "" {
+		if err == nil && c.v.Objective == "quality" {
+			return nil, "", nil // the base's benchmarks do not build against the candidate: nothing comparable
 		}
-		return nil, st, detail
+		return nil, problem, err
 	}
-	var sel []string
 	for i, name := range p.Benchmarks {
 		profile := fmt.Sprintf("%s-%d.out", prefix, i)
 		res, err := c.v.Runner.Run(ctx, p.Dir, c.timeout(), bin,
 			"-test.run=^$", "-test.bench=^"+regexp.QuoteMeta(name)+"$", "-test.benchtime=1x", "-test.coverprofile="+profile)
 		if err != nil {
-			return nil, Error, err.Error()
+			return nil, "", err
 		}
 		if res.TimedOut || res.ExitCode != 0 {
 			if c.v.Objective == "quality" {
 				continue // a benchmark that fails here is the unit level's business
 			}
-			return nil, Fail, fmt.Sprintf("%s fails on the candidate: %s", name, trimOutput(res.Stdout, res.Stderr))
+			return nil, fmt.Sprintf("%s fails on the candidate: %s", name, trimOutput(res.Stdout, res.Stderr)), nil
 		}
 		hit, err := c.executes(profile, changed)
 		if err != nil {
-			return nil, Error, err.Error()
+			return nil, "", err
 		}
 		if hit {
 			sel = append(sel, name)
 		}
 	}
-	return sel, Pass, ""
+	return sel, "", nil
 }
 
 // executes reports whether a coverage profile shows any changed line run.
@@ -387,22 +406,23 @@ func (c *candidate) repoFile(name string) string {
 }
 
 // buildTestBinary compiles the tests of the package in dir with go test -c.
-func (c *candidate) buildTestBinary(ctx context.Context, dir, out, overlay string, flags ...string) (Status, string) {
+// A problem says why they do not build; "" when they do.
+func (c *candidate) buildTestBinary(ctx context.Context, dir, out, overlay string, flags ...string) (problem string, err error) {
 	args := append([]string{"test", "-c", "-o", out}, flags...)
 	if overlay != "" {
 		args = append(args, "-overlay="+overlay)
 	}
 	res, err := c.v.Runner.Run(ctx, dir, c.timeout(), "go", args...)
 	if err != nil {
-		return Error, err.Error()
+		return "", fmt.Errorf("go test -c: %w", err)
 	}
 	if res.TimedOut {
-		return Fail, fmt.Sprintf("go test -c did not finish within %v", c.timeout())
+		return fmt.Sprintf("go test -c did not finish within %v", c.timeout()), nil
 	}
 	if res.ExitCode != 0 {
-		return Fail, "the base's benchmarks do not build against the candidate: " + trimOutput(res.Stderr, res.Stdout)
+		return "the base's benchmarks do not build against the candidate: " + trimOutput(res.Stderr, res.Stdout), nil
 	}
-	return Pass, ""
+	return "", nil
 }
 
 func (c *candidate) timeout() time.Duration {
@@ -428,12 +448,13 @@ func benchRunner(v *Validator) bench.Runner {
 }
 
 // perfCache holds what the performance level computes once per base:
-// the base's test binaries and the machine's A/A noise for them.
+// the base's test binaries and the machine's A/A noise for them, each
+// computed once per key (see memo): agents building the binaries of
+// different packages do not wait for each other.
 type perfCache struct {
-	mu       sync.Mutex
-	dir      string
-	binaries map[string]bench.Binary // by package directory relative to the module, and -pgo profile
-	noise    map[string]bench.Noise  // by binary path and benchmark list
+	dir      memo[string]       // the directory of the binaries: one key, ""
+	binaries memo[bench.Binary] // by package directory relative to the module, and -pgo profile
+	noise    memo[bench.Noise]  // by binary path and benchmark list
 }
 
 // benchBinary returns the base's test binary for the package in relDir
@@ -446,60 +467,49 @@ func (b *Baseline) benchBinary(ctx context.Context, relDir, pgo string) (bench.B
 	if err != nil {
 		return bench.Binary{}, err
 	}
-	pc := &b.perf
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
 	key := relDir
 	if pgo != "" {
 		key += " -pgo=" + pgo
 	}
-	if bin, ok := pc.binaries[key]; ok {
-		return bin, nil
-	}
-	if pc.dir == "" {
-		if pc.dir, err = b.Runner.TempDir(modDir, "base-bench-"); err != nil {
+	return b.perf.binaries.do(ctx, key, func() (bench.Binary, error) {
+		dir, err := b.perf.dir.do(ctx, "", func() (string, error) { return b.Runner.TempDir(modDir, "base-bench-") })
+		if err != nil {
 			return bench.Binary{}, err
 		}
-		pc.binaries = map[string]bench.Binary{}
-		pc.noise = map[string]bench.Noise{}
-	}
-	sum := sha256.Sum256([]byte(key))
-	out := filepath.Join(pc.dir, hex.EncodeToString(sum[:8])+".test")
-	pkgDir := filepath.Join(modDir, filepath.FromSlash(relDir))
-	run := func(ctx context.Context, dir string, timeout time.Duration, name string, args ...string) ([]byte, []byte, int, error) {
-		res, err := b.Runner.Run(ctx, dir, b.timeout(), name, args...)
-		if err != nil {
-			return nil, nil, 0, err
+		sum := sha256.Sum256([]byte(key))
+		out := filepath.Join(dir, hex.EncodeToString(sum[:8])+".test")
+		pkgDir := filepath.Join(modDir, filepath.FromSlash(relDir))
+		run := func(ctx context.Context, dir string, timeout time.Duration, name string, args ...string) ([]byte, []byte, int, error) {
+			res, err := b.Runner.Run(ctx, dir, b.timeout(), name, args...)
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			return res.Stdout, res.Stderr, res.ExitCode, nil
 		}
-		return res.Stdout, res.Stderr, res.ExitCode, nil
-	}
-	var flags []string
-	if pgo != "" {
-		flags = append(flags, "-pgo="+b.Runner.Path(filepath.Join(modDir, filepath.FromSlash(pgo))))
-	}
-	path, err := bench.Build(ctx, run, pkgDir, out, flags...)
-	if err != nil {
-		return bench.Binary{}, fmt.Errorf("performance: the base's benchmarks: %w", err)
-	}
-	bin := bench.Binary{Path: path, Dir: pkgDir}
-	pc.binaries[key] = bin
-	return bin, nil
+		var flags []string
+		if pgo != "" {
+			flags = append(flags, "-pgo="+b.Runner.Path(filepath.Join(modDir, filepath.FromSlash(pgo))))
+		}
+		path, err := bench.Build(ctx, run, pkgDir, out, flags...)
+		if err != nil {
+			return bench.Binary{}, fmt.Errorf("performance: the base's benchmarks: %w", err)
+		}
+		if err := ctx.Err(); err != nil {
+			return bench.Binary{}, err // an interrupted build is no answer to keep
+		}
+		return bench.Binary{Path: path, Dir: pkgDir}, nil
+	})
 }
 
 // noise returns the A/A noise of the base binary for these benchmarks,
 // measured once and then reused for every candidate.
 func (b *Baseline) noise(ctx context.Context, run bench.Runner, base bench.Binary, benchmarks []string, opt bench.Options) (bench.Noise, error) {
 	key := base.Path + " " + strings.Join(benchmarks, ",")
-	pc := &b.perf
-	pc.mu.Lock()
-	defer pc.mu.Unlock()
-	if n, ok := pc.noise[key]; ok {
+	return b.perf.noise.do(ctx, key, func() (bench.Noise, error) {
+		n, _, err := bench.Calibrate(ctx, run, base, benchmarks, opt)
+		if err != nil {
+			return nil, fmt.Errorf("performance: calibrating the base: %w", err)
+		}
 		return n, nil
-	}
-	n, _, err := bench.Calibrate(ctx, run, base, benchmarks, opt)
-	if err != nil {
-		return nil, fmt.Errorf("performance: calibrating the base: %w", err)
-	}
-	pc.noise[key] = n
-	return n, nil
+	})
 }

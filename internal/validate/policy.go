@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/agentic-optimizer/optimizer/internal/diff"
-	"github.com/agentic-optimizer/optimizer/internal/gitx"
 )
 
 // forbiddenImports may not be newly imported by non-test code: they give a
@@ -32,16 +31,29 @@ var secretPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`),
 }
 
-// checkPolicy is the security level: where a patch may write and what it
-// may add. It applies the patch when the paths are acceptable, so that the
-// import check sees the files as they would be.
-func checkPolicy(ctx context.Context, c *candidate) (Status, string) {
+// policyLevel is the security level: where a patch may write and what it
+// may add. Where it writes is checked on the parsed patch, before anything
+// is applied (admitPatch); what it adds, on the files as the patch left
+// them (checkPolicy).
+var policyLevel = &level{
+	name:  "policy",
+	doc:   "where a patch may write (paths, size, binaries, links, credentials) and what it may add (imports, powers, benchmark gaming)",
+	admit: admitPatch,
+	run:   checkPolicy,
+}
+
+// admitPatch checks what must hold before the patch writes anything: its
+// size, the paths it names, and what its lines carry.
+func admitPatch(ctx context.Context, c *pass) (*outcome, error) {
+	if c.unsafe != nil {
+		return failed(c.unsafe.Error()), nil
+	}
 	limit := c.v.MaxPatchBytes
 	if limit <= 0 {
 		limit = 1 << 20
 	}
 	if len(c.raw) > limit {
-		return Fail, fmt.Sprintf("patch is %d bytes, over the limit of %d", len(c.raw), limit)
+		return failed(fmt.Sprintf("patch is %d bytes, over the limit of %d", len(c.raw), limit)), nil
 	}
 	var problems []string
 	for _, f := range c.files {
@@ -64,21 +76,25 @@ func checkPolicy(ctx context.Context, c *candidate) (Status, string) {
 		}
 	}
 	if len(problems) > 0 {
-		return Fail, strings.Join(problems, "; ")
+		return failed(problems...), nil
 	}
-	if err := gitx.Apply(ctx, c.wt.Dir, c.raw, gitx.ApplyOptions{}); err != nil {
-		return Error, fmt.Sprintf("%v (make the patch against commit %.12s)", err, c.wt.Commit)
-	}
-	c.applied = true
+	return nil, nil
+}
+
+// checkPolicy checks what the applied patch adds: forbidden imports,
+// guarded powers, and (for the speed and allocs objectives) what could
+// game a benchmark.
+func checkPolicy(ctx context.Context, c *pass) (*outcome, error) {
+	var problems []string
 	for _, f := range c.files {
 		problems = append(problems, c.importProblems(ctx, f)...)
 		problems = append(problems, c.powerProblems(ctx, f)...)
 	}
 	problems = append(problems, c.integrityProblems(ctx)...)
 	if len(problems) > 0 {
-		return Fail, strings.Join(problems, "; ")
+		return failed(problems...), nil
 	}
-	return Pass, fmt.Sprintf("%d files within the allowed paths", len(c.files))
+	return passed(fmt.Sprintf("%d files within the allowed paths", len(c.files))), nil
 }
 
 // pathProblem says what is wrong with a path the patch touches, or "".

@@ -138,7 +138,7 @@ func (u use) message() string { return u.what + ": " + u.why }
 
 // powerProblems reports what f, as the patch left it, adds of the guarded
 // powers, and records each as a finding.
-func (c *candidate) powerProblems(ctx context.Context, f diff.File) []string {
+func (c *pass) powerProblems(ctx context.Context, f diff.File) []string {
 	p := f.NewPath
 	if p == "" || ignoredByGo(p) {
 		return nil
@@ -167,7 +167,7 @@ func (c *candidate) powerProblems(ctx context.Context, f diff.File) []string {
 	var problems []string
 	for _, u := range uses {
 		problems = append(problems, fmt.Sprintf("%s:%d: %s", p, u.line, u.message()))
-		c.report.Findings = append(c.report.Findings, Finding{File: p, Line: u.line, Message: u.message()})
+		c.report(Finding{File: p, Line: u.line, Message: u.message()})
 	}
 	return problems
 }

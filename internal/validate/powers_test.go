@@ -339,27 +339,28 @@ func TestGoVersion(t *testing.T) {
 			c := &candidate{
 				v:  &Validator{Objective: "quality", ModuleDir: "."},
 				wt: wt, raw: []byte(raws[i]), files: files, modDir: wt.Dir,
-				report: &Report{},
 			}
-			status, detail := checkPolicy(ctx, c)
+			out, err := c.only(ctx, policyLevel)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if len(tc.want) == 0 {
-				if status != Pass {
-					t.Errorf("policy = %s: %s; want pass", status, detail)
+				if out.status != Pass {
+					t.Errorf("policy = %s: %q; want pass", out.status, out.problems)
 				}
 				return
 			}
-			problems := strings.Split(detail, "; ")
-			if status != Fail || len(problems) != len(tc.want) {
-				t.Fatalf("policy = %s: %s\nwant fail with %d problems: %q", status, detail, len(tc.want), tc.want)
+			if out.status != Fail || len(out.problems) != len(tc.want) {
+				t.Fatalf("policy = %s: %q\nwant fail with %d problems: %q", out.status, out.problems, len(tc.want), tc.want)
 			}
 			for i, w := range tc.want {
-				if !strings.HasPrefix(problems[i], w) {
-					t.Errorf("problem %d = %q, want it to start with %q", i, problems[i], w)
+				if !strings.HasPrefix(out.problems[i], w) {
+					t.Errorf("problem %d = %q, want it to start with %q", i, out.problems[i], w)
 				}
-				if file, line, ok := positioned(w); ok && !slices.ContainsFunc(c.report.Findings, func(f Finding) bool {
+				if file, line, ok := positioned(w); ok && !slices.ContainsFunc(out.findings, func(f Finding) bool {
 					return f.File == file && f.Line == line && strings.HasPrefix(fmt.Sprintf("%s:%d: %s", f.File, f.Line, f.Message), w)
 				}) {
-					t.Errorf("findings = %+v, want one at %s:%d", c.report.Findings, file, line)
+					t.Errorf("findings = %+v, want one at %s:%d", out.findings, file, line)
 				}
 			}
 		})

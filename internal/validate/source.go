@@ -12,14 +12,30 @@ import (
 	"strings"
 )
 
+// syntaxLevel parses the Go files the patch leaves.
+var syntaxLevel = &level{
+	name: "syntax",
+	doc:  "every changed Go file parses",
+	run:  checkSyntax,
+}
+
+// styleLevel requires gofmt-clean files; a file that does not parse is the
+// syntax level's to report.
+var styleLevel = &level{
+	name:     "style",
+	doc:      "every changed Go file is gofmt-clean, or was not before the patch either",
+	requires: []*level{syntaxLevel},
+	run:      checkStyle,
+}
+
 // checkSyntax parses every changed Go file.
-func checkSyntax(ctx context.Context, c *candidate) (Status, string) {
+func checkSyntax(ctx context.Context, c *pass) (*outcome, error) {
 	var problems []string
 	files := c.changedGoFiles()
 	for _, name := range files {
 		src, err := os.ReadFile(c.abs(name))
 		if err != nil {
-			return Error, fmt.Sprintf("read %s: %v", name, err)
+			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
 		if _, err := parser.ParseFile(token.NewFileSet(), name, src, parser.AllErrors|parser.SkipObjectResolution); err != nil {
 			if list, ok := err.(scanner.ErrorList); ok && len(list) > 3 {
@@ -29,14 +45,14 @@ func checkSyntax(ctx context.Context, c *candidate) (Status, string) {
 		}
 	}
 	if len(problems) > 0 {
-		return Fail, strings.Join(problems, "; ")
+		return failed(problems...), nil
 	}
-	return Pass, fmt.Sprintf("%d Go files parse", len(files))
+	return passed(fmt.Sprintf("%d Go files parse", len(files))), nil
 }
 
 // checkStyle requires gofmt-clean files. A file that was not gofmt-clean
 // before the patch is not held against the patch.
-func checkStyle(ctx context.Context, c *candidate) (Status, string) {
+func checkStyle(ctx context.Context, c *pass) (*outcome, error) {
 	var problems, notes []string
 	for _, f := range c.files {
 		if f.NewPath == "" || !strings.HasSuffix(f.NewPath, ".go") {
@@ -44,7 +60,7 @@ func checkStyle(ctx context.Context, c *candidate) (Status, string) {
 		}
 		src, err := os.ReadFile(c.abs(f.NewPath))
 		if err != nil {
-			return Error, fmt.Sprintf("read %s: %v", f.NewPath, err)
+			return nil, fmt.Errorf("read %s: %w", f.NewPath, err)
 		}
 		if formatted(src) {
 			continue
@@ -58,12 +74,12 @@ func checkStyle(ctx context.Context, c *candidate) (Status, string) {
 		problems = append(problems, f.NewPath+" is not gofmt-clean (run gofmt -w on it)")
 	}
 	if len(problems) > 0 {
-		return Fail, strings.Join(problems, "; ")
+		return failed(problems...), nil
 	}
 	if len(notes) > 0 {
-		return Pass, strings.Join(notes, "; ")
+		return passed("", notes...), nil
 	}
-	return Pass, "gofmt-clean"
+	return passed("gofmt-clean"), nil
 }
 
 func formatted(src []byte) bool {

@@ -20,18 +20,38 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
+// typesLevel builds and vets the affected packages and refuses standard
+// library API newer than the module's go directive. go vet and go build
+// run no code of the patch, but the compiler reads what it says (cgo,
+// assembly, a profile): the policy must have passed.
+var typesLevel = &level{
+	name:     "types",
+	doc:      "the affected packages type-check, build and vet clean (beyond the base's findings), using no standard-library API newer than the module's go version",
+	requires: []*level{policyLevel, syntaxLevel},
+	run:      checkTypes,
+}
+
+// typesResult is what the types level hands the levels that require it.
+type typesResult struct {
+	// warm: the base compiles what the candidate's -race test binaries
+	// link before they run (see Baseline.warm and startBase).
+	warm bool
+}
+
 // checkTypes builds and vets the affected packages and refuses standard
-// library API newer than the module's go directive.
-func checkTypes(ctx context.Context, c *candidate) (Status, string) {
+// library API newer than the module's go directive. It also starts the
+// base's runs that the unit level will need (startBase), beside its vet.
+func checkTypes(ctx context.Context, c *pass) (*outcome, error) {
 	pkgs, err := c.affected(ctx)
 	if err != nil {
-		return Fail, err.Error()
+		return failed(err.Error()), nil
 	}
+	res := &typesResult{}
 	if len(pkgs) == 0 {
-		return Pass, "no Go package affected"
+		return &outcome{status: Pass, summary: "no Go package affected", result: res}, nil
 	}
 	patterns := patternsOf(pkgs)
-	c.startBase(patterns)
+	res.warm = c.startBase(patterns)
 	// go vet type-checks every package with its tests, and go test
 	// compiles them in the unit level: go build adds only the link of a
 	// main package. It runs for all of them when vet finds a type error,
@@ -43,51 +63,56 @@ func checkTypes(ctx context.Context, c *candidate) (Status, string) {
 		}
 	}
 	if len(mains) > 0 {
-		if st, detail := c.build(ctx, mains); st != Pass {
-			return st, detail
+		if problem, err := c.build(ctx, mains); err != nil || problem != "" {
+			return failed(problem), err
 		}
 	}
-	vetNote, st, detail := c.vet(ctx, patterns)
-	if st != Pass {
-		return st, detail
+	vetNote, problem, err := c.vet(ctx, patterns)
+	if err != nil || problem != "" {
+		return failed(problem), err
 	}
-	if c.v.Manifest == nil {
-		return Pass, fmt.Sprintf("type-check and vet pass for %d packages%s; standard-library API versions not checked (no API manifest in this toolchain)", len(pkgs), vetNote)
+	summary := fmt.Sprintf("type-check and vet pass for %d packages%s", len(pkgs), vetNote)
+	var note string
+	switch {
+	case c.v.Manifest == nil:
+		note = "standard-library API versions not checked (no API manifest in this toolchain)"
+	case !c.mayUseStdAPI():
+		note = "no changed line names standard-library API"
+	default:
+		uses, err := c.newerAPI(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(uses) > 0 {
+			return failed(uses...), nil
+		}
+		note = "no standard-library API newer than go " + c.mod.GoVersion
 	}
-	if !c.mayUseStdAPI() {
-		return Pass, fmt.Sprintf("type-check and vet pass for %d packages%s; no changed line names standard-library API", len(pkgs), vetNote)
-	}
-	uses, err := c.newerAPI(ctx)
-	if err != nil {
-		return Error, err.Error()
-	}
-	if len(uses) > 0 {
-		return Fail, strings.Join(uses, "; ")
-	}
-	return Pass, fmt.Sprintf("type-check and vet pass for %d packages%s; no standard-library API newer than go %s", len(pkgs), vetNote, c.mod.GoVersion)
+	return &outcome{status: Pass, summary: summary, notes: []string{note}, result: res}, nil
 }
 
-// goStep runs one go command and turns its failure into a level failure
-// that quotes the command's output.
-func (c *candidate) goStep(ctx context.Context, what string, args []string) (Status, string) {
+// goStep runs one go command and turns its failure into a problem that
+// quotes the command's output; "" when it succeeds.
+func (c *pass) goStep(ctx context.Context, what string, args []string) (string, error) {
 	res, err := c.goCmd(ctx, args...)
 	if err != nil {
-		return Error, err.Error()
+		return "", fmt.Errorf("go %s: %w", what, err)
 	}
 	if res.TimedOut {
-		return Fail, fmt.Sprintf("go %s did not finish within %v", what, c.v.Timeout)
+		return fmt.Sprintf("go %s did not finish within %v", what, c.v.Timeout), nil
 	}
 	if res.ExitCode != 0 {
 		c.addFindings(res.Stderr, nil)
-		return Fail, fmt.Sprintf("go %s failed: %s", what, trimOutput(res.Stderr, res.Stdout))
+		return fmt.Sprintf("go %s failed: %s", what, trimOutput(res.Stderr, res.Stdout)), nil
 	}
-	return Pass, ""
+	return "", nil
 }
 
-// addFindings records the positioned lines of a go command's output
+// addFindings reports the positioned lines of a go command's output
 // (path:line:col: message, paths relative to the module directory) as
-// findings. With keep, only lines whose vetFindings key is in keep count.
-func (c *candidate) addFindings(out []byte, keep []string) {
+// findings, each once. With keep, only lines whose vetFindings key is in
+// keep count.
+func (c *pass) addFindings(out []byte, keep []string) {
 	for _, line := range strings.Split(string(out), "\n") {
 		m := vetPos.FindStringSubmatch(strings.TrimSpace(line))
 		if m == nil {
@@ -101,56 +126,56 @@ func (c *candidate) addFindings(out []byte, keep []string) {
 		if !filepath.IsAbs(file) {
 			file = filepath.Join(c.modDir, file)
 		}
-		if f := (Finding{File: c.rel(file), Line: n, Message: strings.TrimSpace(line)}); !slices.Contains(c.report.Findings, f) {
-			c.report.Findings = append(c.report.Findings, f)
+		if f := (Finding{File: c.rel(file), Line: n, Message: strings.TrimSpace(line)}); !slices.Contains(c.findings, f) {
+			c.report(f)
 		}
 	}
 }
 
-// vet runs go vet and fails only on findings the base does not have. The
-// base's vet runs only when the candidate's finds something: a clean vet
-// needs no excuse.
-func (c *candidate) vet(ctx context.Context, patterns []string) (note string, st Status, detail string) {
+// vet runs go vet and returns the problem with what it found that the
+// base does not have; "" when there is none. The base's vet runs only when
+// the candidate's finds something: a clean vet needs no excuse.
+func (c *pass) vet(ctx context.Context, patterns []string) (note, problem string, err error) {
 	res, err := c.goCmd(ctx, append([]string{"vet", "-trimpath"}, patterns...)...)
 	if err != nil {
-		return "", Error, err.Error()
+		return "", "", fmt.Errorf("go vet: %w", err)
 	}
 	if res.TimedOut {
-		return "", Fail, fmt.Sprintf("go vet did not finish within %v", c.v.Timeout)
+		return "", fmt.Sprintf("go vet did not finish within %v", c.v.Timeout), nil
 	}
 	if res.ExitCode == 0 {
-		return "", Pass, ""
+		return "", "", nil
 	}
 	if bytes.Contains(res.Stderr, []byte("\nvet: ")) || bytes.HasPrefix(res.Stderr, []byte("vet: ")) {
 		// A package that does not type-check: vet stops at its first
 		// error, the compiler lists them all.
-		if st, detail := c.build(ctx, patterns); st != Pass {
-			return "", st, detail
+		if problem, err := c.build(ctx, patterns); err != nil || problem != "" {
+			return "", problem, err
 		}
 	}
 	got := vetFindings(res.Stderr)
 	if c.v.Baseline == nil {
-		return "", Fail, "go vet failed: " + trimOutput(res.Stderr)
+		return "", "go vet failed: " + trimOutput(res.Stderr), nil
 	}
 	base, err := c.v.Baseline.Vet(ctx, patterns)
 	if err != nil {
-		return "", Error, err.Error()
+		return "", "", fmt.Errorf("base: go vet: %w", err)
 	}
 	added := newFindings(got, base)
 	if len(added) > 0 {
 		c.addFindings(res.Stderr, added)
-		return "", Fail, "go vet failed: " + strings.Join(added, "; ")
+		return "", "go vet failed: " + strings.Join(added, "; "), nil
 	}
 	n := 0
 	for _, v := range got {
 		n += v
 	}
-	return fmt.Sprintf(" (%d vet findings are on the base too)", n), Pass, ""
+	return fmt.Sprintf(" (%d vet findings are on the base too)", n), "", nil
 }
 
 // newerAPI type-checks the changed packages and lists the uses, on changed
 // lines, of standard-library API that the module's go version lacks.
-func (c *candidate) newerAPI(ctx context.Context) ([]string, error) {
+func (c *pass) newerAPI(ctx context.Context) ([]string, error) {
 	if c.mod.GoVersion == "" {
 		return nil, nil
 	}
@@ -200,7 +225,7 @@ func (c *candidate) newerAPI(ctx context.Context) ([]string, error) {
 			u.Pos.Filename = c.rel(u.Pos.Filename)
 			if s := u.String(); !slices.Contains(out, s) {
 				out = append(out, s)
-				c.report.Findings = append(c.report.Findings, Finding{File: u.Pos.Filename, Line: u.Pos.Line, Message: s})
+				c.report(Finding{File: u.Pos.Filename, Line: u.Pos.Line, Message: s})
 			}
 		}
 	}
@@ -276,6 +301,6 @@ func trimOutput(streams ...[]byte) string {
 // there (golang.org/x/perf: ./cmd/benchstat beside the package directory
 // benchstat). The go command accepts the null device for any set of
 // packages, main or not.
-func (c *candidate) build(ctx context.Context, patterns []string) (Status, string) {
+func (c *pass) build(ctx context.Context, patterns []string) (problem string, err error) {
 	return c.goStep(ctx, "build", append([]string{"build", "-trimpath", "-o", os.DevNull}, patterns...))
 }

@@ -68,9 +68,9 @@ func G(w string) string {
 // TestVetTypeErrorFinding reads the line go vet prints for a package that
 // does not type-check: the finding is at the file, not at "vet: file".
 func TestVetTypeErrorFinding(t *testing.T) {
-	c := trimmedCandidate()
+	c := &pass{candidate: trimmedCandidate()}
 	c.addFindings([]byte("# example.com/m/a\nvet: a/a.go:3:23: undefined: x\n"), nil)
-	if f := c.report.Findings; len(f) != 1 || f[0].File != "sub/a/a.go" || f[0].Line != 3 {
+	if f := c.findings; len(f) != 1 || f[0].File != "sub/a/a.go" || f[0].Line != 3 {
 		t.Errorf("findings = %+v, want one at sub/a/a.go:3", f)
 	}
 	if got := vetFindings([]byte("vet: a/a.go:3:23: undefined: x\n")); got["a.go: undefined: x"] != 1 {

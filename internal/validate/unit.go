@@ -16,42 +16,67 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 )
 
+// unitLevel runs the affected packages' tests. It requires the types
+// level: go test runs without its own vet (the types level ran the full
+// one), and the types level started the base's runs it judges by.
+var unitLevel = &level{
+	name:     "unit",
+	doc:      "the base's tests (and the patch's own) pass against the patched code, with -race where the toolchain supports it, failures the base shares excused",
+	requires: []*level{typesLevel},
+	run:      checkUnit,
+}
+
+// unitResult is what the unit level hands the levels that require it: the
+// coverage profiles of its runs.
+type unitResult struct {
+	// profile is the candidate's coverage, by its tests as they will live
+	// on: the patch's own test files when it has some (which also shows a
+	// patch that deletes a covering test), else the base's. "" when no
+	// run wrote one.
+	profile string
+	// baseProfile is the coverage profile of the base run that judged.
+	baseProfile string
+}
+
 // checkUnit runs the tests of the affected packages, with -race where the
 // toolchain supports it, and collects their coverage in the same run for
 // the coverage level. The tests that judge are the base's (see judgeRuns):
 // a patch cannot change, skip or silence the tests that decide its fate.
-func checkUnit(ctx context.Context, c *candidate) (Status, string) {
+func checkUnit(ctx context.Context, c *pass) (*outcome, error) {
+	res := &unitResult{}
 	pkgs, err := c.affected(ctx)
 	if err != nil {
-		return Fail, err.Error()
+		return failed(err.Error()), nil
 	}
 	if len(pkgs) == 0 {
-		return Pass, "no Go package affected"
+		return &outcome{status: Pass, summary: "no Go package affected", result: res}, nil
 	}
 	spec, err := c.testSpec(ctx, patternsOf(pkgs), nil)
 	if err != nil {
-		return Error, err.Error()
+		return nil, err
 	}
 	spec.cover = true
 	spec.count = c.v.Repeat
 	if names := c.addedBenchmarks(); len(names) > 0 {
 		spec.bench = "^(" + strings.Join(names, "|") + ")$"
 	}
-	j := c.judgeRuns(ctx, pkgs, spec)
+	j, err := c.judgeRuns(ctx, pkgs, spec)
+	if err != nil {
+		return nil, err
+	}
+	out := &outcome{status: j.status, problems: j.problems, notes: append(j.notes, spec.raceNote()), result: res}
 	if j.judged != nil {
-		c.report.Tests = j.results()
-		// The coverage level judges the candidate's tests as they will
-		// live on: the patch's own when it has some, which is also what
-		// lets it see a patch that deletes a covering test.
-		c.cover = j.judged.profile
+		out.tests = j.results()
+		res.profile = j.judged.profile
 		if j.own != nil {
-			c.cover = j.own.profile
+			res.profile = j.own.profile
 		}
 	}
+	res.baseProfile = j.baseProfile
 	if j.status == Pass {
-		j.detail = fmt.Sprintf("%d tests passed in %d packages%s%s%s", j.judged.passed(), len(pkgs), j.ownPassed(), spec.withRace(), j.detail)
+		out.summary = fmt.Sprintf("%d tests passed in %d packages%s%s", j.judged.passed(), len(pkgs), j.ownPassed(), spec.withRace())
 	}
-	return j.status, j.detail + spec.raceNote()
+	return out, nil
 }
 
 // addedBenchmarks names the benchmarks the patch declares in test files:
@@ -100,11 +125,12 @@ func (c *candidate) plainSpec(patterns, tags []string) testSpec {
 // base's compile of what the candidate's -race test binaries link
 // (Baseline.warm). It runs while the candidate is vetted; the unit and
 // coverage levels then find the answers in the Baseline, or wait for them
-// there.
-func (c *candidate) startBase(patterns []string) {
+// there. It reports whether the base warms up for this candidate: then
+// the candidate's test runs wait for that build (see judgeTests).
+func (c *candidate) startBase(patterns []string) (warm bool) {
 	b := c.v.Baseline
 	if b == nil || c.background == nil {
-		return
+		return false
 	}
 	spec := c.plainSpec(patterns, nil)
 	spec.cover = true
@@ -116,15 +142,23 @@ func (c *candidate) startBase(patterns []string) {
 	// a single candidate there is nothing to share, and the warm-up would
 	// only compete with its vet for the cores. Only the run's own base
 	// fills the layer candidates read.
-	c.warm = b.Shared && b.served.Add(1) > 1
-	warm := spec // each goroutine has its own spec
-	warm.race = true
+	warm = b.Shared && b.served.Add(1) > 1
+	raced := spec // each goroutine has its own spec
+	raced.race = true
 	c.pending.Go(func() {
 		race, _, err := b.raceWorks(c.background, c.v.Runner)
-		if c.warm && err == nil && race {
-			b.warm(c.background, warm)
+		if warm && err == nil && race {
+			b.warm(c.background, raced)
 		}
 	})
+	return warm
+}
+
+// warmsBase reports whether the types level started the base's warm-up for
+// this candidate (see startBase). Levels that run tests require it.
+func (c *pass) warmsBase() bool {
+	r, _ := c.resultOf[typesLevel].(*typesResult)
+	return r != nil && r.warm
 }
 
 // runTests runs spec on the candidate, with a coverage profile of its own
@@ -155,9 +189,8 @@ func (c *candidate) race(ctx context.Context) (bool, string, error) {
 // rerun twice to tell a flaky failure from a steady one; either rejects
 // the candidate, unless the test fails (or is flaky) on the base too. It
 // also fails for the tests that passed on the base and, as expect says,
-// must pass here too but were skipped or did not run (see lostTests). On a
-// pass the detail holds only notes, each starting with "; ".
-func (c *candidate) judgeTests(ctx context.Context, spec testSpec, expect expectation) (Status, string, *testRun) {
+// must pass here too but were skipped or did not run (see lostTests).
+func (c *pass) judgeTests(ctx context.Context, spec testSpec, expect expectation) (verdict, *testRun, error) {
 	// The base run is independent of the candidate's: running both at
 	// once costs about one run's wall time where there are cores to spare.
 	var base *testRun
@@ -172,19 +205,19 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec, expect expect
 		close(baseDone)
 		base = &testRun{}
 	}
-	if c.warm && spec.race {
+	if c.warmsBase() && spec.race {
 		c.v.Baseline.warm(ctx, spec) // what the candidate would otherwise compile for itself
 	}
 	run, err := c.runTests(ctx, spec)
 	<-baseDone
 	if err != nil {
-		return Error, err.Error(), nil
+		return verdict{}, nil, err
 	}
 	if baseErr != nil {
-		return Error, "base: " + baseErr.Error(), run
+		return verdict{}, run, fmt.Errorf("base: %w", baseErr)
 	}
 	if run.exitCode != 0 && len(run.failed) == 0 && len(run.buildErrs) == 0 {
-		return Fail, "go test failed: " + trimOutput(run.stderr), run
+		return verdict{status: Fail, problems: []string{"go test failed: " + trimOutput(run.stderr)}}, run, nil
 	}
 	checked := run.takeCheck(spec.check)
 	lost := lostTests(run, spec, expect, checked, base)
@@ -194,12 +227,13 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec, expect expect
 		// is a run of the base made now.
 		base, err = c.v.Baseline.testRun(ctx, spec.forBase().fresh())
 		if err != nil {
-			return Error, "base: " + err.Error(), run
+			return verdict{}, run, fmt.Errorf("base: %w", err)
 		}
 		lost = lostTests(run, spec, expect, checked, base)
 	}
+	var v verdict
 	if spec.cover {
-		c.baseCover = base.profile // what the coverage level compares with: the base run that judged
+		v.baseProfile = base.profile // what the coverage level compares with: the base run that judged
 	}
 
 	failed, _ := without(run.failed, base.failed)
@@ -209,16 +243,20 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec, expect expect
 		// out by a build tag, under the race detector.)
 		raced, err := c.v.Baseline.testRun(ctx, spec.onBase())
 		if err != nil {
-			return Error, "base: " + err.Error(), run
+			return verdict{}, run, fmt.Errorf("base: %w", err)
 		}
 		lost = lostTests(run, spec, expect, checked, base, raced)
 		base = &testRun{failed: append(slices.Clone(base.failed), raced.failed...), buildErrs: append(slices.Clone(base.buildErrs), raced.buildErrs...)}
 		failed, _ = without(run.failed, base.failed)
 	}
 	buildErrs, nPkgs := without(run.buildErrs, base.buildErrs)
-	notes := preexisting(len(leaves(run.failed))-len(leaves(failed)), "tests") + preexisting(nPkgs, "packages")
+	for _, note := range []string{preexisting(len(leaves(run.failed))-len(leaves(failed)), "tests"), preexisting(nPkgs, "packages")} {
+		if note != "" {
+			v.notes = append(v.notes, note)
+		}
+	}
 	if err := c.rerun(ctx, spec, run, failed); err != nil {
-		return Error, err.Error(), run
+		return verdict{}, run, err
 	}
 	// A flaky failure is not held against the patch when the base is
 	// flaky there too: the patch did not make it so.
@@ -227,11 +265,11 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec, expect expect
 		if r := run.result(name); r != nil && r.Flaky && c.v.Baseline != nil {
 			baseFails, err := c.v.Baseline.rerun(ctx, spec.onBase(), r.Package, []string{topLevel(r.Test)})
 			if err != nil {
-				return Error, "base: " + err.Error(), run
+				return verdict{}, run, fmt.Errorf("base: %w", err)
 			}
 			if baseFails[name] > 0 {
 				if slices.Contains(leaves(failed), name) {
-					notes += fmt.Sprintf("; %s is flaky on the base too (failed %d of %d runs here) and is not held against the patch", name, r.Failures, r.Runs)
+					v.notes = append(v.notes, fmt.Sprintf("%s is flaky on the base too (failed %d of %d runs here) and is not held against the patch", name, r.Failures, r.Runs))
 				}
 				continue
 			}
@@ -239,27 +277,27 @@ func (c *candidate) judgeTests(ctx context.Context, spec testSpec, expect expect
 		blamed = append(blamed, name)
 	}
 
-	var problems []string
 	if len(buildErrs) > 0 {
 		for _, e := range buildErrs {
 			c.addFindings([]byte(run.compiler[e]), nil) // what only the compiler finds: vet passed
 		}
-		problems = append(problems, "build failed: "+strings.Join(buildErrs, "; "))
+		v.problems = append(v.problems, "build failed: "+strings.Join(buildErrs, "; "))
 	}
 	if len(blamed) > 0 {
 		var descs []string
 		for _, name := range leaves(blamed) {
 			descs = append(descs, c.describeFailure(run, name))
 		}
-		problems = append(problems, fmt.Sprintf("%d tests failed: %s", len(descs), strings.Join(descs, "; ")))
+		v.problems = append(v.problems, fmt.Sprintf("%d tests failed: %s", len(descs), strings.Join(descs, "; ")))
 	}
 	if len(lost) > 0 {
-		problems = append(problems, summarize(lost, 10))
+		v.problems = append(v.problems, summarize(lost, 10))
 	}
-	if len(problems) > 0 {
-		return Fail, strings.Join(problems, "; ") + notes, run
+	v.status = Pass
+	if len(v.problems) > 0 {
+		v.status = Fail
 	}
-	return Pass, notes, run
+	return v, run, nil
 }
 
 // rerun runs the failed tests (by top-level name, per package) twice more
@@ -334,7 +372,7 @@ func (c *candidate) rerun(ctx context.Context, spec testSpec, run *testRun, fail
 }
 
 // describeFailure says why a test failed, as precisely as the output tells.
-func (c *candidate) describeFailure(run *testRun, name string) string {
+func (c *pass) describeFailure(run *testRun, name string) string {
 	if d := run.hung[name]; d != "" {
 		return name + " hung: " + d
 	}
@@ -357,7 +395,7 @@ func (c *candidate) describeFailure(run *testRun, name string) string {
 			}
 			file, ok := c.repoPath(f.file)
 			if ok {
-				c.report.Findings = append(c.report.Findings, Finding{File: file, Line: f.line, Message: name + ": data race: " + a.what + " in " + f.fn})
+				c.report(Finding{File: file, Line: f.line, Message: name + ": data race: " + a.what + " in " + f.fn})
 			} else {
 				file = path.Base(filepath.ToSlash(f.file))
 			}
@@ -581,7 +619,7 @@ func (s testSpec) raceNote() string {
 	if s.race {
 		return ""
 	}
-	return "; -race unavailable: " + s.noRace
+	return "-race unavailable: " + s.noRace
 }
 
 // runGoTest runs spec in dir through runner and reads what it showed.

@@ -180,7 +180,7 @@ func TestRaceUnavailable(t *testing.T) {
 	if err != nil || ok || why != "cgo disabled" {
 		t.Errorf("with CGO_ENABLED=0: detectRace = %v, %q, %v; want false, \"cgo disabled\"", ok, why, err)
 	}
-	if note := (testSpec{noRace: why}).raceNote(); note != "; -race unavailable: cgo disabled" {
+	if note := (testSpec{noRace: why}).raceNote(); note != "-race unavailable: cgo disabled" {
 		t.Errorf("note = %q", note)
 	}
 }
@@ -192,9 +192,12 @@ func TestIntegrationCommandTimeout(t *testing.T) {
 	}
 	defer r.Close()
 	c := &candidate{v: &Validator{Runner: r, Timeout: 500 * time.Millisecond}, modDir: reachableDir(t)}
-	st, detail := c.integrationCommand(context.Background(), "echo started; sleep 30")
-	if st != Fail || !strings.Contains(detail, "did not finish within 500ms") || !strings.Contains(detail, "started") {
-		t.Errorf("integrationCommand = %s, %q; want a failure naming the timeout", st, detail)
+	out, err := c.integrationCommand(context.Background(), "echo started; sleep 30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.status != Fail || len(out.problems) != 1 || !strings.Contains(out.problems[0], "did not finish within 500ms") || !strings.Contains(out.problems[0], "started") {
+		t.Errorf("integrationCommand = %s, %q; want one problem naming the timeout and the output", out.status, out.problems)
 	}
 }
 

@@ -3,7 +3,10 @@
 // in order, cheapest first; the first level that fails rejects the patch
 // and the later ones are skipped.
 //
-// Adding a level is adding one value to the levels list.
+// A level is a value, as an source.Analyzer is: it declares the levels
+// it requires, receives their results, and returns an outcome or an
+// error. Adding a level is adding one value to the levels list (levels.go),
+// after the levels it requires.
 package validate
 
 import (
@@ -24,10 +27,11 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/stdapi"
 )
 
-// Status is the outcome of one level.
+// Status is the verdict of one level.
 type Status string
 
-// The outcomes of a level.
+// The verdicts of a level. Error is in no report: a level that cannot
+// conclude returns an error, and so does Validate.
 const (
 	Pass  Status = "pass"
 	Fail  Status = "fail"
@@ -147,86 +151,71 @@ type Validator struct {
 	// whose effect the tests do not pin down. 0 accepts untested changes,
 	// and says so.
 	MinTestCoverage float64
-}
 
-// level is one validation level: a name and the check it runs.
-type level struct {
-	name string
-	run  func(ctx context.Context, c *candidate) (Status, string)
-}
-
-// levels run in this order; cheapest first.
-var levels = []level{
-	{"policy", checkPolicy},
-	{"syntax", checkSyntax},
-	{"style", checkStyle},
-	{"types", checkTypes},
-	{"unit", checkUnit},
-	{"integration", checkIntegration},
-	{"performance", checkPerformance},
-	{"coverage", checkCoverage},
-}
-
-// Levels returns the names of the levels this build runs, in order.
-func Levels() []string {
-	names := make([]string, len(levels))
-	for i, l := range levels {
-		names[i] = l.name
-	}
-	return names
+	// levels replaces the package's list of levels (tests reorder it);
+	// nil runs that list.
+	levels []*level
 }
 
 // ErrObjective is returned for an objective this build cannot judge.
 var ErrObjective = errors.New("objective not supported")
 
-// candidate is what the levels see of one patch.
+// candidate is what the levels see of one patch: the patch, the tree it
+// is applied to, and what is derived from them once (the module as the
+// patch left it). Levels hand their results to each other through their
+// outcomes (see level), not through the candidate.
 type candidate struct {
-	v       *Validator
-	wt      *gitx.Worktree
-	raw     []byte
-	files   []diff.File
-	modDir  string // absolute module directory in the worktree
-	applied bool
-	mod     *source.Module
-	trim    bool // the unit and integration levels' tests build with -trimpath (see trimsPath)
-	report  *Report
-	cover   string // coverage profile of the unit run
-	// baseCover is the coverage profile of the base run the unit level
-	// judged by.
-	baseCover string
+	v      *Validator
+	wt     *gitx.Worktree
+	raw    []byte
+	files  []diff.File
+	modDir string // absolute module directory in the worktree
+	// unsafe is diff.Parse's error for a diff that names a path outside
+	// the repository: the policy level refuses such a patch.
+	unsafe error
+	mod    *source.Module
+	trim   bool     // the unit and integration levels' tests build with -trimpath (see trimsPath)
+	pkgs   []string // the affected packages' patterns, for the report (see affected)
 
 	// background runs work that does not depend on the candidate (the
 	// base's tests) beside the levels; Validate stops and waits for it
 	// before it returns.
 	background context.Context
 	pending    sync.WaitGroup
-	// warm: the base compiles what this candidate's -race test binaries
-	// link before it runs them (see Baseline.warm).
-	warm bool
 }
 
 // Validate applies raw to wt, which must be clean at the commit the patch
 // was made against, runs every level and returns the verdict. wt is reset
-// afterwards. An error (rather than a rejecting report) means the patch
-// could not be judged: it is malformed (wraps diff.ErrMalformed), it does
-// not apply (wraps gitx.ErrPatchDoesNotApply), or the toolchain failed.
+// afterwards. The levels that admit a patch (the policy's paths) look at
+// it before it is applied; then Validate applies it, and the levels run in
+// order on the patched tree. An error (rather than a rejecting report)
+// means the patch could not be judged: it is malformed (wraps
+// diff.ErrMalformed), it does not apply (wraps gitx.ErrPatchDoesNotApply),
+// or a level could not conclude (wraps its cause).
 func (v *Validator) Validate(ctx context.Context, wt *gitx.Worktree, raw []byte) (rep *Report, err error) {
 	switch v.Objective {
 	case "speed", "allocs", "quality":
 	default:
 		return nil, fmt.Errorf("validate: %w: %q (want speed, allocs or quality)", ErrObjective, v.Objective)
 	}
-	files, err := diff.Parse(raw)
-	if errors.Is(err, diff.ErrUnsafePath) {
-		return v.refuse("policy", err.Error()), nil
+	list := levels
+	if v.levels != nil {
+		list = v.levels
 	}
-	if err != nil {
+	if err := checkOrder(list); err != nil {
+		return nil, err
+	}
+	files, err := diff.Parse(raw)
+	unsafe := error(nil)
+	switch {
+	case errors.Is(err, diff.ErrUnsafePath):
+		files, unsafe = nil, err
+	case err != nil:
 		return nil, fmt.Errorf("validate: %w", err)
 	}
 	c := &candidate{
-		v: v, wt: wt, raw: raw, files: files,
+		v: v, wt: wt, raw: raw, files: files, unsafe: unsafe,
 		modDir: filepath.Join(wt.Dir, filepath.FromSlash(v.ModuleDir)),
-		report: &Report{Objective: v.Objective, Isolation: v.Runner.Isolation()},
 	}
 	// Every validation runs on a copy of its own with an identity of its
 	// own: nothing a candidate left (a process, a cache entry, a file)
@@ -246,43 +235,91 @@ func (v *Validator) Validate(ctx context.Context, wt *gitx.Worktree, raw []byte)
 	c.background, stop = context.WithCancel(ctx)
 	defer c.pending.Wait()
 	defer stop()
-	for _, l := range levels {
-		if c.report.RejectedBy != "" {
-			c.report.Levels = append(c.report.Levels, Level{Name: l.name, Status: Skip})
+	return c.judge(ctx, list)
+}
+
+// judge admits the patch, applies it and runs the levels of list, which
+// checkOrder has accepted, in order: the first that fails rejects the
+// patch, and the later ones are skipped. Each level receives the results
+// of the levels it requires.
+func (c *candidate) judge(ctx context.Context, list []*level) (*Report, error) {
+	rep := &Report{Objective: c.v.Objective, Isolation: c.v.Runner.Isolation()}
+	spent := map[*level]time.Duration{}
+	for _, l := range list {
+		if l.admit == nil {
 			continue
 		}
 		start := time.Now()
-		status, detail := l.run(ctx, c)
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("validate: %s: %w", l.name, ctx.Err())
+		out, err := c.runLevel(ctx, l, l.admit, nil)
+		if err := levelError(ctx, l, err); err != nil {
+			return nil, err
 		}
-		if status == Error {
-			return nil, fmt.Errorf("validate: %s: %s", l.name, detail)
-		}
-		c.report.Levels = append(c.report.Levels, Level{Name: l.name, Status: status, Detail: detail, DurationMS: time.Since(start).Milliseconds()})
-		if status == Fail {
-			c.report.RejectedBy = l.name
-		}
-		if l.name == "policy" && status == Pass && !c.applied {
-			return nil, fmt.Errorf("validate: policy passed without applying the patch")
+		spent[l] = time.Since(start)
+		if out != nil && out.status == Fail {
+			for _, m := range list {
+				lv := Level{Name: m.name, Status: Skip}
+				if m == l {
+					lv = Level{Name: m.name, Status: Fail, Detail: out.detail(), DurationMS: spent[l].Milliseconds()}
+				}
+				rep.Levels = append(rep.Levels, lv)
+			}
+			rep.RejectedBy, rep.Findings = l.name, out.findings
+			return rep, nil
 		}
 	}
-	c.report.Accepted = c.report.RejectedBy == ""
-	return c.report, nil
+	if err := c.apply(ctx); err != nil {
+		return nil, err
+	}
+	results := map[*level]any{}
+	for _, l := range list {
+		if rep.RejectedBy != "" {
+			rep.Levels = append(rep.Levels, Level{Name: l.name, Status: Skip})
+			continue
+		}
+		start := time.Now()
+		out, err := c.runLevel(ctx, l, l.run, results)
+		if err := levelError(ctx, l, err); err != nil {
+			return nil, err
+		}
+		if out == nil {
+			return nil, fmt.Errorf("validate: %s: no outcome", l.name)
+		}
+		results[l] = out.result
+		rep.Levels = append(rep.Levels, Level{Name: l.name, Status: out.status, Detail: out.detail(), DurationMS: (spent[l] + time.Since(start)).Milliseconds()})
+		rep.Findings = append(rep.Findings, out.findings...)
+		rep.Tests = append(rep.Tests, out.tests...)
+		rep.Benchmarks = append(rep.Benchmarks, out.benchmarks...)
+		if out.status == Fail {
+			rep.RejectedBy = l.name
+		}
+	}
+	rep.Affected = c.pkgs
+	rep.Accepted = rep.RejectedBy == ""
+	return rep, nil
 }
 
-// refuse is the report for a patch that the named level rejects before
-// anything is applied.
-func (v *Validator) refuse(level, detail string) *Report {
-	rep := &Report{Objective: v.Objective, Isolation: v.Runner.Isolation(), RejectedBy: level}
-	for _, l := range levels {
-		status, d := Skip, ""
-		if l.name == level {
-			status, d = Fail, detail
-		}
-		rep.Levels = append(rep.Levels, Level{Name: l.name, Status: status, Detail: d})
+// levelError is the error Validate returns for a level's error: the
+// context's when it ended, which is then the cause.
+func levelError(ctx context.Context, l *level, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("validate: %s: %w", l.name, ctx.Err())
 	}
-	return rep
+	if err != nil {
+		return fmt.Errorf("validate: %s: %w", l.name, err)
+	}
+	return nil
+}
+
+// apply applies the patch to the worktree, which the levels then judge.
+func (c *candidate) apply(ctx context.Context) error {
+	err := gitx.Apply(ctx, c.wt.Dir, c.raw, gitx.ApplyOptions{})
+	if ctx.Err() != nil {
+		return fmt.Errorf("validate: applying the patch: %w", ctx.Err())
+	}
+	if err != nil {
+		return fmt.Errorf("validate: %w (make the patch against commit %.12s)", err, c.wt.Commit)
+	}
+	return nil
 }
 
 // changedGoFiles returns the repository-relative paths of the .go files the
@@ -328,10 +365,7 @@ func (c *candidate) affected(ctx context.Context) ([]*source.Package, error) {
 		}
 	}
 	pkgs := c.mod.Affected(changed)
-	c.report.Affected = nil
-	for _, p := range pkgs {
-		c.report.Affected = append(c.report.Affected, p.Pattern())
-	}
+	c.pkgs = patternsOf(pkgs)
 	return pkgs, nil
 }
 
