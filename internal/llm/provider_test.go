@@ -231,9 +231,12 @@ func TestErrorPaths(t *testing.T) {
 		script: []llmtest.Step{llmtest.Always(llmtest.Status(500).Message("upstream exploded"))},
 		want:   result{kind: llm.KindServer, says: "500 Internal Server Error: upstream exploded (4 attempts)", waits: []time.Duration{backoff0, backoff1, backoff2}, attempts: 4},
 	}, {
-		name:    "timeout-then-ok",
-		script:  []llmtest.Step{llmtest.Hang(), llmtest.Reply("ok")},
-		timeout: 50 * time.Millisecond,
+		name:   "timeout-then-ok",
+		script: []llmtest.Step{llmtest.Hang(), llmtest.Reply("ok")},
+		// Each attempt gets this long: the answer that follows the hang
+		// must arrive within it even on a loaded machine under -race (at
+		// 50 ms a CI run cut the second request's body off).
+		timeout: 500 * time.Millisecond,
 		want:    result{text: "ok", waits: []time.Duration{backoff0}, attempts: 2},
 	}, {
 		name:   "truncated-then-ok",
