@@ -192,7 +192,7 @@ func TestREADMEFreshMachineCommands(t *testing.T) {
 			cmds = append(cmds, strings.TrimSpace(code))
 		}
 	}
-	want := []string{"go run . run --repo examples/demo", "go test -timeout 30m ./..."}
+	want := []string{"go run . run --repo examples/demo", "go test -timeout 60m ./..."}
 	if !slices.Equal(cmds, want) {
 		t.Errorf("README.md's fresh-machine commands are %q, want %q", cmds, want)
 	}
