@@ -114,14 +114,8 @@ func (p *pool) take(ctx context.Context, a *agent, k, attempt int) {
 	logf := func(format string, args ...any) {
 		s.logf("agent %d: %s: %s", a.id, t.ID, fmt.Sprintf(format, args...))
 	}
-	var m *methods.Method
-	for _, mm := range s.ms {
-		if mm.Name == t.Method {
-			m = mm
-		}
-	}
 	p.slots <- struct{}{}
-	res, acc := a.runTask(ctx, m, t, logf)
+	res, acc := a.runTask(ctx, s.byName[t.Method], t, logf)
 	<-p.slots
 	failed := res.Status == report.StatusFailed && ctx.Err() == nil
 	again := p.queue.Done(a.id, k, failed)

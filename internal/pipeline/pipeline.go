@@ -94,6 +94,7 @@ type session struct {
 	ws     *Workspace
 	rep    *report.Report
 	ms     []*methods.Method
+	byName map[string]*methods.Method // ms by name, for the tasks
 	models *models
 	first  *gitx.Worktree // agent 1's worktree, where the module is analyzed
 	tasks  []*methods.Task
@@ -182,9 +183,9 @@ func (s *session) plan(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	byName := map[string]*methods.Method{}
+	s.byName = map[string]*methods.Method{}
 	for _, m := range s.ms {
-		byName[m.Name] = m
+		s.byName[m.Name] = m
 		for _, p := range targets {
 			if len(p.GoFiles)+len(p.TestFiles) > 0 {
 				s.tasks = append(s.tasks, &methods.Task{ID: m.Name + ":" + p.Pattern(), Method: m.Name, Package: p, Module: mod, Objective: s.cfg.Objective})
@@ -195,7 +196,7 @@ func (s *session) plan(ctx context.Context) error {
 	rcfg := *s.cfg
 	rcfg.Control = s.reviewControl
 	s.gh = control.ReadReviews(ctx, &rcfg, s.getenv, s.rep, control.Logf(s.logf))
-	giveFeedback(s.rep, s.tasks, byName, s.ws.ModuleRel, s.models.unavailable())
+	giveFeedback(s.rep, s.tasks, s.byName, s.ws.ModuleRel, s.models.unavailable())
 	return nil
 }
 
