@@ -219,18 +219,20 @@ var ErrNoSlot = errors.New("no agent slot is free")
 // returns it: an int, a time.Duration) in the run's configuration, or its
 // default. It panics on a name the method does not declare.
 func (p *Pass) Option(name string) any {
-	for _, o := range p.Method.Keys() {
-		if o.Name == p.Method.Name+"."+name {
-			cfg := p.Config
-			if cfg == nil {
-				cfg = &config.Config{}
-			}
-			v, err := o.Value(cfg)
-			if err != nil {
-				panic(fmt.Sprintf("methods: option %s: %v (config.Load checks every option)", o.Name, err))
-			}
-			return v
+	for _, o := range p.Method.Options {
+		if o.Name != name {
+			continue
 		}
+		o.Name = p.Method.Name + "." + name // the key the configuration holds it under
+		cfg := p.Config
+		if cfg == nil {
+			cfg = &config.Config{}
+		}
+		v, err := o.Value(cfg)
+		if err != nil {
+			panic(fmt.Sprintf("methods: option %s: %v (config.Load checks every option)", o.Name, err))
+		}
+		return v
 	}
 	panic("methods: " + p.Method.Name + " has no option " + name)
 }
