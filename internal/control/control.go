@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/agentic-optimizer/optimizer/internal/config"
@@ -50,30 +51,6 @@ type Run struct {
 	// GitHub is the controller ReadReviews returned, for Publish to go on
 	// with; nil makes Publish start one.
 	GitHub *GitHub
-}
-
-// Controller publishes the stored patches of a run and records in the
-// report how.
-type Controller interface {
-	Name() string
-	Propose(ctx context.Context, run Run, rep *report.Report) error
-}
-
-// Patch is the patch controller: the run has stored every accepted patch
-// in the output directory, with its reverse patch and CID, and that is the
-// publication; `optimizer apply` and `optimizer rollback` take it from there.
-type Patch struct{}
-
-var _ Controller = Patch{}
-
-// Name is "patch".
-func (Patch) Name() string { return ModePatch }
-
-// Propose records that the patches are the publication.
-func (Patch) Propose(_ context.Context, _ Run, rep *report.Report) error {
-	rep.ChangeControl.Mode = ModePatch
-	rep.ChangeControl.Stored = rep.StoredPatches()
-	return nil
 }
 
 // ErrGitHub is wrapped by Publish's error when github control was asked for
@@ -117,25 +94,35 @@ func missing(cfg *config.Config, getenv func(string) string) string {
 }
 
 // Publish publishes the run's stored patches with the configured control
-// and records how in rep.ChangeControl. Under auto, whatever keeps GitHub
+// and returns the record of how: the report's change_control as the run
+// began it (what was requested, the reviews read) with what Publish did.
+// It reads rep and writes nothing in it. Under auto, whatever keeps GitHub
 // from being used — no token, no repository, the rate limit under its
 // threshold, a missing permission, an API that fails midway — falls back
 // to patch with the reason; under github it is also an error wrapping
 // ErrGitHub (the run exits 1). Either way the stored patches, the report and
 // the summary are complete: Publish never removes or changes a patch.
-func Publish(ctx context.Context, run Run, rep *report.Report, logf Logf) error {
+func Publish(ctx context.Context, run Run, rep *report.Report, logf Logf) (report.ChangeControl, error) {
+	cc := rep.ChangeControl
+	cc.Reviews = cloneReviews(cc.Reviews) // answered and marked stale here, not in rep
+	cc.Requested = run.Config.Control
+	cc.Mode = ModePatch
+	cc.Stored = rep.StoredPatches()
+	err := publish(ctx, run, rep, &cc, logf)
+	return cc, err
+}
+
+func publish(ctx context.Context, run Run, rep *report.Report, cc *report.ChangeControl, logf Logf) error {
 	cfg := run.Config
-	cc := &rep.ChangeControl
-	cc.Requested = cfg.Control
+	if cfg.Control == ModePatch {
+		return nil
+	}
 	g := run.GitHub
 	defer func() {
 		if g != nil {
-			g.finish(rep, cfg.RateLimitThreshold)
+			g.finish(cc, cfg.RateLimitThreshold)
 		}
 	}()
-	if err := (Patch{}).Propose(ctx, run, rep); err != nil || cfg.Control == ModePatch {
-		return err
-	}
 	fallback := func(reason string) error {
 		cc.FallbackReason = reason
 		logf("warning: change control: %s; the accepted patches are in %s", reason, cfg.Out)
@@ -158,7 +145,7 @@ func Publish(ctx context.Context, run Run, rep *report.Report, logf Logf) error 
 			return fallback(err.Error())
 		}
 	}
-	err := g.Propose(ctx, run, rep)
+	err := g.propose(ctx, run, rep, cc)
 	if g.published || err == nil {
 		cc.Mode = ModeGitHub
 	}
@@ -166,6 +153,17 @@ func Publish(ctx context.Context, run Run, rep *report.Report, logf Logf) error 
 		return fallback(err.Error())
 	}
 	return nil
+}
+
+// cloneReviews copies the reviews deep enough for Publish to record its
+// answers and stale approvals in the copy.
+func cloneReviews(rs []report.PRReviews) []report.PRReviews {
+	out := slices.Clone(rs)
+	for i := range out {
+		out[i].Approvals = slices.Clone(out[i].Approvals)
+		out[i].ChangesRequested = slices.Clone(out[i].ChangesRequested)
+	}
+	return out
 }
 
 // failed is the error of a fallback: ErrGitHub when github was asked for.

@@ -1,7 +1,9 @@
 package control
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"github.com/agentic-optimizer/optimizer/methods"
 	"os"
@@ -143,12 +145,21 @@ func logTo(t *testing.T) Logf {
 	return func(format string, args ...any) { t.Logf(format, args...) }
 }
 
-func publish(t *testing.T, run Run, rep *report.Report) error {
+func publishTest(t *testing.T, run Run, rep *report.Report) error {
 	t.Helper()
 	rep.ChangeControl = Initial(run.Config)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	return Publish(ctx, run, rep, logTo(t))
+	before, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, err := Publish(ctx, run, rep, logTo(t))
+	if after, _ := json.Marshal(rep); !bytes.Equal(before, after) {
+		t.Errorf("Publish changed the report it was given:\nbefore %s\nafter  %s", before, after)
+	}
+	rep.Published(cc)
+	return err
 }
 
 // findingTasks are two tasks with a finding each, as their methods
@@ -181,7 +192,7 @@ func TestPublishDraftPRAndIssues(t *testing.T) {
 	s := f.server(t)
 	cache := t.TempDir()
 	run := f.run(ModeAuto, writer, envFor(s, cache))
-	if err := publish(t, run, f.rep); err != nil {
+	if err := publishTest(t, run, f.rep); err != nil {
 		t.Fatal(err)
 	}
 	cc := f.rep.ChangeControl
@@ -243,7 +254,7 @@ func TestPublishDraftPRAndIssues(t *testing.T) {
 	// Again, in a new run: nothing new on GitHub, most answers from the cache.
 	rep := *f.rep
 	rep.Tasks = append([]report.Task(nil), f.rep.Tasks...)
-	if err := publish(t, f.run(ModeAuto, writer, envFor(s, cache)), &rep); err != nil {
+	if err := publishTest(t, f.run(ModeAuto, writer, envFor(s, cache)), &rep); err != nil {
 		t.Fatal(err)
 	}
 	cc = rep.ChangeControl
@@ -284,7 +295,7 @@ func TestPublishFallback(t *testing.T) {
 			}
 			rep := *f.rep
 			rep.Tasks = append([]report.Task(nil), f.rep.Tasks...)
-			err := publish(t, f.run(tc.control, tc.token, tc.env), &rep)
+			err := publishTest(t, f.run(tc.control, tc.token, tc.env), &rep)
 			cc := rep.ChangeControl
 			if cc.Mode != ModePatch || !strings.Contains(cc.FallbackReason, tc.reason) || cc.PRURL != "" {
 				t.Errorf("change control %+v, want patch because of %q", cc, tc.reason)
@@ -310,7 +321,7 @@ func TestPublishClosesStale(t *testing.T) {
 	f := newFixture(t)
 	s := f.server(t)
 	env := envFor(s, t.TempDir())
-	if err := publish(t, f.run(ModeGitHub, writer, env), f.rep); err != nil {
+	if err := publishTest(t, f.run(ModeGitHub, writer, env), f.rep); err != nil {
 		t.Fatal(err)
 	}
 	ours := f.rep.ChangeControl.PullRequests[0]
@@ -322,7 +333,7 @@ func TestPublishClosesStale(t *testing.T) {
 			Tasks: []report.Task{{ID: "modernize:./calc", Target: "./calc", Method: "modernize", Status: report.StatusNoCandidates}}}
 		run := f.run(ModeGitHub, writer, env)
 		edit(rep, &run)
-		if err := publish(t, run, rep); err != nil {
+		if err := publishTest(t, run, rep); err != nil {
 			t.Fatal(err)
 		}
 		return rep

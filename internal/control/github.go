@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -36,8 +35,6 @@ type GitHub struct {
 	published    bool
 	notes        []string
 }
-
-var _ Controller = (*GitHub)(nil)
 
 // NewGitHub returns the github controller for cfg, with the API cache
 // loaded from where the last run saved it.
@@ -72,22 +69,18 @@ func NewGitHub(cfg *config.Config, getenv func(string) string, logf Logf) (*GitH
 	return g, nil
 }
 
-// Name is "github".
-func (g *GitHub) Name() string { return ModeGitHub }
-
 func (g *GitHub) note(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	g.notes = append(g.notes, msg)
 	g.logf("change control: %s", msg)
 }
 
-// Propose publishes the run on GitHub. It stops at the first failure of
-// the API (the rest would likely fail too) and returns it; what was
-// published before it stays published and is in the report.
-func (g *GitHub) Propose(ctx context.Context, run Run, rep *report.Report) error {
+// propose publishes the run on GitHub and records it in cc. It stops at
+// the first failure of the API (the rest would likely fail too) and returns
+// it; what was published before it stays published and is in cc.
+func (g *GitHub) propose(ctx context.Context, run Run, rep *report.Report, cc *report.ChangeControl) error {
 	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
 	defer cancel()
-	cc := &rep.ChangeControl
 	cc.Repository = g.repo.String()
 
 	info, err := g.client.Repository(ctx, g.repo)
@@ -115,7 +108,7 @@ func (g *GitHub) Propose(ctx context.Context, run Run, rep *report.Report) error
 			g.note("the %s event names no head commit of a pull request in %s: nothing is proposed on GitHub", ev.Name, g.repo)
 			return nil
 		}
-		if err := g.review(ctx, run, rep, c, ev, info); err != nil {
+		if err := g.review(ctx, run, rep, cc, c, ev, info); err != nil {
 			return fmt.Errorf("pull request #%d: %w", ev.PullRequest, err)
 		}
 		if is := issuesOf(rep); len(is) > 0 {
@@ -123,14 +116,14 @@ func (g *GitHub) Propose(ctx context.Context, run Run, rep *report.Report) error
 		}
 		return nil
 	}
-	draftErr := g.draft(ctx, run, rep, c, info)
+	draftErr := g.draft(ctx, run, rep, cc, c, info)
 	if draftErr != nil {
 		draftErr = fmt.Errorf("draft pull request: %w", draftErr)
 		if !errors.Is(draftErr, github.ErrPermission) {
 			return draftErr // the API is failing: leave it alone
 		}
 	}
-	if err := g.issues(ctx, rep); err != nil {
+	if err := g.issues(ctx, rep, cc); err != nil {
 		return errors.Join(draftErr, fmt.Errorf("issues: %w", err))
 	}
 	return draftErr
@@ -138,12 +131,11 @@ func (g *GitHub) Propose(ctx context.Context, run Run, rep *report.Report) error
 
 // draft proposes the run's change as a draft pull request, or closes the
 // pull request of an earlier run when this one proposes nothing.
-func (g *GitHub) draft(ctx context.Context, run Run, rep *report.Report, c *change, info github.Repository) error {
-	cc := &rep.ChangeControl
+func (g *GitHub) draft(ctx context.Context, run Run, rep *report.Report, cc *report.ChangeControl, c *change, info github.Repository) error {
 	key, whole := scope(run, rep)
 	branch := github.BranchName(methodsOf(rep), key)
 	if c == nil {
-		return g.closeStale(ctx, run, rep, branch, whole)
+		return g.closeStale(ctx, run, rep, cc, branch, whole)
 	}
 	if info.CanPush != nil && !*info.CanPush {
 		return fmt.Errorf("%w: the token cannot push to %s, and a draft pull request needs a branch (give it contents: write and pull-requests: write)", github.ErrPermission, g.repo)
@@ -152,7 +144,7 @@ func (g *GitHub) draft(ctx context.Context, run Run, rep *report.Report, c *chan
 	if err != nil {
 		return err
 	}
-	reviews := prReviews(rep, branch)
+	reviews := prReviews(cc, branch)
 	if reviews != nil {
 		if err := g.answer(ctx, reviews, c, run.Head, tree); err != nil {
 			return err
@@ -180,12 +172,8 @@ func (g *GitHub) draft(ctx context.Context, run Run, rep *report.Report, c *chan
 	cc.PullRequests = append(cc.PullRequests, report.PullRequest{
 		Number: pr.Number, URL: pr.URL, Branch: pr.Branch, Base: base, HeadSHA: pr.HeadSHA,
 		PatchID: c.patch.ID, PatchCID: c.patch.CID, Created: pr.Created, Updated: pr.Updated, Requests: pr.Requests,
+		Tasks: c.tasks(),
 	})
-	for i := range rep.Tasks {
-		if slices.Contains(c.tasks(), rep.Tasks[i].ID) {
-			rep.Tasks[i].PRURL = pr.URL
-		}
-	}
 	switch {
 	case pr.Created:
 		g.logf("change control: opened draft pull request %s (%d requests)", pr.URL, pr.Requests)
@@ -201,7 +189,7 @@ func (g *GitHub) draft(ctx context.Context, run Run, rep *report.Report, c *chan
 // is no longer proposed. Only a run that covered the branch's whole scope
 // and finished every task may say so; other optimizer pull requests (other
 // methods, other scopes) are left alone.
-func (g *GitHub) closeStale(ctx context.Context, run Run, rep *report.Report, branch string, whole bool) error {
+func (g *GitHub) closeStale(ctx context.Context, run Run, rep *report.Report, cc *report.ChangeControl, branch string, whole bool) error {
 	if !whole || len(stored(rep)) > 0 {
 		return nil
 	}
@@ -225,14 +213,13 @@ func (g *GitHub) closeStale(ctx context.Context, run Run, rep *report.Report, br
 		}
 		g.published = true
 		g.logf("change control: closed pull request %s: its change is no longer proposed", p.URL)
-		rep.ChangeControl.Closed = append(rep.ChangeControl.Closed, report.PullRequest{Number: p.Number, URL: p.URL, Branch: p.Branch, HeadSHA: p.HeadSHA})
+		cc.Closed = append(cc.Closed, report.PullRequest{Number: p.Number, URL: p.URL, Branch: p.Branch, HeadSHA: p.HeadSHA})
 	}
 	return nil
 }
 
 // issues opens or updates one issue per finding.
-func (g *GitHub) issues(ctx context.Context, rep *report.Report) error {
-	cc := &rep.ChangeControl
+func (g *GitHub) issues(ctx context.Context, rep *report.Report, cc *report.ChangeControl) error {
 	for _, f := range issuesOf(rep) {
 		res, err := g.client.UpsertIssue(ctx, github.IssueRequest{Repo: g.repo, Key: f.key, Title: f.title, Body: f.body, Labels: []string{IssueLabel}})
 		if err != nil {
@@ -249,8 +236,7 @@ func (g *GitHub) issues(ctx context.Context, rep *report.Report) error {
 }
 
 // finish records what the client did and saves its cache for the next run.
-func (g *GitHub) finish(rep *report.Report, threshold int) {
-	cc := &rep.ChangeControl
+func (g *GitHub) finish(cc *report.ChangeControl, threshold int) {
 	st := g.client.Stats()
 	use := &report.GitHubUse{
 		API: g.api, Requests: st.Requests, Writes: st.Writes,

@@ -18,11 +18,10 @@ import (
 // follow-up draft pull request against its branch when that branch is in
 // this repository and the token may push; otherwise they stay in the
 // patch, and the report and the summary say so.
-func (g *GitHub) review(ctx context.Context, run Run, rep *report.Report, c *change, ev *action.Event, info github.Repository) error {
+func (g *GitHub) review(ctx context.Context, run Run, rep *report.Report, cc *report.ChangeControl, c *change, ev *action.Event, info github.Repository) error {
 	if c == nil {
 		return nil
 	}
-	cc := &rep.ChangeControl
 	rv := &report.Review{PullRequest: ev.PullRequest, HeadSHA: ev.Head, PatchID: c.patch.ID, PatchCID: c.patch.CID}
 	cc.Review = rv
 	ok, why, err := g.sameCode(ctx, run, ev.Head, c)
@@ -85,7 +84,7 @@ func (g *GitHub) review(ctx context.Context, run Run, rep *report.Report, c *cha
 		g.note("%s of patch %s outside pull request #%d's diff stay in the patch only: %s", nof(len(res.Outside), "hunk"), c.patch.ID, ev.PullRequest, stay)
 		return nil
 	}
-	return g.followUp(ctx, run, rep, c, ev, res.Outside, branch)
+	return g.followUp(ctx, run, cc, c, ev, res.Outside, branch)
 }
 
 // sameCode reports whether the pull request's head has the code the patch
@@ -119,7 +118,7 @@ func (g *GitHub) sameCode(ctx context.Context, run Run, head string, c *change) 
 // followUp proposes the hunks outside the pull request's diff as a draft
 // pull request against its branch. What cannot be proposed stays in the
 // patch, with a note; only an API failure is an error.
-func (g *GitHub) followUp(ctx context.Context, run Run, rep *report.Report, c *change, ev *action.Event, out []github.Outside, branch string) error {
+func (g *GitHub) followUp(ctx context.Context, run Run, cc *report.ChangeControl, c *change, ev *action.Event, out []github.Outside, branch string) error {
 	stay := func(why string) error {
 		g.note("%s of patch %s outside pull request #%d's diff stay in the patch only: %s", nof(len(out), "hunk"), c.patch.ID, ev.PullRequest, why)
 		return nil
@@ -162,7 +161,6 @@ func (g *GitHub) followUp(ctx context.Context, run Run, rep *report.Report, c *c
 		return fmt.Errorf("follow-up: %w", err)
 	}
 	g.published = true
-	cc := &rep.ChangeControl
 	cc.PRURL = pr.URL
 	cc.PullRequests = append(cc.PullRequests, report.PullRequest{
 		Number: pr.Number, URL: pr.URL, Branch: pr.Branch, Base: ev.Ref, HeadSHA: pr.HeadSHA, PatchID: c.patch.ID, FollowUp: true,

@@ -22,50 +22,51 @@ const maxReviewed = 20
 
 // ReadReviews is the github controller's first step, taken before the
 // run's methods start: it reads the reviews of the optimizer's open pull
-// requests in the repository and records them in rep (approvals, requests
-// for changes, which commit each is of), so that the requests can reach
-// the methods that ask a model, and the report and the pull request can
-// say what became of them. It returns the controller, for Publish to go on
-// with, or nil when the run does not use GitHub (control patch, a dry run,
-// no token or repository). A failure to read is a note: the run goes on
-// without the reviews.
-func ReadReviews(ctx context.Context, cfg *config.Config, getenv func(string) string, rep *report.Report, logf Logf) *GitHub {
+// requests in the repository (approvals, requests for changes, which commit
+// each is of) and returns them, for the run to give the requests to the
+// methods that ask a model and to keep them in its report's
+// change_control.reviews, where Publish says what became of them. It also
+// returns the controller, for Publish to go on with, or nil when the run
+// does not use GitHub (control patch, a dry run, no token or repository).
+// A failure to read is a note: the run goes on without the reviews.
+func ReadReviews(ctx context.Context, cfg *config.Config, getenv func(string) string, logf Logf) (*GitHub, []report.PRReviews) {
 	if cfg.DryRun || cfg.Control == ModePatch || missing(cfg, getenv) != "" {
-		return nil
+		return nil, nil
 	}
 	g, err := NewGitHub(cfg, getenv, logf)
 	if err != nil {
-		return nil // Publish tries again and reports why it cannot
+		return nil, nil // Publish tries again and reports why it cannot
 	}
 	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
 	defer cancel()
-	if err := g.readReviews(ctx, rep); err != nil {
+	reviews, err := g.readReviews(ctx)
+	if err != nil {
 		g.note("the reviews of the optimizer's pull requests were not read: %v", err)
 	}
-	return g
+	return g, reviews
 }
 
-func (g *GitHub) readReviews(ctx context.Context, rep *report.Report) error {
+func (g *GitHub) readReviews(ctx context.Context) ([]report.PRReviews, error) {
 	open, err := g.client.OpenPRs(ctx, g.repo, BranchPrefix)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(open) > maxReviewed {
 		g.note("%d open pull requests of the optimizer's; the reviews of the first %d were read", len(open), maxReviewed)
 		open = open[:maxReviewed]
 	}
-	cc := &rep.ChangeControl
+	var reviews []report.PRReviews
 	for _, p := range open {
 		rv, err := g.client.PullReviews(ctx, g.repo, p.Number)
 		if err != nil {
-			return err
+			return reviews, err
 		}
 		pr := reviewsOf(p, rv)
 		if slices.ContainsFunc(pr.ChangesRequested, func(v report.ReviewVerdict) bool { return v.NotFed == "" }) {
 			// A request a model may answer: which packages it is about.
 			files, err := g.client.PullFiles(ctx, g.repo, p.Number)
 			if err != nil {
-				return err
+				return reviews, err
 			}
 			for _, f := range files {
 				if d := path.Dir(f.Path); !slices.Contains(pr.Packages, d) {
@@ -77,9 +78,9 @@ func (g *GitHub) readReviews(ctx context.Context, rep *report.Report) error {
 		if len(pr.Approvals)+len(pr.ChangesRequested) > 0 {
 			g.logf("change control: pull request #%d: %s", pr.Number, standing(pr))
 		}
-		cc.Reviews = append(cc.Reviews, pr)
+		reviews = append(reviews, pr)
 	}
-	return nil
+	return reviews, nil
 }
 
 // reviewsOf is an open pull request's reviews as the report keeps them.
@@ -125,10 +126,10 @@ func standing(pr report.PRReviews) string {
 
 // prReviews is the reviews of the pull request of branch, nil when the run
 // read none.
-func prReviews(rep *report.Report, branch string) *report.PRReviews {
-	for i := range rep.ChangeControl.Reviews {
-		if rep.ChangeControl.Reviews[i].Branch == branch {
-			return &rep.ChangeControl.Reviews[i]
+func prReviews(cc *report.ChangeControl, branch string) *report.PRReviews {
+	for i := range cc.Reviews {
+		if cc.Reviews[i].Branch == branch {
+			return &cc.Reviews[i]
 		}
 	}
 	return nil

@@ -20,7 +20,7 @@ func TestReviewsTracked(t *testing.T) {
 	f := newFixture(t)
 	s := f.server(t)
 	env := envFor(s, t.TempDir())
-	if err := publish(t, f.run(ModeGitHub, writer, env), f.rep); err != nil {
+	if err := publishTest(t, f.run(ModeGitHub, writer, env), f.rep); err != nil {
 		t.Fatal(err)
 	}
 	ours := f.rep.ChangeControl.PullRequests[0]
@@ -36,10 +36,11 @@ func TestReviewsTracked(t *testing.T) {
 	read := func(rep *report.Report, run Run) *GitHub {
 		t.Helper()
 		rep.ChangeControl = Initial(run.Config)
-		g := ReadReviews(context.Background(), run.Config, run.Getenv, rep, logTo(t))
-		if g == nil || len(rep.ChangeControl.Reviews) != 1 {
-			t.Fatalf("reviews read: %+v (notes %q)", rep.ChangeControl.Reviews, rep.ChangeControl.Notes)
+		g, reviews := ReadReviews(context.Background(), run.Config, run.Getenv, logTo(t))
+		if g == nil || len(reviews) != 1 {
+			t.Fatalf("reviews read: %+v (controller %v)", reviews, g)
 		}
+		rep.ChangeControl.Reviews = reviews
 		for i, v := range rep.ChangeControl.Reviews[0].ChangesRequested {
 			if v.NotFed == "" {
 				rep.ChangeControl.Reviews[0].ChangesRequested[i].FedTo = []string{rep.Tasks[0].ID}
@@ -53,9 +54,11 @@ func TestReviewsTracked(t *testing.T) {
 		run.GitHub = read(rep, run)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if err := Publish(ctx, run, rep, logTo(t)); err != nil {
+		cc, err := Publish(ctx, run, rep, logTo(t))
+		if err != nil {
 			t.Fatal(err)
 		}
+		rep.Published(cc)
 		for _, p := range s.PullRequests(fullName) {
 			if p.Number == ours.Number {
 				return &rep.ChangeControl.Reviews[0], p.Body

@@ -195,7 +195,7 @@ func (s *session) plan(ctx context.Context) error {
 	s.logf("%d targets, %d tasks", len(targets), len(s.tasks))
 	rcfg := *s.cfg
 	rcfg.Control = s.reviewControl
-	s.gh = control.ReadReviews(ctx, &rcfg, s.getenv, s.rep, control.Logf(s.logf))
+	s.gh, s.rep.ChangeControl.Reviews = control.ReadReviews(ctx, &rcfg, s.getenv, control.Logf(s.logf))
 	giveFeedback(s.rep, s.tasks, s.byName, s.ws.ModuleRel, s.models.unavailable())
 	return nil
 }
@@ -207,7 +207,9 @@ func (s *session) finish(ctx context.Context, items []stored) error {
 	var pub *publisher
 	if !s.cfg.DryRun {
 		pub = newPublisher(s.cfg, s.rep, s.logf)
-		if err := s.store(ctx, items, pub); err != nil {
+		saved, err := s.store(ctx, items, pub)
+		record(s.rep, items, saved)
+		if err != nil {
 			return err
 		}
 	}
@@ -215,7 +217,9 @@ func (s *session) finish(ctx context.Context, items []stored) error {
 	var runErr error
 	if pub != nil {
 		run := control.Run{Config: s.cfg, Getenv: s.getenv, Worktrees: s.ws.Worktrees, Head: s.ws.Head, ModuleDir: s.ws.ModuleRel, GitHub: s.gh}
-		runErr = control.Publish(ctx, run, s.rep, control.Logf(s.logf))
+		var cc report.ChangeControl
+		cc, runErr = control.Publish(ctx, run, s.rep, control.Logf(s.logf))
+		s.rep.Published(cc)
 	}
 	if runErr == nil && ctx.Err() != nil {
 		what := cmp.Or(s.what, "run")

@@ -186,7 +186,7 @@ func (s *session) merge(ctx context.Context, repoDir string, dirs []string) (*re
 	if combined := s.combinePatches(ctx, wt, changes); combined != nil {
 		items = append(storedOf(ws, s.rep, nil, nil, combined), items...)
 	}
-	s.gh = control.ReadReviews(ctx, s.cfg, s.getenv, s.rep, control.Logf(s.logf))
+	s.gh, s.rep.ChangeControl.Reviews = control.ReadReviews(ctx, s.cfg, s.getenv, control.Logf(s.logf))
 	carryFeedback(s.rep, read)
 	return s.rep, s.finish(ctx, items)
 }
@@ -267,7 +267,7 @@ func (s *session) verify(from map[string]string) ([]stored, []combine.Change, er
 				return nil, nil, fmt.Errorf("%w: shard %s: patch %s was made against %.12s, not %.12s", ErrUsage, from[t.ID], m.ID, m.Parent, s.ws.Head)
 			}
 			meta := patch.Meta{Task: m.Task, Target: m.Target, Method: m.Method, Analyzer: m.Analyzer, Model: m.Model, Validation: m.Validation}
-			items = append(items, stored{fwd, rev, meta, &c.Patch})
+			items = append(items, stored{fwd, rev, meta, t.ID, c.ID})
 			changes = append(changes, change(c.ID, fwd, rank[t.Method], c.Validation, s.rep.Objective))
 		}
 	}

@@ -214,6 +214,9 @@ type PullRequest struct {
 	Updated  bool `json:"updated,omitempty"`
 	// Requests is how many API requests proposing it took.
 	Requests int `json:"requests,omitempty"`
+	// Tasks are the tasks whose accepted changes it proposes (each task's
+	// pr_url names it); a follow-up lists none.
+	Tasks []string `json:"tasks,omitempty"`
 }
 
 // PRReviews is one of the optimizer's open pull requests and where it
@@ -386,6 +389,20 @@ func (c ChangeControl) nothing() string {
 		return "nothing published: no patch was accepted"
 	}
 	return ""
+}
+
+// Published records cc, what change control did, in the report: its
+// change_control, and each task's pr_url from the pull requests that carry
+// the task's changes.
+func (r *Report) Published(cc ChangeControl) {
+	r.ChangeControl = cc
+	for i := range r.Tasks {
+		for _, pr := range cc.PullRequests {
+			if !pr.FollowUp && slices.Contains(pr.Tasks, r.Tasks[i].ID) {
+				r.Tasks[i].PRURL = pr.URL
+			}
+		}
+	}
 }
 
 // StoredPatches counts the patches the run stored: the accepted
