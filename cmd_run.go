@@ -86,7 +86,7 @@ func runCmd(ctx context.Context, c *cli, args []string) int {
 		}
 		act.rt.Group("optimizer: optimize " + *repo)
 	}
-	rep, err := pipeline.Run(ctx, cfg, *repo, c.getenv, logf)
+	rep, err := pipeline.Run(ctx, cfg, *repo, pipeline.Host{Getenv: c.getenv, Logf: logf})
 	if act != nil {
 		act.rt.EndGroup()
 	}

@@ -81,7 +81,7 @@ func shardCmd(ctx context.Context, c *cli, args []string) int {
 		return exitUsage
 	}
 	logf := progress(c.stderr)
-	rep, err := pipeline.RunShard(ctx, cfg, *repo, i, n, c.getenv, logf)
+	rep, err := pipeline.RunShard(ctx, cfg, *repo, pipeline.ShardOf{Index: i, Shards: n}, pipeline.Host{Getenv: c.getenv, Logf: logf})
 	return finishRun(c, nil, cfg, rep, err, *asJSON, logf)
 }
 
@@ -105,7 +105,7 @@ func mergeCmd(ctx context.Context, c *cli, args []string) int {
 		return exitUsage
 	}
 	logf := progress(c.stderr)
-	rep, err := pipeline.Merge(ctx, cfg, *repo, fs.Args(), c.getenv, logf)
+	rep, err := pipeline.Merge(ctx, cfg, *repo, fs.Args(), pipeline.Host{Getenv: c.getenv, Logf: logf})
 	if errors.Is(err, pipeline.ErrTampered) {
 		fmt.Fprintf(c.stderr, "optimizer merge: %v\nNothing was merged or published. Run the shards again, and keep their artifacts out of reach of other jobs.\n", err)
 		return exitRejected

@@ -66,12 +66,20 @@ func LookupMethods(names []string) ([]*methods.Method, error) {
 // Logf reports progress.
 type Logf func(format string, args ...any)
 
+// Host is what a run takes from the process that starts it.
+type Host struct {
+	// Getenv reads the environment (os.Getenv in production): the model
+	// credentials, the secrets that must never reach a prompt, and
+	// GitHub's variables.
+	Getenv func(string) string
+	// Logf reports progress.
+	Logf Logf
+}
+
 // Run performs one optimizer run and returns its report. The report is
-// complete for whatever finished even when the run is cancelled. getenv
-// reads the environment (os.Getenv in production): the model credentials
-// and the secrets that must never reach a prompt.
-func Run(ctx context.Context, cfg *config.Config, repoDir string, getenv func(string) string, logf Logf) (*report.Report, error) {
-	s := &session{cfg: cfg, getenv: getenv, logf: logf, combine: true, reviewControl: cfg.Control}
+// complete for whatever finished even when the run is cancelled.
+func Run(ctx context.Context, cfg *config.Config, repoDir string, h Host) (*report.Report, error) {
+	s := &session{cfg: cfg, getenv: h.Getenv, logf: h.Logf, combine: true, reviewControl: cfg.Control}
 	return s.run(ctx, repoDir)
 }
 

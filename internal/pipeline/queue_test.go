@@ -55,7 +55,7 @@ func TestFailedTaskIsRetriedOnAnotherAgent(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := Run(ctx, cfg, repo, func(string) string { return "" }, t.Logf)
+	rep, err := Run(ctx, cfg, repo, Host{Getenv: func(string) string { return "" }, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -101,12 +101,16 @@ func MakePlan(ctx context.Context, cfg *config.Config, repoDir string, shards in
 	return plan, nil
 }
 
-// RunShard runs the part of the plan that shard index of shards holds:
-// the packages MakePlan gives it, published as patches only (a shard has
-// no write token; merge publishes) and not combined (merge combines them
-// with the other shards').
-func RunShard(ctx context.Context, cfg *config.Config, repoDir string, index, shards int, getenv func(string) string, logf Logf) (*report.Report, error) {
-	plan, err := MakePlan(ctx, cfg, repoDir, shards)
+// ShardOf names one shard of a plan: Index of Shards, counted from 0.
+type ShardOf struct{ Index, Shards int }
+
+// RunShard runs the part of the plan that one shard holds: the packages
+// MakePlan gives it, published as patches only (a shard has no write token;
+// merge publishes) and not combined (merge combines them with the other
+// shards').
+func RunShard(ctx context.Context, cfg *config.Config, repoDir string, which ShardOf, h Host) (*report.Report, error) {
+	index := which.Index
+	plan, err := MakePlan(ctx, cfg, repoDir, which.Shards)
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +121,8 @@ func RunShard(ctx context.Context, cfg *config.Config, repoDir string, index, sh
 	scfg := *cfg
 	scfg.Paths = sh.Packages
 	scfg.Control = "patch"
-	logf("shard %d of %d: %d packages", index, sh.Shards, len(sh.Packages))
-	ss := &session{cfg: &scfg, getenv: getenv, logf: logf, combine: false, reviewControl: cfg.Control}
+	h.Logf("shard %d of %d: %d packages", index, sh.Shards, len(sh.Packages))
+	ss := &session{cfg: &scfg, getenv: h.Getenv, logf: h.Logf, combine: false, reviewControl: cfg.Control}
 	rep, err := ss.run(ctx, repoDir)
 	if rep != nil {
 		rep.Shard = &report.Shard{Index: index, Of: sh.Shards, Packages: sh.Packages}
@@ -136,12 +140,12 @@ var ErrTampered = errors.New("a shard's patch does not match its CID")
 // artifact was changed after its shard wrote it), combines the accepted
 // patches (internal/combine), validates the combination and stores it all in
 // cfg.Out with a report of every shard's tasks, then publishes it with the
-// configured change control (getenv reads the environment, as for Run).
-func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []string, getenv func(string) string, logf Logf) (*report.Report, error) {
+// configured change control.
+func Merge(ctx context.Context, cfg *config.Config, repoDir string, dirs []string, h Host) (*report.Report, error) {
 	if len(dirs) == 0 {
 		return nil, fmt.Errorf("%w: merge needs the output directories of the shards", ErrUsage)
 	}
-	s := &session{cfg: cfg, getenv: getenv, logf: logf, combine: true, reviewControl: cfg.Control, what: "merge"}
+	s := &session{cfg: cfg, getenv: h.Getenv, logf: h.Logf, combine: true, reviewControl: cfg.Control, what: "merge"}
 	return s.merge(ctx, repoDir, dirs)
 }
 
