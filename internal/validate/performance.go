@@ -43,19 +43,12 @@ var performanceLevel = &level{
 // files (go build -overlay), so a patch can neither edit a benchmark nor
 // add a test file whose init changes what the benchmarks see.
 func checkPerformance(ctx context.Context, c *pass) (*outcome, error) {
-	claim := c.v.Objective != "quality" // speed and allocs must show a win
-	nothing := func(why string) (*outcome, error) {
-		if claim {
-			return failed(why + ": the " + c.v.Objective + " objective needs a benchmark that executes the changed code"), nil
-		}
-		return passed(why), nil
-	}
-	changed := c.changedLines(false)
-	if len(changed) == 0 && !slices.ContainsFunc(c.files, func(f diff.File) bool { return IsProfile(f.Path()) }) {
-		return nothing("the patch changes no non-test Go code, so there is nothing to measure")
+	r := &perfRun{pass: c, claim: c.v.Objective != "quality", changed: c.changedLines(false)}
+	if len(r.changed) == 0 && !slices.ContainsFunc(c.files, func(f diff.File) bool { return IsProfile(f.Path()) }) {
+		return r.nothing("the patch changes no non-test Go code, so there is nothing to measure")
 	}
 	if c.v.Baseline == nil {
-		if claim {
+		if r.claim {
 			return nil, errors.New("the performance level needs the base worktree to compare with")
 		}
 		return skipped("no base to compare with"), nil
@@ -66,144 +59,200 @@ func checkPerformance(ctx context.Context, c *pass) (*outcome, error) {
 	}
 	// A profile changes how every package of its main package's binary is
 	// compiled: all their benchmarks measure it, whatever lines they run.
-	profiled, err := c.profileTargets(ctx)
-	if err != nil {
+	if r.profiled, err = c.profileTargets(ctx); err != nil {
 		return nil, err
 	}
-	var benchPkgs []*source.Package
-	for _, p := range pkgs {
-		if len(p.Benchmarks) > 0 && len(changed) > 0 {
-			benchPkgs = append(benchPkgs, p)
-		}
-	}
-	for _, t := range profiled {
-		if !slices.Contains(benchPkgs, t.pkg) {
-			benchPkgs = append(benchPkgs, t.pkg)
-		}
-	}
+	benchPkgs := r.benchPackages(pkgs)
 	if len(benchPkgs) == 0 {
-		if len(changed) == 0 {
-			return nothing("no benchmark measures the patch's default.pgo: the go command reads a profile only beside a main package and compiles that package and its imports with it, and none of them has a benchmark")
+		if len(r.changed) == 0 {
+			return r.nothing("no benchmark measures the patch's default.pgo: the go command reads a profile only beside a main package and compiles that package and its imports with it, and none of them has a benchmark")
 		}
-		return nothing(fmt.Sprintf("no benchmarks in the %d affected packages", len(pkgs)))
+		return r.nothing(fmt.Sprintf("no benchmarks in the %d affected packages", len(pkgs)))
 	}
-	tmp, err := c.v.Runner.TempDir(c.modDir, "perf-")
-	if err != nil {
+	if r.tmp, err = c.v.Runner.TempDir(c.modDir, "perf-"); err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
-	overlay, err := c.baseTestOverlay(ctx, benchPkgs, tmp)
-	if err != nil {
+	defer os.RemoveAll(r.tmp)
+	if r.overlay, err = c.baseTestOverlay(ctx, benchPkgs, r.tmp); err != nil {
 		return nil, err
 	}
-
 	start := time.Now()
-	targets := slices.Clone(profiled)
-	total := 0
-	for _, t := range profiled {
+	targets, total, stop, err := r.targets(ctx, benchPkgs)
+	if stop != nil || err != nil {
+		return stop, err
+	}
+	if len(targets) == 0 {
+		return r.nothing(fmt.Sprintf("none of the %d benchmarks of the affected packages executes the changed lines", total))
+	}
+	var t perfTally
+	if stop, err := r.measureAll(ctx, targets, &t); stop != nil || err != nil {
+		return stop, err
+	}
+	what := "execute the changed lines"
+	switch {
+	case len(r.profiled) > 0 && len(r.changed) > 0:
+		what = "execute the changed lines or are compiled with the profile"
+	case len(r.profiled) > 0:
+		what = "are compiled with the profile"
+	}
+	return t.outcome(r.claim, fmt.Sprintf("%d of %d benchmarks %s; %d runs in %v", t.selected, total, what, t.runs, time.Since(start).Round(time.Second))), nil
+}
+
+// perfRun is one performance check of a candidate.
+type perfRun struct {
+	*pass
+	claim    bool             // speed and allocs must show a win
+	changed  map[string][]int // the patch's changed non-test lines
+	profiled []benchTarget    // the targets measured under a changed profile
+	tmp      string           // where the binaries and profiles go
+	overlay  string           // puts the base's test files in the candidate's packages
+}
+
+// nothing is the outcome when no benchmark can measure the patch: a
+// failure when the objective claims a win, a pass otherwise.
+func (r *perfRun) nothing(why string) (*outcome, error) {
+	if r.claim {
+		return failed(why + ": the " + r.v.Objective + " objective needs a benchmark that executes the changed code"), nil
+	}
+	return passed(why), nil
+}
+
+// benchPackages are the affected packages whose benchmarks may measure the
+// patch: those with benchmarks when it changes code, and those compiled
+// under a profile it changes.
+func (r *perfRun) benchPackages(affected []*source.Package) []*source.Package {
+	var out []*source.Package
+	for _, p := range affected {
+		if len(p.Benchmarks) > 0 && len(r.changed) > 0 {
+			out = append(out, p)
+		}
+	}
+	for _, t := range r.profiled {
+		if !slices.Contains(out, t.pkg) {
+			out = append(out, t.pkg)
+		}
+	}
+	return out
+}
+
+// targets selects, in each package, the benchmarks that execute the
+// changed lines (every benchmark of a package under a changed profile).
+// total counts the benchmarks considered; stop is the outcome when the
+// selection itself fails.
+func (r *perfRun) targets(ctx context.Context, pkgs []*source.Package) (targets []benchTarget, total int, stop *outcome, err error) {
+	targets = slices.Clone(r.profiled)
+	for _, t := range r.profiled {
 		total += len(t.benchmarks)
 	}
-	for i, p := range benchPkgs {
-		if slices.ContainsFunc(profiled, func(t benchTarget) bool { return t.pkg == p }) {
+	for i, p := range pkgs {
+		if slices.ContainsFunc(r.profiled, func(t benchTarget) bool { return t.pkg == p }) {
 			continue // measured with every benchmark under the profile
 		}
 		total += len(p.Benchmarks)
-		sel, problem, err := c.selectBenchmarks(ctx, p, changed, overlay, filepath.Join(tmp, fmt.Sprintf("cov%d", i)))
+		sel, problem, err := r.selectBenchmarks(ctx, p, r.changed, r.overlay, filepath.Join(r.tmp, fmt.Sprintf("cov%d", i)))
 		if err != nil || problem != "" {
-			return failed(problem), err
+			return nil, total, failed(problem), err
 		}
 		if len(sel) > 0 {
 			targets = append(targets, benchTarget{pkg: p, benchmarks: sel, label: p.Pattern()})
 		}
 	}
-	if len(targets) == 0 {
-		return nothing(fmt.Sprintf("none of the %d benchmarks of the affected packages executes the changed lines", total))
-	}
+	return targets, total, nil, nil
+}
 
-	run := benchRunner(c.v)
-	opt := c.v.Bench
+// perfTally is what the measurements of every target found.
+type perfTally struct {
+	wins, losses, notes []string
+	rows                []Benchmark
+	selected, runs      int
+}
+
+// measureAll measures each target, base against candidate, into t. stop
+// is the outcome when a target cannot be measured and the objective claims
+// a win.
+func (r *perfRun) measureAll(ctx context.Context, targets []benchTarget, t *perfTally) (stop *outcome, err error) {
+	run := benchRunner(r.v)
+	opt := r.v.Bench
 	if opt.Alpha == 0 {
 		opt.Alpha = 0.05
 	}
 	// Holm controls the error across one package's rows; across packages
 	// Bonferroni keeps the family-wise level where it was asked to be.
 	opt.Alpha /= float64(len(targets))
-	crit := bench.Criteria{Objective: bench.Objective(c.v.Objective), MinImprovement: c.v.MinImprovement, MaxRegression: c.v.MaxRegression}
-
-	var wins, losses, notes []string
-	var rows []Benchmark
-	selected, runs := 0, 0
-	for i, t := range targets {
-		selected += len(t.benchmarks)
-		base, err := c.v.Baseline.benchBinary(ctx, t.pkg.RelDir, t.basePGO)
+	crit := bench.Criteria{Objective: bench.Objective(r.v.Objective), MinImprovement: r.v.MinImprovement, MaxRegression: r.v.MaxRegression}
+	for i, tg := range targets {
+		t.selected += len(tg.benchmarks)
+		base, err := r.v.Baseline.benchBinary(ctx, tg.pkg.RelDir, tg.basePGO)
 		if err != nil {
 			return nil, err
 		}
-		out := filepath.Join(tmp, fmt.Sprintf("cand%d.test", i))
+		out := filepath.Join(r.tmp, fmt.Sprintf("cand%d.test", i))
 		var flags []string
-		if t.candPGO != "" {
-			flags = append(flags, "-pgo="+c.v.Runner.Path(t.candPGO))
+		if tg.candPGO != "" {
+			flags = append(flags, "-pgo="+r.v.Runner.Path(tg.candPGO))
 		}
-		if problem, err := c.buildTestBinary(ctx, t.pkg.Dir, out, overlay, flags...); err != nil {
+		if problem, err := r.buildTestBinary(ctx, tg.pkg.Dir, out, r.overlay, flags...); err != nil {
 			return nil, err
 		} else if problem != "" {
-			if !claim {
-				notes = append(notes, t.label+": "+problem)
+			if !r.claim {
+				t.notes = append(t.notes, tg.label+": "+problem)
 				continue
 			}
 			return failed(problem), nil
 		}
-		cand := bench.Binary{Path: out, Dir: t.pkg.Dir}
-		d, err := measure(ctx, c.v.Baseline, run, base, cand, t.benchmarks, opt, crit)
+		d, err := measure(ctx, r.v.Baseline, run, base, bench.Binary{Path: out, Dir: tg.pkg.Dir}, tg.benchmarks, opt, crit)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			return failed(err.Error()), nil
 		}
-		for _, b := range d.Batches {
-			runs += 2 * b.Pairs
-		}
-		for _, r := range d.Rows() {
-			if len(targets) > 1 {
-				r.Name = t.label + " " + r.Name
-			}
-			rows = append(rows, r)
-		}
-		reason := d.Reason
-		if len(targets) > 1 {
-			reason = t.label + ": " + reason
-		}
-		v := d.Verdicts[len(d.Verdicts)-1]
-		switch {
-		case len(v.Regressions) > 0, !claim && !d.Accept:
-			losses = append(losses, reason)
-		case d.Accept && claim:
-			wins = append(wins, reason)
-		default:
-			notes = append(notes, reason)
-		}
+		t.add(d, tg.label, len(targets) > 1, r.claim)
 	}
-	what := "execute the changed lines"
-	switch {
-	case len(profiled) > 0 && len(changed) > 0:
-		what = "execute the changed lines or are compiled with the profile"
-	case len(profiled) > 0:
-		what = "are compiled with the profile"
+	return nil, nil
+}
+
+// add records one target's decision; labelled names its rows and reason
+// by the target when there are several.
+func (t *perfTally) add(d *bench.Decision, label string, labelled, claim bool) {
+	for _, b := range d.Batches {
+		t.runs += 2 * b.Pairs
 	}
-	summary := fmt.Sprintf("%d of %d benchmarks %s; %d runs in %v", selected, total, what, runs, time.Since(start).Round(time.Second))
-	// The detail puts the measurement's summary after the reasons, in
-	// parentheses: one phrase, not a list.
-	out := &outcome{status: Pass, benchmarks: rows}
+	for _, r := range d.Rows() {
+		if labelled {
+			r.Name = label + " " + r.Name
+		}
+		t.rows = append(t.rows, r)
+	}
+	reason := d.Reason
+	if labelled {
+		reason = label + ": " + reason
+	}
+	v := d.Verdicts[len(d.Verdicts)-1]
 	switch {
-	case len(losses) > 0:
-		out.status, out.problems = Fail, []string{strings.Join(losses, "; ") + " (" + summary + ")"}
-	case claim && len(wins) == 0:
-		out.status, out.problems = Fail, []string{strings.Join(notes, "; ") + " (" + summary + ")"}
+	case len(v.Regressions) > 0, !claim && !d.Accept:
+		t.losses = append(t.losses, reason)
+	case d.Accept && claim:
+		t.wins = append(t.wins, reason)
 	default:
-		out.summary = strings.Join(append(wins, notes...), "; ") + " (" + summary + ")"
+		t.notes = append(t.notes, reason)
 	}
-	return out, nil
+}
+
+// outcome is the level's verdict from the tally. The detail puts the
+// measurement's summary after the reasons, in parentheses: one phrase, not
+// a list.
+func (t *perfTally) outcome(claim bool, summary string) *outcome {
+	out := &outcome{status: Pass, benchmarks: t.rows}
+	switch {
+	case len(t.losses) > 0:
+		out.status, out.problems = Fail, []string{strings.Join(t.losses, "; ") + " (" + summary + ")"}
+	case claim && len(t.wins) == 0:
+		out.status, out.problems = Fail, []string{strings.Join(t.notes, "; ") + " (" + summary + ")"}
+	default:
+		out.summary = strings.Join(append(t.wins, t.notes...), "; ") + " (" + summary + ")"
+	}
+	return out
 }
 
 // measuring serializes the measurements of all agents: benchmarks that

@@ -257,10 +257,31 @@ func addedPowers(name string, before, after []byte, added map[int]bool) []use {
 // powerUses lists the places where a parsed Go file reaches for a guarded
 // power. In a test file only cgo and the directives count.
 func powerUses(fset *token.FileSet, f *ast.File, test bool) []use {
-	var uses []use
-	add := func(pos token.Pos, key, what, why string) {
-		uses = append(uses, use{key: key, line: fset.Position(pos).Line, what: what, why: why})
+	sc := &useScan{fset: fset, pkgs: map[string]string{}}
+	sc.directives(f)
+	sc.imports(f, test)
+	if len(sc.pkgs) > 0 || len(sc.dots) > 0 {
+		sc.references(f)
 	}
+	return sc.uses
+}
+
+// useScan collects the guarded uses of one file.
+type useScan struct {
+	fset *token.FileSet
+	uses []use
+	// pkgs maps the local name of each guarded import to its path; dots
+	// lists the guarded packages imported with a dot.
+	pkgs map[string]string
+	dots []string
+}
+
+func (sc *useScan) add(pos token.Pos, key, what, why string) {
+	sc.uses = append(sc.uses, use{key: key, line: sc.fset.Position(pos).Line, what: what, why: why})
+}
+
+// directives records the //go: directives that reach past the language.
+func (sc *useScan) directives(f *ast.File) {
 	for _, g := range f.Comments {
 		for _, c := range g.List {
 			// The compiler reads //go:name directives by fields:
@@ -272,21 +293,21 @@ func powerUses(fset *token.FileSet, f *ast.File, test bool) []use {
 			text := "//" + strings.Join(fields, " ")
 			switch name := strings.TrimPrefix(fields[0], "go:"); {
 			case name == "linkname":
-				add(c.Slash, text, "adds "+text, whyLinkname)
+				sc.add(c.Slash, text, "adds "+text, whyLinkname)
 			case name == "norace":
-				add(c.Slash, text, "adds "+text, whyNorace)
+				sc.add(c.Slash, text, "adds "+text, whyNorace)
 			case name == "nocheckptr":
-				add(c.Slash, text, "adds "+text, whyNocheck)
+				sc.add(c.Slash, text, "adds "+text, whyNocheck)
 			case strings.HasPrefix(name, "cgo_"):
-				add(c.Slash, text, "adds "+text, whyCgo)
+				sc.add(c.Slash, text, "adds "+text, whyCgo)
 			}
 		}
 	}
+}
 
-	// pkgs maps the local name of each guarded import to its path; dots
-	// lists the guarded packages imported with a dot.
-	pkgs := map[string]string{}
-	var dots []string
+// imports records import "C" with its preamble, and the local names of
+// the guarded packages a non-test file imports.
+func (sc *useScan) imports(f *ast.File, test bool) {
 	for _, d := range f.Decls {
 		gd, ok := d.(*ast.GenDecl)
 		if !ok || gd.Tok != token.IMPORT {
@@ -299,21 +320,7 @@ func powerUses(fset *token.FileSet, f *ast.File, test bool) []use {
 				continue
 			}
 			if p == "C" {
-				add(spec.Pos(), keyImportC, `imports "C"`, whyCgo)
-				// The preamble is the comment right before the import,
-				// as cmd/cgo reads it.
-				doc := spec.Doc
-				if doc == nil && len(gd.Specs) == 1 {
-					doc = gd.Doc
-				}
-				if doc != nil {
-					var text []string
-					for _, c := range doc.List {
-						text = append(text, c.Text)
-					}
-					add(doc.Pos(), keyPreamble+strings.Join(text, "\n"), "changes the cgo preamble", whyCgo)
-				}
-				pkgs["C"] = "C"
+				sc.importC(gd, spec)
 				continue
 			}
 			if _, ok := guards[p]; !ok || test {
@@ -326,37 +333,56 @@ func powerUses(fset *token.FileSet, f *ast.File, test bool) []use {
 			switch name {
 			case "_":
 			case ".":
-				dots = append(dots, p)
+				sc.dots = append(sc.dots, p)
 			default:
-				pkgs[name] = p
+				sc.pkgs[name] = p
 			}
 		}
 	}
+}
 
-	if len(pkgs) == 0 && len(dots) == 0 {
-		return uses
+// importC records import "C" and its preamble: the comment right before
+// the import, as cmd/cgo reads it.
+func (sc *useScan) importC(gd *ast.GenDecl, spec *ast.ImportSpec) {
+	sc.add(spec.Pos(), keyImportC, `imports "C"`, whyCgo)
+	doc := spec.Doc
+	if doc == nil && len(gd.Specs) == 1 {
+		doc = gd.Doc
 	}
-	// count records a reference to name of the package at path p.
-	count := func(pos token.Pos, p, name string, qualified, called bool) {
-		if p == "C" {
-			add(pos, "C."+name, "uses C."+name, whyCgo)
-			return
+	if doc != nil {
+		var text []string
+		for _, c := range doc.List {
+			text = append(text, c.Text)
 		}
-		g := guards[p]
-		if !g.counts(name, qualified) {
-			return
-		}
-		ref := path.Base(p) + "." + name
-		key := g.key
-		if key == "" {
-			key = ref
-		}
-		verb := "uses "
-		if called && g.key == "" {
-			verb = "calls "
-		}
-		add(pos, key, verb+ref, g.why)
+		sc.add(doc.Pos(), keyPreamble+strings.Join(text, "\n"), "changes the cgo preamble", whyCgo)
 	}
+	sc.pkgs["C"] = "C"
+}
+
+// count records a reference to name of the package at path p.
+func (sc *useScan) count(pos token.Pos, p, name string, qualified, called bool) {
+	if p == "C" {
+		sc.add(pos, "C."+name, "uses C."+name, whyCgo)
+		return
+	}
+	g := guards[p]
+	if !g.counts(name, qualified) {
+		return
+	}
+	ref := path.Base(p) + "." + name
+	key := g.key
+	if key == "" {
+		key = ref
+	}
+	verb := "uses "
+	if called && g.key == "" {
+		verb = "calls "
+	}
+	sc.add(pos, key, verb+ref, g.why)
+}
+
+// references records each reference to a member of a guarded package.
+func (sc *useScan) references(f *ast.File) {
 	calls := map[ast.Expr]bool{} // the callees seen so far
 	// skip holds identifiers that name no package member even when they
 	// match one: selected fields and methods, declared functions, methods
@@ -371,8 +397,8 @@ func powerUses(fset *token.FileSet, f *ast.File, test bool) []use {
 		case *ast.SelectorExpr:
 			skip[n.Sel] = true
 			if id, ok := n.X.(*ast.Ident); ok {
-				if p, ok := pkgs[id.Name]; ok {
-					count(n.Pos(), p, n.Sel.Name, true, calls[n])
+				if p, ok := sc.pkgs[id.Name]; ok {
+					sc.count(n.Pos(), p, n.Sel.Name, true, calls[n])
 				}
 			}
 		case *ast.FuncDecl:
@@ -391,12 +417,11 @@ func powerUses(fset *token.FileSet, f *ast.File, test bool) []use {
 			}
 		case *ast.Ident:
 			if !skip[n] && n.IsExported() {
-				for _, p := range dots {
-					count(n.Pos(), p, n.Name, false, calls[n])
+				for _, p := range sc.dots {
+					sc.count(n.Pos(), p, n.Name, false, calls[n])
 				}
 			}
 		}
 		return true
 	})
-	return uses
 }
