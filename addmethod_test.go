@@ -120,6 +120,7 @@ func TestAddAMethod(t *testing.T) {
 	for file, want := range map[string]string{
 		"docs/configuration.md": "| `hello.greeting` | `OPTIMIZER_HELLO_GREETING` | `hello-greeting` | `hello` | the word the hello method writes |",
 		"action.yml":            "  hello-greeting:\n    description: \"The word the hello method writes. Default: hello.\"",
+		"docs/methods.md":       "| `hello` | no | greets the first file of each package with a comment (a test's method) | `hello.greeting` |\n<!-- end generated: methods -->",
 	} {
 		b, err := os.ReadFile(filepath.Join(docs, file))
 		if err != nil || !strings.Contains(string(b), want) {

@@ -13,30 +13,24 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
+	"github.com/agentic-optimizer/optimizer/internal/refdocs"
 )
 
 // TestGeneratedDocsAreFresh regenerates, in memory, the files go generate
-// writes from the configuration key table and compares them with the
-// committed ones, as cmd/go's alldocs test does.
+// writes from the configuration key table, the methods and the levels,
+// and compares them with the committed ones, as cmd/go's alldocs test does.
 func TestGeneratedDocsAreFresh(t *testing.T) {
-	cur, err := os.ReadFile("action.yml")
+	files, err := refdocs.Files(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	action, err := config.ActionYAML(cur, methodOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := config.ConfigurationDoc(methodOptions()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for path, want := range map[string][]byte{
-		"action.yml":            action,
-		"docs/configuration.md": doc,
-	} {
+	for _, path := range []string{"action.yml", "docs/configuration.md", "docs/methods.md", "docs/validation.md"} {
+		want, ok := files[path]
+		if !ok {
+			t.Errorf("%s is not generated", path)
+			continue
+		}
 		got, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)

@@ -24,6 +24,7 @@ import (
 	"github.com/agentic-optimizer/optimizer/internal/config"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/llm"
+	"github.com/agentic-optimizer/optimizer/internal/markdown"
 	"github.com/agentic-optimizer/optimizer/internal/prompt"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 	"github.com/agentic-optimizer/optimizer/internal/source"
@@ -60,6 +61,36 @@ const (
 	// ModelRequired methods propose nothing without a model.
 	ModelRequired
 )
+
+// String is how the docs' methods table says it: "no", "optional" or
+// "yes".
+func (u ModelUse) String() string {
+	switch u {
+	case NoModel:
+		return "no"
+	case ModelOptional:
+		return "optional"
+	case ModelRequired:
+		return "yes"
+	}
+	return fmt.Sprintf("ModelUse(%d)", int(u))
+}
+
+// Table is the methods table of docs/methods.md for ms: each method's
+// name, whether it needs a model, its doc line and its options'
+// configuration keys (docs/configuration.md describes them).
+func Table(ms []*Method) string {
+	var b strings.Builder
+	b.WriteString("| method | needs a model | what it does | options |\n|---|---|---|---|\n")
+	for _, m := range ms {
+		var keys []string
+		for _, k := range m.Keys() {
+			keys = append(keys, "`"+k.Name+"`")
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", m.Name, m.Model, markdown.Cell(m.Doc), strings.Join(keys, ", "))
+	}
+	return b.String()
+}
 
 // Keys returns the method's options as the configuration knows them:
 // named "<method>.<option>".

@@ -5,6 +5,7 @@
 package markdown
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -92,4 +93,25 @@ func Quote(s string) string {
 		b.WriteString("> " + strings.TrimRight(line, "\r") + "\n")
 	}
 	return b.String()
+}
+
+// Generated replaces, in doc, the lines between the markers of the
+// generated part called name with body:
+//
+//	<!-- generated: name (go generate ./internal/config writes this part) -->
+//	body
+//	<!-- end generated: name -->
+//
+// It returns an error when the markers are missing or out of order, so a
+// part whose markers were edited away is never silently dropped.
+func Generated(doc []byte, name, body string) ([]byte, error) {
+	begin := "<!-- generated: " + name + " (go generate ./internal/config writes this part) -->\n"
+	end := "<!-- end generated: " + name + " -->\n"
+	s := string(doc)
+	i := strings.Index(s, begin)
+	j := strings.Index(s, end)
+	if i < 0 || j < i {
+		return nil, fmt.Errorf("no generated part %q: the document needs the lines %q and %q, in that order", name, strings.TrimSpace(begin), strings.TrimSpace(end))
+	}
+	return []byte(s[:i+len(begin)] + strings.TrimRight(body, "\n") + "\n" + s[j:]), nil
 }

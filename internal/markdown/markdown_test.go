@@ -82,3 +82,21 @@ func TestQuote(t *testing.T) {
 		}
 	}
 }
+
+func TestGenerated(t *testing.T) {
+	doc := "# T\n\n<!-- generated: x (go generate ./internal/config writes this part) -->\nold\nlines\n<!-- end generated: x -->\n\nafter\n"
+	got, err := Generated([]byte(doc), "x", "new\n\n")
+	want := "# T\n\n<!-- generated: x (go generate ./internal/config writes this part) -->\nnew\n<!-- end generated: x -->\n\nafter\n"
+	if err != nil || string(got) != want {
+		t.Errorf("Generated = %q, %v; want %q", got, err, want)
+	}
+	for _, bad := range []string{
+		"# no markers\n",
+		"<!-- end generated: x -->\n<!-- generated: x (go generate ./internal/config writes this part) -->\n",
+		"<!-- generated: y (go generate ./internal/config writes this part) -->\n<!-- end generated: y -->\n",
+	} {
+		if _, err := Generated([]byte(bad), "x", "body"); err == nil || !strings.Contains(err.Error(), `no generated part "x"`) {
+			t.Errorf("Generated(%q) error = %v, want one naming the missing part", bad, err)
+		}
+	}
+}

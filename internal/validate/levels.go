@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/agentic-optimizer/optimizer/internal/markdown"
 )
 
 // A level is one validation level, in the manner of an analysis.Analyzer:
@@ -50,6 +52,21 @@ func Levels() []string {
 		names[i] = l.name
 	}
 	return names
+}
+
+// LevelTable is the levels table of docs/validation.md: each level, in
+// order, with the levels it requires and what it checks.
+func LevelTable() string {
+	var b strings.Builder
+	b.WriteString("| level | requires | checks |\n|---|---|---|\n")
+	for _, l := range levels {
+		req := make([]string, len(l.requires))
+		for i, r := range l.requires {
+			req[i] = "`" + r.name + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", l.name, strings.Join(req, ", "), markdown.Cell(l.doc))
+	}
+	return b.String()
 }
 
 // ErrLevelOrder is wrapped by the error for a list of levels that cannot

@@ -1,8 +1,8 @@
-// Command gendocs writes the reference text kept in the configuration key
-// table (internal/config/keys.go) and in the methods' options (methods/all):
-// the inputs of action.yml, between its
-// generated-inputs lines, and docs/configuration.md. It is run by go
-// generate in internal/config.
+// Command gendocs writes the reference text that is generated, never kept
+// by hand (see internal/refdocs): action.yml's inputs,
+// docs/configuration.md, and the methods and levels tables of
+// docs/methods.md and docs/validation.md. It is run by go generate in
+// internal/config.
 package main
 
 import (
@@ -12,8 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/agentic-optimizer/optimizer/internal/config"
-	"github.com/agentic-optimizer/optimizer/methods/all"
+	"github.com/agentic-optimizer/optimizer/internal/refdocs"
 )
 
 func main() {
@@ -26,33 +25,43 @@ func main() {
 }
 
 func generate(root string) error {
-	actionPath := filepath.Join(root, "action.yml")
-	cur, err := os.ReadFile(actionPath)
+	files, err := refdocs.Files(root)
 	if err != nil {
 		return err
 	}
-	options := all.Options(all.Methods())
-	action, err := config.ActionYAML(cur, options...)
-	if err != nil {
-		return err
-	}
-	doc, err := config.ConfigurationDoc(options...)
-	if err != nil {
-		return err
-	}
-	for path, b := range map[string][]byte{
-		actionPath: action,
-		filepath.Join(root, "docs", "configuration.md"): doc,
-	} {
+	for rel, b := range files {
+		path := filepath.Join(root, filepath.FromSlash(rel))
 		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
 			continue
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
+		if err := writeFile(path, b); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// writeFile replaces path with b atomically: a temporary file beside it,
+// renamed over it.
+func writeFile(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
