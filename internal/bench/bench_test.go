@@ -481,4 +481,41 @@ func TestChange(t *testing.T) {
 	if got := Change(rows, "B/op"); got != 0 {
 		t.Errorf("Change of a unit no row has = %v", got)
 	}
+	// Every allocation removed: −100 %, however many rows there are; a
+	// row that rose from 0 has no ratio and does not count.
+	zero := []Row{
+		{Name: "A", Unit: "allocs/op", Base: 4, Candidate: 0, Significant: true},
+		{Name: "B", Unit: "allocs/op", Base: 4, Candidate: 2, Significant: true},
+		{Name: "C", Unit: "allocs/op", Base: 0, Candidate: 3, Significant: true},
+	}
+	if got := Change(zero, "allocs/op"); got != -100 {
+		t.Errorf("Change with a row brought to 0 = %v, want −100", got)
+	}
+	if got := Change(zero[1:], "allocs/op"); got != -50 {
+		t.Errorf("Change of a halved row beside one from 0 = %v, want −50", got)
+	}
+	zero[0].Significant = false
+	if got := Change(zero[:1], "allocs/op"); got != 0 {
+		t.Errorf("Change of a row brought to 0 by noise = %v, want 0", got)
+	}
+}
+
+func TestRowDelta(t *testing.T) {
+	for _, tc := range []struct {
+		base, cand float64
+		want       string
+	}{
+		{100, 75, "-25.0%"},
+		{4, 0, "-100.0%"},
+		{0, 3, "+3 from 0"},
+		{0, 0, "+0.0%"},
+	} {
+		r := Row{Name: "BenchmarkX", Unit: "allocs/op", Base: tc.base, Candidate: tc.cand, DeltaPct: deltaPct(tc.base, tc.cand)}
+		if got := r.Delta(); got != tc.want {
+			t.Errorf("Delta(%v → %v) = %q, want %q", tc.base, tc.cand, got, tc.want)
+		}
+		if !strings.Contains(r.String(), tc.want) {
+			t.Errorf("String() = %q, want it to hold %q", r.String(), tc.want)
+		}
+	}
 }

@@ -6,7 +6,10 @@ import "math"
 // unit, in percent, counting a row only when its change is significant:
 // −40 means 40 % less, +10 10 % more. It is 0 when no row has the unit.
 // Rows whose difference is noise count as no change, so a candidate that
-// speeds up one benchmark of four by half scores −16 %, not −50 %.
+// speeds up one benchmark of four by half scores −16 %, not −50 %. A row
+// brought significantly to 0 (every allocation removed) makes the product
+// 0: the score is −100 %, better than any candidate that leaves some. A
+// row from a base of 0 has no ratio and is left out.
 func Change(rows []Row, unit string) float64 {
 	sum, n := 0.0, 0
 	for _, r := range rows {
@@ -14,9 +17,13 @@ func Change(rows []Row, unit string) float64 {
 			continue
 		}
 		n++
-		if r.Significant && r.Candidate > 0 {
-			sum += math.Log(r.Candidate / r.Base)
+		if !r.Significant {
+			continue
 		}
+		if r.Candidate <= 0 {
+			return -100
+		}
+		sum += math.Log(r.Candidate / r.Base)
 	}
 	if n == 0 {
 		return 0

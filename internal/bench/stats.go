@@ -40,8 +40,18 @@ func (r Row) Separated() bool {
 	return len(b) > 0 && len(c) > 0 && c[len(c)-1] < b[0]
 }
 
+// Delta says the change as people read it: "-12.5%", "-100.0%" for a
+// value that went to 0, and "+3 from 0" for one that rose from a base of
+// 0, where a percentage means nothing.
+func (r Row) Delta() string {
+	if r.Base == 0 && r.Candidate != 0 {
+		return fmt.Sprintf("%+.4g from 0", r.Candidate)
+	}
+	return fmt.Sprintf("%+.1f%%", r.DeltaPct)
+}
+
 func (r Row) String() string {
-	return fmt.Sprintf("%s %s %+.1f%% (p=%.3g n=%d+%d)", r.Name, r.Unit, r.DeltaPct, r.P, r.N[0], r.N[1])
+	return fmt.Sprintf("%s %s %s (p=%.3g n=%d+%d)", r.Name, r.Unit, r.Delta(), r.P, r.N[0], r.N[1])
 }
 
 // analyze compares every row that has samples on both sides. Rows with

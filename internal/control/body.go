@@ -194,8 +194,8 @@ func benchmarkSection(b *strings.Builder, c *change) {
 		if r.bm.Significant {
 			sig = "yes"
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %.4g | %.4g | %+.1f %% | %.3g | %s |\n",
-			code(r.who), markdown.Escape(r.bm.Name), markdown.Escape(r.bm.Unit), r.bm.Base, r.bm.Candidate, r.bm.DeltaPct, r.bm.P, sig)
+		fmt.Fprintf(b, "| %s | %s | %s | %.4g | %.4g | %s | %.3g | %s |\n",
+			code(r.who), markdown.Escape(r.bm.Name), markdown.Escape(r.bm.Unit), r.bm.Base, r.bm.Candidate, r.bm.Delta(), r.bm.P, sig)
 	}
 	b.WriteString("\n")
 }

@@ -381,7 +381,7 @@ func (r *Report) hasBenchmarks() bool {
 }
 
 func benchText(bm validate.Benchmark) string {
-	s := fmt.Sprintf("%s %+.1f%% %s (p=%.3g)", bm.Name, bm.DeltaPct, bm.Unit, bm.P)
+	s := fmt.Sprintf("%s %s %s (p=%.3g)", bm.Name, bm.Delta(), bm.Unit, bm.P)
 	if !bm.Significant {
 		s += " n.s."
 	}

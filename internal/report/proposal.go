@@ -95,7 +95,7 @@ func (p Proposal) What() string {
 	if p.Validation != nil {
 		for _, bm := range p.Validation.Benchmarks {
 			if bm.Significant && len(benches) < 3 {
-				benches = append(benches, fmt.Sprintf("%s %+.1f%% %s (p=%.3g)", bm.Name, bm.DeltaPct, bm.Unit, bm.P))
+				benches = append(benches, fmt.Sprintf("%s %s %s (p=%.3g)", bm.Name, bm.Delta(), bm.Unit, bm.P))
 			}
 		}
 	}

@@ -303,7 +303,7 @@ func validationSummary(c *methods.Candidate) string {
 		if r.Significant {
 			sig = "significant"
 		}
-		fmt.Fprintf(&b, "- %s %s: %+.1f %% (p=%.3g, %s)\n", r.Name, r.Unit, r.DeltaPct, r.P, sig)
+		fmt.Fprintf(&b, "- %s %s: %s (p=%.3g, %s)\n", r.Name, r.Unit, r.Delta(), r.P, sig)
 	}
 	return b.String()
 }

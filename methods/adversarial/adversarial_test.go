@@ -109,6 +109,29 @@ func TestTournamentNonSignificantRowsCountAsNoChange(t *testing.T) {
 	}
 }
 
+// TestTournamentZeroAllocationsWin: under allocs, the candidate that
+// removes every allocation beats the one that removes half of them (a row
+// brought to 0 once scored as no change, and the worse patch was stored).
+func TestTournamentZeroAllocationsWin(t *testing.T) {
+	allocs := func(base, cand float64) bench.Row {
+		r := row("BenchmarkJoin", base, cand, true)
+		r.Unit = "allocs/op"
+		for i := range r.Samples[0] { // allocation counts do not jitter
+			r.Samples[0][i], r.Samples[1][i] = base, cand
+		}
+		return r
+	}
+	none := accepted("none", 12, allocs(4, 0))
+	half := accepted("half", 3, allocs(4, 2))
+	d := tournament("allocs", "Join", []*entrant{half, none})
+	if d.Winner != "none" || half.c.SupersededBy != "none" {
+		t.Fatalf("winner %s: %+v", d.Winner, d.Leaderboard)
+	}
+	if e := d.Leaderboard[0]; e.ScorePct == nil || *e.ScorePct != -100 {
+		t.Errorf("the zero-allocation candidate scores %v, want −100 %%", e.ScorePct)
+	}
+}
+
 func TestTournamentUnderQualityPrefersTheSmallerDiff(t *testing.T) {
 	a, b := accepted("a", 9), accepted("b", 3)
 	d := tournament("quality", "Join", []*entrant{a, b})
