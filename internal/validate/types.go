@@ -110,15 +110,17 @@ func (c *pass) goStep(ctx context.Context, what string, args []string) (string, 
 
 // addFindings reports the positioned lines of a go command's output
 // (path:line:col: message, paths relative to the module directory) as
-// findings, each once. With keep, only lines whose vetFindings key is in
-// keep count.
-func (c *pass) addFindings(out []byte, keep []string) {
+// findings, each once. With keep, only keep[key] lines of each vetFindings
+// key are reported, those the base does not have: the lines the patch
+// changed first, then the last ones; a message the base has five times
+// and the candidate six is one finding, not six.
+func (c *pass) addFindings(out []byte, keep map[string]int) {
+	changed := diff.ChangedLines(c.files)
+	byKey := map[string][]Finding{}
+	var keys []string
 	for _, line := range strings.Split(string(out), "\n") {
 		m := vetPos.FindStringSubmatch(strings.TrimSpace(line))
 		if m == nil {
-			continue
-		}
-		if keep != nil && !slices.Contains(keep, filepath.Base(m[1])+": "+m[3]) {
 			continue
 		}
 		n, _ := strconv.Atoi(m[2])
@@ -126,8 +128,39 @@ func (c *pass) addFindings(out []byte, keep []string) {
 		if !filepath.IsAbs(file) {
 			file = filepath.Join(c.modDir, file)
 		}
-		if f := (Finding{File: c.rel(file), Line: n, Message: strings.TrimSpace(line)}); !slices.Contains(c.findings, f) {
-			c.report(f)
+		key := filepath.Base(m[1]) + ": " + m[3]
+		f := Finding{File: c.rel(file), Line: n, Message: strings.TrimSpace(line)}
+		if slices.Contains(byKey[key], f) {
+			continue
+		}
+		if byKey[key] == nil {
+			keys = append(keys, key)
+		}
+		byKey[key] = append(byKey[key], f)
+	}
+	for _, key := range keys {
+		fs := byKey[key]
+		if keep != nil {
+			// On changed lines first, then the last ones (a finding the
+			// patch adds on an unchanged line comes after the base's).
+			slices.Reverse(fs)
+			slices.SortStableFunc(fs, func(a, b Finding) int {
+				ca, cb := changed[a.File][a.Line], changed[b.File][b.Line]
+				switch {
+				case ca == cb:
+					return 0
+				case ca:
+					return -1
+				}
+				return 1
+			})
+			fs = fs[:min(keep[key], len(fs))]
+			slices.SortFunc(fs, func(a, b Finding) int { return a.Line - b.Line })
+		}
+		for _, f := range fs {
+			if !slices.Contains(c.findings, f) {
+				c.report(f)
+			}
 		}
 	}
 }
@@ -163,7 +196,11 @@ func (c *pass) vet(ctx context.Context, patterns []string) (note, problem string
 	}
 	added := newFindings(got, base)
 	if len(added) > 0 {
-		c.addFindings(res.Stderr, added)
+		keep := map[string]int{}
+		for _, k := range added {
+			keep[k]++
+		}
+		c.addFindings(res.Stderr, keep)
 		return "", "go vet failed: " + strings.Join(added, "; "), nil
 	}
 	n := 0

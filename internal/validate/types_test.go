@@ -1,9 +1,13 @@
 package validate
 
 import (
+	"fmt"
 	"go/parser"
 	"go/token"
+	"strings"
 	"testing"
+
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 )
 
 func TestNamesAPI(t *testing.T) {
@@ -75,5 +79,48 @@ func TestVetTypeErrorFinding(t *testing.T) {
 	}
 	if got := vetFindings([]byte("vet: a/a.go:3:23: undefined: x\n")); got["a.go: undefined: x"] != 1 {
 		t.Errorf("vetFindings = %v, want the key a.go: undefined: x", got)
+	}
+}
+
+// TestVetFindingsOnlyNew: the base has the same vet message on five lines
+// and the candidate on six; the one new finding is reported — the line
+// the patch changed, or when it changed none of them, the last — and not
+// the base's five.
+func TestVetFindingsOnlyNew(t *testing.T) {
+	var out strings.Builder
+	out.WriteString("# example.com/m/a\n")
+	for _, line := range []int{3, 9, 14, 20, 27, 31} {
+		fmt.Fprintf(&out, "a/a.go:%d:2: fmt.Sprintf format %%d has arg s of wrong type string\n", line)
+	}
+	fmt.Fprintf(&out, "a/b.go:4:1: unreachable code\n")
+	cand := vetFindings([]byte(out.String()))
+	base := map[string]int{"a.go: fmt.Sprintf format %d has arg s of wrong type string": 5, "b.go: unreachable code": 1}
+	added := newFindings(cand, base)
+	keep := map[string]int{}
+	for _, k := range added {
+		keep[k]++
+	}
+	for _, tc := range []struct {
+		name    string
+		changed int // the line of a/a.go the patch adds; 0 for none of them
+		want    int
+	}{
+		{"the changed line", 14, 14},
+		{"no changed line: the last", 0, 31},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &pass{candidate: trimmedCandidate()}
+			if tc.changed > 0 {
+				files, err := diff.Parse([]byte(fmt.Sprintf("--- a/sub/a/a.go\n+++ b/sub/a/a.go\n@@ -%d,1 +%d,1 @@\n-x\n+y\n", tc.changed, tc.changed)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.files = files
+			}
+			c.addFindings([]byte(out.String()), keep)
+			if f := c.findings; len(f) != 1 || f[0].File != "sub/a/a.go" || f[0].Line != tc.want {
+				t.Errorf("findings = %+v, want only sub/a/a.go:%d", f, tc.want)
+			}
+		})
 	}
 }
