@@ -72,6 +72,9 @@ func checkTypes(ctx context.Context, c *pass) (*outcome, error) {
 		return failed(problem), err
 	}
 	summary := fmt.Sprintf("type-check and vet pass for %d packages%s", len(pkgs), vetNote)
+	if breaks := c.plusBuildBreaks(ctx); len(breaks) > 0 {
+		return failed(breaks...), nil
+	}
 	var note string
 	switch {
 	case c.v.Manifest == nil:
