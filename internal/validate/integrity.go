@@ -52,16 +52,33 @@ func (c *candidate) integrityProblems(ctx context.Context) []string {
 	var problems []string
 	for _, f := range c.files {
 		p := f.Path()
-		switch {
-		case strings.HasSuffix(p, "_test.go") && f.OldPath != "":
-			problems = append(problems, p+": a patch judged by the base's tests and benchmarks may not change them (benchmark integrity)")
-		case slices.Contains(strings.Split(path.Dir(p), "/"), "testdata"):
-			problems = append(problems, p+": a patch judged by benchmarks may not change their testdata (benchmark integrity)")
+		switch why := Refuses(c.v.Objective, p, f.OldPath != ""); {
+		case why != "":
+			problems = append(problems, p+": "+why)
 		case f.NewPath != "" && strings.HasSuffix(f.NewPath, ".go") && !strings.HasSuffix(f.NewPath, "_test.go"):
 			problems = append(problems, c.gaming(ctx, f)...)
 		}
 	}
 	return problems
+}
+
+// Refuses says why the policy level refuses any patch that changes the
+// file at the repository-relative path p under objective ("" when it may
+// change it), whatever the change: under speed and allocs a candidate is
+// judged by the base's tests and benchmarks, so it may not change an
+// existing _test.go file (existed) or anything in testdata. A method can
+// drop such changes before asking for a validation.
+func Refuses(objective, p string, existed bool) string {
+	if objective == "quality" {
+		return ""
+	}
+	switch {
+	case strings.HasSuffix(p, "_test.go") && existed:
+		return "a patch judged by the base's tests and benchmarks may not change them (benchmark integrity)"
+	case slices.Contains(strings.Split(path.Dir(p), "/"), "testdata"):
+		return "a patch judged by benchmarks may not change their testdata (benchmark integrity)"
+	}
+	return ""
 }
 
 // gaming compares a changed non-test file with its base version and

@@ -11,10 +11,12 @@ package modernize
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"go/ast"
 	"go/format"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -97,6 +99,7 @@ func (m *modernizer) run(ctx context.Context, pass *methods.Pass) (*methods.Resu
 		return nil, err
 	}
 	res := &methods.Result{Notes: notes}
+	fixes = m.admissible(pass, fixes, res)
 	if len(fixes) == 0 {
 		return res, nil
 	}
@@ -159,9 +162,17 @@ func (m *modernizer) run(ctx context.Context, pass *methods.Pass) (*methods.Resu
 		}
 		// When the rejection points at lines, the fixes on those lines
 		// are the suspects: try the others together, and the suspects
-		// apart. Otherwise split blindly.
+		// apart. When every fix is a suspect, no part can pass: stop.
+		// Otherwise split blindly.
 		kept := without(w.fixes, dropped)
-		if bad := culprits(spans, rep.Findings); len(bad) > 0 && len(bad) < len(kept) {
+		bad := culprits(spans, rep.Findings)
+		if len(bad) > 0 && len(bad) == len(kept) {
+			if len(kept) > 1 {
+				res.Notes = append(res.Notes, fmt.Sprintf("%s: the %d fixes of %s are each named by its rejection's findings; not split further", kept[0].analyzer, len(kept), c.ID))
+			}
+			continue
+		}
+		if len(bad) > 0 {
 			var rest, suspects []fix
 			for i, f := range kept {
 				if slices.Contains(bad, i) {
@@ -178,6 +189,31 @@ func (m *modernizer) run(ctx context.Context, pass *methods.Pass) (*methods.Resu
 		}
 	}
 	return res, nil
+}
+
+// admissible drops the fixes that the policy level refuses whatever they
+// change (validate.Refuses: under speed and allocs, the base's test files),
+// with a note, so that no validation is spent on them.
+func (m *modernizer) admissible(pass *methods.Pass, fixes []fix, res *methods.Result) []fix {
+	var out []fix
+	refused := map[string]int{} // by analyzer
+	why := map[string]string{}  // by analyzer: the first reason
+	for _, f := range fixes {
+		var w string
+		for _, file := range f.files() {
+			w = cmp.Or(w, validate.Refuses(pass.Task.Objective, pass.Rel(file), true))
+		}
+		if w == "" {
+			out = append(out, f)
+			continue
+		}
+		refused[f.analyzer]++
+		why[f.analyzer] = cmp.Or(why[f.analyzer], w)
+	}
+	for _, name := range slices.Sorted(maps.Keys(refused)) {
+		res.Notes = append(res.Notes, fmt.Sprintf("%s: %s not tried under %s: %s", name, plural(refused[name], "fix", "fixes"), pass.Task.Objective, why[name]))
+	}
+	return out
 }
 
 // regressions are the benchmark rows a rejection holds against the patch:

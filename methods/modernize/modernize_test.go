@@ -196,6 +196,99 @@ func TestOptimizeSeparatesFixesTheFindingsPointAt(t *testing.T) {
 	}
 }
 
+// TestOptimizeStopsWhenEveryFixIsACulprit: a rejection whose findings
+// name the lines of every fix in the set is not split: no part of it can
+// pass (it took four more validations to find that out).
+func TestOptimizeStopsWhenEveryFixIsACulprit(t *testing.T) {
+	ctx := context.Background()
+	wt, mod := setupRepo(t, map[string]string{
+		"go.mod": "module example.com/m\n\ngo 1.22\n",
+		"p/a.go": "package p\n\nvar A1 = \"bad\"\nvar A2 = \"old\"\nvar A3 = \"bad\"\n",
+	})
+	var validations int
+	env := &methods.Pass{
+		Worktree: wt, ModuleDir: wt.Dir, Logf: t.Logf,
+		Driver: methodstest.Validator(func(ctx context.Context, p []byte) (*validate.Report, error) {
+			validations++
+			var fs []validate.Finding
+			for line, text := range map[int]string{3: `+var A1 = "BAD"`, 5: `+var A3 = "BAD"`} {
+				if strings.Contains(string(p), text) {
+					fs = append(fs, validate.Finding{File: "p/a.go", Line: line, Message: "bad"})
+				}
+			}
+			if len(fs) > 0 {
+				return &validate.Report{RejectedBy: "types", Findings: fs}, nil
+			}
+			return &validate.Report{Accepted: true}, nil
+		}),
+	}
+	res, err := New([]*analysis.Analyzer{rewriteAnalyzer}, 20).Run(ctx, withTask(env, &methods.Task{ID: "t", Package: mod.Packages[0], Module: mod}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// all three (lines 3 and 5 named) -> the one at line 4 (accepted) and
+	// the two suspects (rejected, both named again): three validations.
+	var verdicts []string
+	for _, c := range res.Candidates {
+		verdicts = append(verdicts, fmt.Sprintf("%d:%v", c.Fixes, c.Accepted()))
+	}
+	if want := []string{"3:false", "1:true", "2:false"}; !slices.Equal(verdicts, want) || validations != 3 {
+		t.Fatalf("verdicts %v after %d validations, want %v after 3", verdicts, validations, want)
+	}
+	if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.Contains(n, "each named by its rejection's findings") }) {
+		t.Errorf("notes %q do not say why the suspects were not split", res.Notes)
+	}
+}
+
+// TestOptimizeDropsFixesThePolicyRefuses: under speed, a fix in an
+// existing test file is refused by the policy whatever it changes, so it
+// is dropped with a note before any validation; under quality it is tried.
+func TestOptimizeDropsFixesThePolicyRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		objective   string
+		validations int
+		files       []string // of the validated patches
+	}{
+		{"speed", 1, []string{"p/a.go"}},
+		{"quality", 1, []string{"p/a.go", "p/a_test.go"}},
+	} {
+		t.Run(tc.objective, func(t *testing.T) {
+			wt, mod := setupRepo(t, map[string]string{
+				"go.mod":      "module example.com/m\n\ngo 1.22\n",
+				"p/a.go":      "package p\n\nvar A = \"old\"\n",
+				"p/a_test.go": "package p\n\nvar T1, T2 = \"old\", \"old\"\n",
+			})
+			var validations int
+			var files []string
+			env := &methods.Pass{
+				Worktree: wt, ModuleDir: wt.Dir, Logf: t.Logf,
+				Driver: methodstest.Validator(func(ctx context.Context, p []byte) (*validate.Report, error) {
+					validations++
+					for _, f := range []string{"p/a.go", "p/a_test.go"} {
+						if strings.Contains(string(p), "+++ b/"+f+"\n") && !slices.Contains(files, f) {
+							files = append(files, f)
+						}
+					}
+					return &validate.Report{Accepted: true}, nil
+				}),
+			}
+			res, err := New([]*analysis.Analyzer{rewriteAnalyzer}, 20).Run(context.Background(), withTask(env, &methods.Task{ID: "t", Package: mod.Packages[0], Module: mod, Objective: tc.objective}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if validations != tc.validations || !slices.Equal(files, tc.files) {
+				t.Errorf("%d validations of %v, want %d of %v", validations, files, tc.validations, tc.files)
+			}
+			note := slices.ContainsFunc(res.Notes, func(n string) bool {
+				return strings.Contains(n, "rewrite: 2 fixes not tried under speed: a patch judged by the base's tests and benchmarks may not change them")
+			})
+			if note != (tc.objective == "speed") {
+				t.Errorf("notes %q", res.Notes)
+			}
+		})
+	}
+}
+
 // setupRepo commits files to a new repository and returns a worktree of
 // it and the module loaded there.
 func setupRepo(t *testing.T, files map[string]string) (*gitx.Worktree, *modsource.Module) {
