@@ -117,8 +117,11 @@ type Result struct {
 	Conflicts  []Conflict       `json:"conflicts"`
 	// Left out are changes that are not in the combination although they
 	// overlap nothing: the combination failed validation with them.
-	LeftOut     []LeftOut `json:"left_out,omitempty"`
-	Validations int       `json:"validations"`
+	LeftOut []LeftOut `json:"left_out,omitempty"`
+	// Repairs are what the combination changed beyond its members: the
+	// imports they leave unused together although each used them.
+	Repairs     []string `json:"repairs,omitempty"`
+	Validations int      `json:"validations"`
 }
 
 // LeftOut is a change the combination could not take.
@@ -247,48 +250,34 @@ func (s *combiner) takeClean(ctx context.Context, clean []Change) error {
 
 // try applies changes on top of the combination so far — the last with a
 // three-way merge when threeWay — and validates the result. When it
-// passes, it becomes the combination.
+// passes, it becomes the combination. When it fails only because the
+// members together leave an import unused that each of them used, the
+// import is removed and the result validated once more.
 func (s *combiner) try(ctx context.Context, changes []Change, threeWay bool) (bool, string, error) {
-	wt := s.env.Worktree
-	if err := wt.Reset(ctx); err != nil {
+	fwd, rev, why, _, err := s.build(ctx, changes, threeWay, nil)
+	if err != nil || why != "" {
+		return false, why, err
+	}
+	rep, err := s.validate(ctx, fwd)
+	if err != nil {
 		return false, "", err
 	}
-	// A three-way apply works on the index: what comes before it must be
-	// in the index too.
-	if s.res.Patch != nil {
-		if err := gitx.Apply(ctx, wt.Dir, s.res.Patch, gitx.ApplyOptions{Index: threeWay}); err != nil {
-			return false, "", fmt.Errorf("combine: the combination no longer applies to the base: %w", err)
+	if unused := unusedImports(rep); unused != nil {
+		rfwd, rrev, rwhy, notes, err := s.build(ctx, changes, threeWay, unused)
+		if err != nil {
+			return false, "", err
 		}
-	}
-	for i, c := range changes {
-		last := i == len(changes)-1
-		if err := gitx.Apply(ctx, wt.Dir, c.Patch, gitx.ApplyOptions{ThreeWay: threeWay && last, Index: threeWay}); err != nil {
-			onto := append(slices.Clone(s.res.Members), ids(changes[:i])...)
-			what := "the base"
-			if len(onto) > 0 {
-				what = strings.Join(onto, ", ")
+		if rwhy == "" && len(notes) > 0 {
+			rrep, err := s.validate(ctx, rfwd)
+			if err != nil {
+				return false, "", err
 			}
-			return false, fmt.Sprintf("%s does not apply on top of %s: %v", c.ID, what, clip.FirstLine(err.Error())), nil
+			if rrep.Accepted {
+				s.logf("combine: %s", strings.Join(notes, "; "))
+				fwd, rev, rep = rfwd, rrev, rrep
+				s.res.Repairs = append(s.res.Repairs, notes...)
+			}
 		}
-	}
-	if markers, _ := wt.Git(ctx, "diff", "--check"); strings.Contains(markers, "conflict marker") {
-		return false, "the three-way merge left conflict markers: " + clip.FirstLine(markers), nil
-	}
-	fwd, err := wt.Diff(ctx, false)
-	if err != nil {
-		return false, "", err
-	}
-	rev, err := wt.Diff(ctx, true)
-	if err != nil {
-		return false, "", err
-	}
-	if err := wt.Reset(ctx); err != nil {
-		return false, "", err
-	}
-	rep, err := s.env.Validate(ctx, fwd)
-	s.res.Validations++
-	if err != nil {
-		return false, "", err
 	}
 	if !rep.Accepted {
 		why := "rejected by " + rep.RejectedBy
@@ -300,6 +289,56 @@ func (s *combiner) try(ctx context.Context, changes []Change, threeWay bool) (bo
 	s.res.Members = append(s.res.Members, ids(changes)...)
 	s.res.Patch, s.res.Reverse, s.res.Validation = fwd, rev, rep
 	return true, "", nil
+}
+
+// validate judges a combined patch and counts the validation.
+func (s *combiner) validate(ctx context.Context, patch []byte) (*validate.Report, error) {
+	s.res.Validations++
+	return s.env.Validate(ctx, patch)
+}
+
+// build makes the patch of the combination so far with changes on top,
+// without the imports in unused (see unusedImports), and leaves the
+// worktree clean. why says why it could not be made: a change that does
+// not apply, or conflict markers a three-way merge left.
+func (s *combiner) build(ctx context.Context, changes []Change, threeWay bool, unused map[string][]string) (fwd, rev []byte, why string, notes []string, err error) {
+	wt := s.env.Worktree
+	if err := wt.Reset(ctx); err != nil {
+		return nil, nil, "", nil, err
+	}
+	// A three-way apply works on the index: what comes before it must be
+	// in the index too.
+	if s.res.Patch != nil {
+		if err := gitx.Apply(ctx, wt.Dir, s.res.Patch, gitx.ApplyOptions{Index: threeWay}); err != nil {
+			return nil, nil, "", nil, fmt.Errorf("combine: the combination no longer applies to the base: %w", err)
+		}
+	}
+	for i, c := range changes {
+		last := i == len(changes)-1
+		if err := gitx.Apply(ctx, wt.Dir, c.Patch, gitx.ApplyOptions{ThreeWay: threeWay && last, Index: threeWay}); err != nil {
+			onto := append(slices.Clone(s.res.Members), ids(changes[:i])...)
+			what := "the base"
+			if len(onto) > 0 {
+				what = strings.Join(onto, ", ")
+			}
+			return nil, nil, fmt.Sprintf("%s does not apply on top of %s: %v", c.ID, what, clip.FirstLine(err.Error())), nil, nil
+		}
+	}
+	if markers, _ := wt.Git(ctx, "diff", "--check"); strings.Contains(markers, "conflict marker") {
+		return nil, nil, "the three-way merge left conflict markers: " + clip.FirstLine(markers), nil, nil
+	}
+	if unused != nil {
+		if notes, err = dropImports(wt.Dir, unused); err != nil {
+			return nil, nil, "", nil, err
+		}
+	}
+	if fwd, err = wt.Diff(ctx, false); err != nil {
+		return nil, nil, "", nil, err
+	}
+	if rev, err = wt.Diff(ctx, true); err != nil {
+		return nil, nil, "", nil, err
+	}
+	return fwd, rev, "", notes, wt.Reset(ctx)
 }
 
 func ids(cs []Change) []string {

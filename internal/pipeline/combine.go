@@ -69,7 +69,7 @@ func (s *session) combinePatches(ctx context.Context, wt *gitx.Worktree, changes
 		rep.Notes = append(rep.Notes, "the accepted patches could not be combined: "+err.Error())
 		return nil
 	}
-	rc.Members, rc.Validation, rc.Conflicts, rc.LeftOut, rc.Validations = res.Members, res.Validation, res.Conflicts, res.LeftOut, res.Validations
+	rc.Members, rc.Validation, rc.Conflicts, rc.LeftOut, rc.Repairs, rc.Validations = res.Members, res.Validation, res.Conflicts, res.LeftOut, res.Repairs, res.Validations
 	rc.AutoResolvedPct = 100 * res.AutoResolved()
 	note := fmt.Sprintf("combined %d of %d accepted patches into one (validations: %d)", len(res.Members), len(changes), res.Validations)
 	if n := len(res.Conflicts); n > 0 {
@@ -79,6 +79,9 @@ func (s *session) combinePatches(ctx context.Context, wt *gitx.Worktree, changes
 		if c.Resolution == combine.ResolutionEscalated {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("conflict for a human: %s and %s overlap at %s: %s", c.Winner, c.Loser, c.Where, clip.FirstLine(c.Detail)))
 		}
+	}
+	for _, r := range res.Repairs {
+		rep.Notes = append(rep.Notes, "combination: "+r)
 	}
 	for _, l := range res.LeftOut {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%s is not in the combination: %s", l.ID, clip.FirstLine(l.Reason)))

@@ -130,8 +130,11 @@ type Combination struct {
 	Conflicts []combine.Conflict `json:"conflicts"`
 	// LeftOut are candidates that overlap nothing but broke the
 	// combination's validation.
-	LeftOut     []combine.LeftOut `json:"left_out,omitempty"`
-	Validations int               `json:"validations"`
+	LeftOut []combine.LeftOut `json:"left_out,omitempty"`
+	// Repairs are what the combination changed beyond its members: an
+	// import each member used and all of them together leave unused.
+	Repairs     []string `json:"repairs,omitempty"`
+	Validations int      `json:"validations"`
 	// AutoResolvedPct is the share of conflicts resolved without a human.
 	AutoResolvedPct float64 `json:"auto_resolved_pct"`
 	Error           string  `json:"error,omitempty"`
