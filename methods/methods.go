@@ -110,6 +110,13 @@ type Task struct {
 	Package   *source.Package
 	Module    *source.Module
 	Objective string
+	// Files and Funcs narrow the task to what the user aimed at with
+	// --paths FILE or FILE:FUNC: files of the package, relative to the
+	// module root and slash-separated, and functions declared in them ("F",
+	// "T.M"). Both empty: the whole package. A method that picks functions
+	// picks among these; one that rewrites files rewrites only these.
+	Files []string
+	Funcs []string
 	// Feedback are the requests for changes that maintainers made in
 	// reviews of the optimizer's open pull requests touching the package:
 	// a method that asks a model passes them on in its prompt.

@@ -87,7 +87,7 @@ var keyTable = [...]keySpec{
 	},
 	{
 		name:       "paths",
-		help:       "target packages or files, relative to the module's directory (--repo; the action's working-directory), comma-separated (a list in the file), e.g. ./internal/...,cmd/tool/main.go",
+		help:       "target packages or files, relative to the module's directory (--repo; the action's working-directory), comma-separated (a list in the file), e.g. ./internal/...,cmd/tool/main.go; a file aims its package's tasks at the file's functions, and FILE.go:FUNC (F or T.M) at one function",
 		defaultDoc: "empty, which means the packages holding files changed since {base} when it is set, else the whole module",
 		want:       "package directories or files inside the repository, relative to it", example: "./internal/foo,cmd/bar/main.go",
 		setList: setPaths,

@@ -187,7 +187,7 @@ func (s *session) plan(ctx context.Context) error {
 		return err
 	}
 	s.rep.Module = mod.Path
-	targets, err := selectTargets(ctx, s.cfg, s.ws, mod, first)
+	targets, aims, err := selectTargets(ctx, s.cfg, s.ws, mod, first)
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,11 @@ func (s *session) plan(ctx context.Context) error {
 		s.byName[m.Name] = m
 		for _, p := range targets {
 			if len(p.GoFiles)+len(p.TestFiles) > 0 {
-				s.tasks = append(s.tasks, &methods.Task{ID: m.Name + ":" + p.Pattern(), Method: m.Name, Package: p, Module: mod, Objective: s.cfg.Objective})
+				t := &methods.Task{ID: m.Name + ":" + p.Pattern(), Method: m.Name, Package: p, Module: mod, Objective: s.cfg.Objective}
+				if a := aims[p]; a != nil {
+					t.Files, t.Funcs = a.files, a.funcs
+				}
+				s.tasks = append(s.tasks, t)
 			}
 		}
 	}
@@ -264,28 +268,29 @@ func cause(ctx context.Context, setupErr error) string {
 
 // selectTargets picks the packages to work on: the ones named by paths,
 // else the ones holding files changed since base, else the whole module.
-func selectTargets(ctx context.Context, cfg *config.Config, ws *Workspace, mod *source.Module, wt *gitx.Worktree) ([]*source.Package, error) {
+// aims holds what paths narrow a package's tasks to (see aimAt).
+func selectTargets(ctx context.Context, cfg *config.Config, ws *Workspace, mod *source.Module, wt *gitx.Worktree) (pkgs []*source.Package, aims map[*source.Package]*aim, err error) {
 	switch {
 	case len(cfg.Paths) > 0:
-		pkgs, err := mod.Resolve(cfg.Paths)
+		pkgs, aims, err := aimAt(mod, cfg.Paths)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+			return nil, nil, fmt.Errorf("%w: %w", ErrUsage, err)
 		}
-		return pkgs, nil
+		return pkgs, aims, nil
 	case cfg.Base != "":
 		base, err := ws.Repo.Resolve(ctx, cfg.Base)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+			return nil, nil, fmt.Errorf("%w: %w", ErrUsage, err)
 		}
 		files, err := ws.Repo.ChangedFiles(ctx, base, ws.Head)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var abs []string
 		for _, f := range files {
 			abs = append(abs, filepath.Join(wt.Dir, filepath.FromSlash(f)))
 		}
-		return mod.PackagesOfFiles(abs), nil
+		return mod.PackagesOfFiles(abs), nil, nil
 	}
-	return mod.Packages, nil
+	return mod.Packages, nil, nil
 }

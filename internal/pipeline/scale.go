@@ -55,7 +55,7 @@ func MakePlan(ctx context.Context, cfg *config.Config, repoDir string, shards in
 	if err != nil {
 		return nil, err
 	}
-	pkgs, err := selectTargets(ctx, cfg, ws, mod, wt)
+	pkgs, _, err := selectTargets(ctx, cfg, ws, mod, wt) // a shard runs whole packages
 	if err != nil {
 		return nil, err
 	}

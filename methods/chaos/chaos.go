@@ -22,6 +22,7 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -133,6 +134,7 @@ func (m *method) run(ctx context.Context, pass *methods.Pass) (*methods.Result, 
 		m: m, t: t, pass: pass, res: res, det: &Details{}, mod: mod, pkg: pkg, pkgRel: pkgRel, pattern: pattern,
 		funcs: packageFunctions(pkg.GoFiles, pkg.TestFiles), names: declaredNames(append(append([]string{}, pkg.GoFiles...), pkg.TestFiles...)),
 	}
+	s.funcs = slices.DeleteFunc(s.funcs, func(f *function) bool { return !aimedAt(t, mod.Dir, f) })
 	res.Details = s.det
 	defer pass.Worktree.Reset(context.WithoutCancel(ctx))
 
@@ -151,6 +153,16 @@ func (m *method) run(ctx context.Context, pass *methods.Pass) (*methods.Result, 
 		return res, fmt.Errorf("chaos: %s: %w", pkg.ImportPath, context.Cause(ctx))
 	}
 	return res, nil
+}
+
+// aimedAt reports whether the task aims at f: it names f, or a file of
+// f's, or nothing (the whole package).
+func aimedAt(t *methods.Task, modDir string, f *function) bool {
+	if len(t.Funcs) > 0 {
+		return slices.Contains(t.Funcs, f.Name)
+	}
+	rel, _ := filepath.Rel(modDir, f.File)
+	return len(t.Files) == 0 || slices.Contains(t.Files, filepath.ToSlash(rel))
 }
 
 // declaredNames are the package-level names the files declare.

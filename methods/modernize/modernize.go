@@ -191,10 +191,21 @@ func (m *modernizer) run(ctx context.Context, pass *methods.Pass) (*methods.Resu
 	return res, nil
 }
 
-// admissible drops the fixes that the policy level refuses whatever they
-// change (validate.Refuses: under speed and allocs, the base's test files),
-// with a note, so that no validation is spent on them.
+// admissible drops the fixes outside the files the task aims at, and
+// those the policy level refuses whatever they change (validate.Refuses:
+// under speed and allocs, the base's test files), with a note, so that no
+// validation is spent on them.
 func (m *modernizer) admissible(pass *methods.Pass, fixes []fix, res *methods.Result) []fix {
+	if files := pass.Task.Files; len(files) > 0 {
+		fixes = slices.DeleteFunc(fixes, func(f fix) bool {
+			for _, file := range f.files() {
+				if rel, _ := filepath.Rel(pass.ModuleDir, file); !slices.Contains(files, filepath.ToSlash(rel)) {
+					return true
+				}
+			}
+			return false
+		})
+	}
 	var out []fix
 	refused := map[string]int{} // by analyzer
 	why := map[string]string{}  // by analyzer: the first reason

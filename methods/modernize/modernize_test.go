@@ -289,6 +289,31 @@ func TestOptimizeDropsFixesThePolicyRefuses(t *testing.T) {
 	}
 }
 
+// TestOptimizeKeepsToTheAimedFiles: a task aimed at one file (--paths
+// p/b.go) proposes only that file's fixes.
+func TestOptimizeKeepsToTheAimedFiles(t *testing.T) {
+	wt, mod := setupRepo(t, map[string]string{
+		"go.mod": "module example.com/m\n\ngo 1.22\n",
+		"p/a.go": "package p\n\nvar A = \"old\"\n",
+		"p/b.go": "package p\n\nvar B = \"old\"\n",
+	})
+	var patches []string
+	env := &methods.Pass{
+		Worktree: wt, ModuleDir: wt.Dir, Logf: t.Logf,
+		Driver: methodstest.Validator(func(ctx context.Context, p []byte) (*validate.Report, error) {
+			patches = append(patches, string(p))
+			return &validate.Report{Accepted: true}, nil
+		}),
+	}
+	task := &methods.Task{ID: "t", Package: mod.Packages[0], Module: mod, Files: []string{"p/b.go"}}
+	if _, err := New([]*analysis.Analyzer{rewriteAnalyzer}, 20).Run(context.Background(), withTask(env, task)); err != nil {
+		t.Fatal(err)
+	}
+	if len(patches) != 1 || strings.Contains(patches[0], "p/a.go") || !strings.Contains(patches[0], "+++ b/p/b.go") {
+		t.Errorf("validated %q, want one patch of p/b.go only", patches)
+	}
+}
+
 // setupRepo commits files to a new repository and returns a worktree of
 // it and the module loaded there.
 func setupRepo(t *testing.T, files map[string]string) (*gitx.Worktree, *modsource.Module) {

@@ -66,8 +66,9 @@ func Choose(t *methods.Task, pass *methods.Pass, budget int) (*Target, string, e
 	if err != nil {
 		return nil, "", err
 	}
+	names, why := aimed(t, mod, pkg, names)
 	if len(names) == 0 {
-		return nil, "no function in the package is worth optimizing (none has a loop or enough work)", nil
+		return nil, why, nil
 	}
 	tg := &Target{Name: names[0], Mod: mod, Pkg: pkg, PkgRel: filepath.ToSlash(pkg.RelDir)}
 	tg.Context, err = prompt.Build(mod, pkg, []string{tg.Name}, prompt.Options{
@@ -77,6 +78,33 @@ func Choose(t *methods.Task, pass *methods.Pass, budget int) (*Target, string, e
 		return nil, "", err
 	}
 	return tg, "", nil
+}
+
+// aimed narrows the ranked functions to those the task aims at: the
+// functions it names, in its order (worth the model's time or not: the
+// user asked), else the ranked ones declared in its files. why says what
+// was left when nothing is.
+func aimed(t *methods.Task, mod *source.Module, pkg *source.Package, ranked []string) (names []string, why string) {
+	switch {
+	case len(t.Funcs) > 0:
+		return t.Funcs, ""
+	case len(t.Files) > 0:
+		for _, name := range ranked {
+			for _, f := range pkg.Funcs {
+				if r, _ := filepath.Rel(mod.Dir, f.File); f.Name == name && slices.Contains(t.Files, filepath.ToSlash(r)) && !slices.Contains(names, name) {
+					names = append(names, name)
+				}
+			}
+		}
+		if len(names) == 0 {
+			return nil, fmt.Sprintf("no function in %s is worth optimizing (none has a loop or enough work); name one as FILE:FUNC to aim at it anyway", strings.Join(t.Files, ", "))
+		}
+		return names, ""
+	}
+	if len(ranked) == 0 {
+		return nil, "no function in the package is worth optimizing (none has a loop or enough work)"
+	}
+	return ranked, ""
 }
 
 // Start is how every model method's Optimize begins: without a model, or
