@@ -52,7 +52,12 @@ func TestInterruptCleansUp(t *testing.T) {
 			}
 			var rep struct {
 				Notes []string
-				Tasks []struct{ Status string }
+				Tasks []struct {
+					Status     string
+					Candidates []struct {
+						Validation *struct{ Interrupted bool }
+					}
+				}
 			}
 			b, err := os.ReadFile(filepath.Join(repo, ".optimizer", "report.json"))
 			if err != nil {
@@ -63,6 +68,24 @@ func TestInterruptCleansUp(t *testing.T) {
 			}
 			if len(rep.Tasks) != 3 || !strings.Contains(strings.Join(rep.Notes, " "), "interrupted") {
 				t.Errorf("report after %v: tasks %v, notes %v", sig, rep.Tasks, rep.Notes)
+			}
+			// The candidate in validation when the signal came is in the
+			// report, interrupted, not missing; the summary says what was
+			// left undone.
+			statuses, inFlight := map[string]int{}, 0
+			for _, task := range rep.Tasks {
+				statuses[task.Status]++
+				for _, c := range task.Candidates {
+					if c.Validation != nil && c.Validation.Interrupted {
+						inFlight++
+					}
+				}
+			}
+			if statuses["interrupted"] != 1 || inFlight != 1 || statuses["interrupted"]+statuses["not_run"]+statuses["accepted"]+statuses["rejected"]+statuses["no_candidates"] != 3 {
+				t.Errorf("after %v: task statuses %v and %d candidates interrupted, want one interrupted task with its candidate in flight", sig, statuses, inFlight)
+			}
+			if !strings.Contains(log, "left undone: ") || !strings.Contains(log, "1 interrupted (") {
+				t.Errorf("the summary after %v does not say what was left undone:\n%s", sig, log)
 			}
 			filepath.Walk(filepath.Join(repo, ".optimizer"), func(path string, info os.FileInfo, err error) error {
 				if err == nil && strings.Contains(info.Name(), ".tmp") {

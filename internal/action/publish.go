@@ -122,7 +122,7 @@ func Annotations(rep *report.Report, outDir, root, outRel string) []Annotation {
 			case v == nil:
 			case v.Accepted && c.Patch != nil:
 				notices = append(notices, acceptedAnnotations(t, c, outDir, applyHint(c.Patch.ID, root, outRel), at)...)
-			case !v.Accepted:
+			case !v.Accepted && !v.Interrupted:
 				for _, f := range v.Findings {
 					warnings = append(warnings, Annotation{
 						Level: Warning, File: at(f.File), Line: f.Line,

@@ -194,7 +194,7 @@ func (g *GitHub) closeStale(ctx context.Context, run Run, rep *report.Report, cc
 		return nil
 	}
 	for _, t := range rep.Tasks {
-		if t.Status == report.StatusFailed {
+		if t.Status == report.StatusFailed || t.Status == report.StatusInterrupted || t.Status == report.StatusNotRun {
 			return nil
 		}
 	}

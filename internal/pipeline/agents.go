@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/agentic-optimizer/optimizer/internal/clip"
+	"github.com/agentic-optimizer/optimizer/internal/diff"
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/report"
 	"github.com/agentic-optimizer/optimizer/methods"
@@ -70,7 +72,11 @@ func (s *session) execute(ctx context.Context) [][]*methods.Candidate {
 	wg.Wait()
 	for i, t := range s.tasks {
 		if p.results[i].ID == "" {
-			p.results[i] = report.Task{ID: t.ID, Target: t.Package.Pattern(), Method: t.Method, Status: report.StatusFailed, Error: "not run: " + cause(ctx, p.setupErr)}
+			status := report.StatusFailed
+			if ctx.Err() != nil {
+				status = report.StatusNotRun
+			}
+			p.results[i] = report.Task{ID: t.ID, Target: t.Package.Pattern(), Method: t.Method, Status: status, Error: "not run: " + cause(ctx, p.setupErr)}
 		}
 	}
 	s.rep.Agents, s.rep.Tasks = p.stats, p.results
@@ -143,9 +149,12 @@ func (a *agent) runTask(ctx context.Context, m *methods.Method, t *methods.Task,
 	start := time.Now()
 	out := report.Task{ID: t.ID, Target: t.Package.Pattern(), Method: t.Method, Agent: a.id, Candidates: []report.Candidate{}}
 	pkgRel := filepath.ToSlash(filepath.Join(s.ws.ModuleRel, t.Package.RelDir))
-	d := &driver{ws: s.ws, v: s.ws.Validator(s.cfg, []string{pkgRel}), models: s.models, slots: a.pool.slots, name: fmt.Sprint(a.id)}
+	d := &driver{ws: s.ws, v: s.ws.Validator(s.cfg, []string{pkgRel}), models: s.models, slots: a.pool.slots, name: fmt.Sprint(a.id), inFlight: &inFlight{}}
 	res, err := m.Run(ctx, d.pass(&methods.Pass{Method: m, Task: t, Config: s.cfg, Logf: logf}, a.wt))
 	out.DurationMS = time.Since(start).Milliseconds()
+	if ctx.Err() != nil {
+		res = withInFlight(t, res, d.inFlight, cause(ctx, nil))
+	}
 	if res != nil {
 		out.Notes = res.Notes
 		out.Findings = res.Findings
@@ -163,6 +172,8 @@ func (a *agent) runTask(ctx context.Context, m *methods.Method, t *methods.Task,
 		}
 	}
 	switch {
+	case err != nil && ctx.Err() != nil:
+		out.Status, out.Error = report.StatusInterrupted, "interrupted: "+cause(ctx, nil)
 	case err != nil:
 		out.Status, out.Error = report.StatusFailed, err.Error()
 	case res == nil || len(res.Candidates) == 0:
@@ -181,4 +192,47 @@ func (a *agent) runTask(ctx context.Context, m *methods.Method, t *methods.Task,
 		}
 	}
 	return out, accepted
+}
+
+// withInFlight adds to res the candidates whose validation the end of the
+// run interrupted and that the method did not report itself (it returns
+// when its context ends): each with how far it got, so that no candidate
+// in flight goes missing from the report.
+func withInFlight(t *methods.Task, res *methods.Result, f *inFlight, why string) *methods.Result {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.patches) == 0 {
+		return res
+	}
+	if res == nil {
+		res = &methods.Result{}
+	}
+	for i, p := range f.patches {
+		if slices.ContainsFunc(res.Candidates, func(c *methods.Candidate) bool { return bytes.Equal(c.Patch, p) }) {
+			continue
+		}
+		c := &methods.Candidate{
+			ID:          fmt.Sprintf("%s#interrupted-%d", t.ID, i+1),
+			Description: "a candidate in validation when the run stopped",
+			Files:       patchFiles(p),
+			Patch:       p,
+			Validation:  f.reports[i],
+			Error:       "interrupted: " + why,
+		}
+		res.Candidates = append(res.Candidates, c)
+	}
+	return res
+}
+
+// patchFiles are the paths a patch touches, nil when it does not parse.
+func patchFiles(p []byte) []string {
+	files, err := diff.Parse(p)
+	if err != nil {
+		return nil
+	}
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.Path()
+	}
+	return out
 }

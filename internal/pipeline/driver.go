@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
@@ -20,6 +21,24 @@ type driver struct {
 	models *models
 	slots  chan struct{} // the run's agent slots; a fork takes a free one
 	name   string        // the agent's name, for the worktrees it makes
+	// inFlight records the validations the run's end interrupted, shared
+	// with the driver's stages and forks, for runTask to report them.
+	inFlight *inFlight
+}
+
+// inFlight are the patches whose validation the end of the run cut short,
+// with how far each got.
+type inFlight struct {
+	mu      sync.Mutex
+	patches [][]byte
+	reports []*validate.Report
+}
+
+func (f *inFlight) add(patch []byte, rep *validate.Report) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.patches = append(f.patches, patch)
+	f.reports = append(f.reports, rep)
 }
 
 var _ methods.Driver = (*driver)(nil)
@@ -47,7 +66,11 @@ func (d *driver) Validate(ctx context.Context, pass *methods.Pass, patch []byte,
 	if how.NoCoverageGain {
 		v.MinCoverageGain = 0
 	}
-	return v.Validate(ctx, pass.Worktree, patch)
+	rep, err := v.Validate(ctx, pass.Worktree, patch)
+	if err != nil && rep != nil && rep.Interrupted && d.inFlight != nil {
+		d.inFlight.add(patch, rep)
+	}
+	return rep, err
 }
 
 func (d *driver) Stage(ctx context.Context, pass *methods.Pass, patch []byte) (*methods.Pass, func(), error) {

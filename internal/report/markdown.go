@@ -211,7 +211,7 @@ func (r *Report) mdTaskRow(t Task, withBench bool) string {
 	var patches, benches []string
 	for _, c := range t.Candidates {
 		switch v := c.Validation; {
-		case v == nil:
+		case v == nil, v.Interrupted:
 		case v.Accepted:
 			accepted++
 			if c.Patch != nil {
@@ -312,9 +312,12 @@ func mdCandidateRow(c Candidate) string {
 	verdict, decided, patch, cid := "error", "", "", ""
 	var benches []string
 	if v := c.Validation; v != nil {
-		if v.Accepted {
+		switch {
+		case v.Interrupted:
+			verdict, decided = "interrupted", v.InterruptedAt()
+		case v.Accepted:
 			verdict, decided = "accepted", acceptedBecause(v)
-		} else {
+		default:
 			verdict, decided = "rejected", v.RejectedBy
 		}
 		for _, bm := range v.Benchmarks {
@@ -343,6 +346,8 @@ func candidateWhy(c Candidate) []string {
 		return []string{fmt.Sprintf("- %s could not be validated: %s", code(c.ID), markdown.Escape(clip.Runes(c.Error, maxDetailRunes)))}
 	case v == nil || v.Accepted:
 		return nil
+	case v.Interrupted:
+		return []string{fmt.Sprintf("- %s was being validated when the run stopped (at %s): %s", code(c.ID), markdown.Escape(v.InterruptedAt()), markdown.Escape(clip.Runes(c.Error, maxDetailRunes)))}
 	}
 	detail := ""
 	if l := v.Level(v.RejectedBy); l != nil {

@@ -31,6 +31,8 @@ const (
 	StatusRejected     = "rejected"      // candidates were made, none accepted
 	StatusFailed       = "failed"        // the method or the validation could not run
 	StatusNoCandidates = "no_candidates" // the method found nothing to change
+	StatusInterrupted  = "interrupted"   // the run ended (timeout, signal) while the task ran
+	StatusNotRun       = "not_run"       // the run ended before an agent took the task
 )
 
 // Report is the result of one run.
@@ -457,7 +459,7 @@ func (a *Agent) Count(t Task) {
 	a.Tasks++
 	a.BusyMS += t.DurationMS
 	for _, c := range t.Candidates {
-		if v := c.Validation; v != nil && !v.Accepted {
+		if v := c.Validation; v != nil && !v.Accepted && !v.Interrupted {
 			if a.RejectedByLevel == nil {
 				a.RejectedByLevel = map[string]int{}
 			}
@@ -471,7 +473,7 @@ func (a *Agent) Count(t Task) {
 		a.Rejected++
 	case StatusNoCandidates:
 		a.NoCandidates++
-	case StatusFailed:
+	case StatusFailed, StatusInterrupted:
 		a.Failed++
 	}
 	if a.Accepted+a.Rejected > 0 {
@@ -489,6 +491,9 @@ type Stats struct {
 	DurationMS      int64          `json:"duration_ms"`
 	// TasksByStatus counts the tasks by their status.
 	TasksByStatus map[string]int `json:"tasks_by_status"`
+	// Interrupted counts the candidates whose validation the end of the
+	// run cut short: neither accepted nor rejected.
+	Interrupted int `json:"interrupted,omitempty"`
 	// SuccessRate is accepted / (accepted + rejected) over the tasks: of
 	// the tasks where a method proposed something, the share that ended
 	// with an accepted candidate.
@@ -504,6 +509,8 @@ func (r *Report) Tally(agents int, d time.Duration) {
 			s.Candidates++
 			switch {
 			case c.Validation == nil:
+			case c.Validation.Interrupted:
+				s.Interrupted++
 			case c.Validation.Accepted:
 				s.Accepted++
 			default:
@@ -556,9 +563,12 @@ func (r *Report) Summary(w io.Writer) {
 		for _, c := range t.Candidates {
 			verdict := "error: " + oneLine(c.Error, 60)
 			if v := c.Validation; v != nil {
-				if v.Accepted {
+				switch {
+				case v.Interrupted:
+					verdict = "interrupted at " + v.InterruptedAt()
+				case v.Accepted:
 					verdict = "accepted"
-				} else {
+				default:
 					verdict = "rejected by " + v.RejectedBy
 				}
 			}
@@ -645,7 +655,43 @@ func (r *Report) Totals() string {
 	if len(levels) > 0 {
 		s += ", rejected by " + strings.Join(levels, ", ")
 	}
-	return s + fmt.Sprintf(" (%.1fs)", float64(r.Stats.DurationMS)/1000)
+	if n := r.Stats.Interrupted; n > 0 {
+		s += fmt.Sprintf(", %d interrupted", n)
+	}
+	s += fmt.Sprintf(" (%.1fs)", float64(r.Stats.DurationMS)/1000)
+	if u := r.Undone(); u != "" {
+		s += "; left undone: " + u
+	}
+	return s
+}
+
+// Undone says what a run that ended early left undone — "2 tasks not run
+// (modernize:./a, modernize:./b), 1 interrupted (pgo:.)" — or "" when it
+// finished every task.
+func (r *Report) Undone() string {
+	var notRun, cut []string
+	for _, t := range r.Tasks {
+		switch t.Status {
+		case StatusNotRun:
+			notRun = append(notRun, t.ID)
+		case StatusInterrupted:
+			cut = append(cut, t.ID)
+		}
+	}
+	list := func(ids []string) string {
+		if len(ids) > 5 {
+			return strings.Join(ids[:5], ", ") + fmt.Sprintf(" and %d more", len(ids)-5)
+		}
+		return strings.Join(ids, ", ")
+	}
+	var parts []string
+	if len(notRun) > 0 {
+		parts = append(parts, fmt.Sprintf("%d tasks not run (%s)", len(notRun), list(notRun)))
+	}
+	if len(cut) > 0 {
+		parts = append(parts, fmt.Sprintf("%d interrupted (%s)", len(cut), list(cut)))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // oneLine is s on one line, at most n runes long.

@@ -181,3 +181,31 @@ func TestTheProposalComesFirst(t *testing.T) {
 		t.Errorf("without a validated combination: %+v", p)
 	}
 }
+
+// TestTotalsSayWhatWasLeftUndone: a run that ended early counts its
+// interrupted candidates apart from the rejected ones, and its totals
+// name the tasks it did not run or cut short.
+func TestTotalsSayWhatWasLeftUndone(t *testing.T) {
+	r := &Report{Tasks: []Task{
+		{ID: "modernize:./a", Status: StatusAccepted, Candidates: []Candidate{{Candidate: methods.Candidate{ID: "c1", Validation: &validate.Report{Accepted: true}}}}},
+		{ID: "modernize:./b", Status: StatusInterrupted, Candidates: []Candidate{{Candidate: methods.Candidate{ID: "c2", Validation: &validate.Report{Interrupted: true, Levels: []validate.Level{{Name: "policy", Status: validate.Pass}, {Name: "unit", Status: validate.Interrupted}}}}}}},
+		{ID: "modernize:./c", Status: StatusNotRun},
+	}}
+	r.Tally(1, 2*time.Second)
+	if r.Stats.Interrupted != 1 || r.Stats.Accepted != 1 || len(r.Stats.RejectedByLevel) != 0 {
+		t.Errorf("stats %+v, want 1 accepted, 1 interrupted, none rejected", r.Stats)
+	}
+	want := "3 tasks, 2 candidates: 1 accepted, 1 interrupted (2.0s); left undone: 1 tasks not run (modernize:./c), 1 interrupted (modernize:./b)"
+	if got := r.Totals(); got != want {
+		t.Errorf("Totals() = %q, want %q", got, want)
+	}
+	var b strings.Builder
+	r.Summary(&b)
+	if !strings.Contains(b.String(), "interrupted at unit") {
+		t.Errorf("summary does not say where the candidate was interrupted:\n%s", b.String())
+	}
+	r.Tasks = r.Tasks[:1]
+	if u := r.Undone(); u != "" {
+		t.Errorf("Undone() of a finished run = %q", u)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
+	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
+	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 )
 
 // only judges c by one level alone: its admission, the patch applied, and
@@ -110,5 +112,40 @@ func TestOutcomeDetail(t *testing.T) {
 		if got := tc.out.detail(); got != tc.want {
 			t.Errorf("detail of %+v = %q, want %q", tc.out, got, tc.want)
 		}
+	}
+}
+
+// TestJudgeInterrupted: when the run's context ends while a level runs,
+// Validate's judgment returns the error and, with it, the report of how
+// far the candidate got — the levels before as they finished, the level
+// that was running interrupted, the rest skipped — neither accepted nor
+// rejected.
+func TestJudgeInterrupted(t *testing.T) {
+	repo := gittest.NewRepo(t, map[string]string{"a.txt": "a\n"})
+	head := strings.TrimSpace(gittest.Git(t, repo, "rev-parse", "HEAD"))
+	raw := "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-a\n+b\n"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := &level{name: "first", doc: "passes", run: func(context.Context, *pass) (*outcome, error) { return passed("fine"), nil }}
+	hang := &level{name: "hang", doc: "runs until the run ends", requires: []*level{first}, run: func(ctx context.Context, _ *pass) (*outcome, error) {
+		cancel() // the run's timeout, as it were
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+	last := &level{name: "last", doc: "never runs", run: func(context.Context, *pass) (*outcome, error) { return passed("fine"), nil }}
+	c := &candidate{v: &Validator{Objective: "quality", Runner: &sandbox.Runner{}}, wt: &gitx.Worktree{Dir: repo, Commit: head}, raw: []byte(raw)}
+	rep, err := c.judge(ctx, []*level{first, hang, last})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want one wrapping context.Canceled", err)
+	}
+	if rep == nil || !rep.Interrupted || rep.Accepted || rep.RejectedBy != "" || rep.InterruptedAt() != "hang" {
+		t.Fatalf("report %+v, want an interrupted one, neither accepted nor rejected", rep)
+	}
+	var got []string
+	for _, l := range rep.Levels {
+		got = append(got, l.Name+":"+string(l.Status))
+	}
+	if want := []string{"first:pass", "hang:interrupted", "last:skip"}; !slices.Equal(got, want) {
+		t.Errorf("levels %v, want %v", got, want)
 	}
 }

@@ -37,6 +37,9 @@ const (
 	Fail  Status = "fail"
 	Skip  Status = "skip"
 	Error Status = "error"
+	// Interrupted: the run's context ended while the level ran; the
+	// report holds the levels that finished before it.
+	Interrupted Status = "interrupted"
 )
 
 // Level is the result of one validation level.
@@ -85,6 +88,21 @@ type Report struct {
 	Affected   []string          `json:"affected,omitempty"`
 	Tests      []TestResult      `json:"tests,omitempty"`
 	Isolation  sandbox.Isolation `json:"isolation"`
+	// Interrupted: the run's context ended during the judgment, so the
+	// candidate is neither accepted nor rejected; Levels show how far it
+	// got (the level that was running is "interrupted").
+	Interrupted bool `json:"interrupted,omitempty"`
+}
+
+// InterruptedAt names the level the end of the run interrupted, "" when
+// none was.
+func (r *Report) InterruptedAt() string {
+	for _, l := range r.Levels {
+		if l.Status == Interrupted {
+			return l.Name
+		}
+	}
+	return ""
 }
 
 // Level returns the result of the named level, or nil.
@@ -191,7 +209,9 @@ type candidate struct {
 // order on the patched tree. An error (rather than a rejecting report)
 // means the patch could not be judged: it is malformed (wraps
 // diff.ErrMalformed), it does not apply (wraps gitx.ErrPatchDoesNotApply),
-// or a level could not conclude (wraps its cause).
+// or a level could not conclude (wraps its cause). When ctx ends while a
+// level runs, the error wraps ctx's and the report comes with it, marked
+// Interrupted: how far the candidate got.
 func (v *Validator) Validate(ctx context.Context, wt *gitx.Worktree, raw []byte) (rep *Report, err error) {
 	switch v.Objective {
 	case "speed", "allocs", "quality":
@@ -252,7 +272,10 @@ func (c *candidate) judge(ctx context.Context, list []*level) (*Report, error) {
 		start := time.Now()
 		out, err := c.runLevel(ctx, l, l.admit, nil)
 		if err := levelError(ctx, l, err); err != nil {
-			return nil, err
+			if ctx.Err() == nil {
+				return nil, err
+			}
+			return interrupted(rep, list, l, time.Since(start)), err
 		}
 		spent[l] = time.Since(start)
 		if out != nil && out.status == Fail {
@@ -268,7 +291,10 @@ func (c *candidate) judge(ctx context.Context, list []*level) (*Report, error) {
 		}
 	}
 	if err := c.apply(ctx); err != nil {
-		return nil, err
+		if ctx.Err() == nil || len(list) == 0 {
+			return nil, err
+		}
+		return interrupted(rep, list, list[0], spent[list[0]]), err
 	}
 	results := map[*level]any{}
 	for _, l := range list {
@@ -279,7 +305,10 @@ func (c *candidate) judge(ctx context.Context, list []*level) (*Report, error) {
 		start := time.Now()
 		out, err := c.runLevel(ctx, l, l.run, results)
 		if err := levelError(ctx, l, err); err != nil {
-			return nil, err
+			if ctx.Err() == nil {
+				return nil, err
+			}
+			return interrupted(rep, list, l, spent[l]+time.Since(start)), err
 		}
 		if out == nil {
 			return nil, fmt.Errorf("validate: %s: no outcome", l.name)
@@ -296,6 +325,19 @@ func (c *candidate) judge(ctx context.Context, list []*level) (*Report, error) {
 	rep.Affected = c.pkgs
 	rep.Accepted = rep.RejectedBy == ""
 	return rep, nil
+}
+
+// interrupted finishes rep, the report of a judgment whose context ended
+// while level l ran: the levels before l as they finished, l interrupted,
+// the rest skipped. It is neither accepted nor rejected.
+func interrupted(rep *Report, list []*level, l *level, spent time.Duration) *Report {
+	at := slices.Index(list, l)
+	rep.Levels = append(rep.Levels, Level{Name: l.name, Status: Interrupted, Detail: "the run stopped while this level ran", DurationMS: spent.Milliseconds()})
+	for _, m := range list[at+1:] {
+		rep.Levels = append(rep.Levels, Level{Name: m.name, Status: Skip})
+	}
+	rep.Interrupted = true
+	return rep
 }
 
 // levelError is the error Validate returns for a level's error: the
