@@ -28,22 +28,34 @@ func itoa(i int) string {
 	return itoa(i/10) + string(rune('0'+i%10))
 }
 
-// setup is a repository with a.txt and b.txt of 40 lines and a worktree.
-func setup(t *testing.T) (*gitx.Worktree, func(map[string]map[int]string) []byte) {
+// worktrees commits files to a new repository and returns worktrees of
+// its HEAD, one per name, removed when the test ends.
+func worktrees(t *testing.T, files map[string]string, names ...string) []*gitx.Worktree {
 	t.Helper()
 	ctx := context.Background()
-	repo := gittest.NewRepo(t, map[string]string{"a.txt": numbered(40), "b.txt": numbered(40)})
-	r, err := gitx.Open(ctx, repo)
+	r, err := gitx.Open(ctx, gittest.NewRepo(t, files))
 	if err != nil {
 		t.Fatal(err)
 	}
 	head, _ := r.Resolve(ctx, "HEAD")
 	ws := &gitx.Worktrees{Repo: r, Base: filepath.Join(t.TempDir(), "wt")}
 	t.Cleanup(func() { ws.RemoveAll(context.Background()) })
-	wt, err := ws.Add(ctx, "1", head)
-	if err != nil {
-		t.Fatal(err)
+	var out []*gitx.Worktree
+	for _, name := range names {
+		wt, err := ws.Add(ctx, name, head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, wt)
 	}
+	return out
+}
+
+// setup is a repository with a.txt and b.txt of 40 lines and a worktree.
+func setup(t *testing.T) (*gitx.Worktree, func(map[string]map[int]string) []byte) {
+	t.Helper()
+	ctx := context.Background()
+	wt := worktrees(t, map[string]string{"a.txt": numbered(40), "b.txt": numbered(40)}, "1")[0]
 	// mk makes a patch that replaces the given lines of the given files.
 	mk := func(edits map[string]map[int]string) []byte {
 		t.Helper()

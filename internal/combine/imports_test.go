@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
-	"github.com/agentic-optimizer/optimizer/internal/gitx/gittest"
 	"github.com/agentic-optimizer/optimizer/internal/validate"
 )
 
@@ -50,22 +49,8 @@ var compilerLine = regexp.MustCompile(`^(?:\./)?(.+?\.go):(\d+):\d+: (.*)$`)
 // The validator is the Go compiler, as the types level runs it.
 func TestCombineDropsAnImportTheMembersLeaveUnused(t *testing.T) {
 	ctx := context.Background()
-	repo := gittest.NewRepo(t, map[string]string{"go.mod": "module example.com/p\n\ngo 1.22\n", "p.go": twoReaders})
-	r, err := gitx.Open(ctx, repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, _ := r.Resolve(ctx, "HEAD")
-	ws := &gitx.Worktrees{Repo: r, Base: filepath.Join(t.TempDir(), "wt")}
-	t.Cleanup(func() { ws.RemoveAll(context.Background()) })
-	wt, err := ws.Add(ctx, "1", head)
-	if err != nil {
-		t.Fatal(err)
-	}
-	judge, err := ws.Add(ctx, "judge", head)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wts := worktrees(t, map[string]string{"go.mod": "module example.com/p\n\ngo 1.22\n", "p.go": twoReaders}, "1", "judge")
+	wt, judge := wts[0], wts[1]
 	mk := func(fn string) []byte {
 		src := strings.Replace(twoReaders, "func "+fn+"(r io.Reader) ([]byte, error) {\n\treturn ioutil.ReadAll", "func "+fn+"(r io.Reader) ([]byte, error) {\n\treturn io.ReadAll", 1)
 		os.WriteFile(filepath.Join(wt.Dir, "p.go"), []byte(src), 0o644)
