@@ -20,7 +20,7 @@ import (
 // which it receives through its requirement.
 var coverageLevel = &level{
 	name:     "coverage",
-	doc:      "no statement covered on the base is lost, the lines changed in covered functions are covered, tests alone raise coverage, and the changed functions meet min_test_coverage",
+	doc:      "no statement the base's tests cover on every run is lost, the lines changed in covered functions are covered, tests alone raise coverage, and the changed functions meet min_test_coverage",
 	requires: []*level{unitLevel},
 	run:      checkCoverage,
 }
