@@ -17,7 +17,8 @@ import (
 
 // coverageLevel compares the statement coverage of the affected packages
 // before and after the patch, from the profiles of the unit level's runs,
-// which it receives through its requirement.
+// which it receives through its requirement, and, when those seem to
+// lose something, from more runs of each side (see steadyLosses).
 var coverageLevel = &level{
 	name:     "coverage",
 	doc:      "no statement the base's tests cover on every run is lost, the lines changed in covered functions are covered, tests alone raise coverage, and the changed functions meet min_test_coverage",

@@ -27,7 +27,7 @@ var unitLevel = &level{
 }
 
 // unitResult is what the unit level hands the levels that require it: the
-// coverage profiles of its runs.
+// coverage profiles of its runs, and how to run them again.
 type unitResult struct {
 	// profile is the candidate's coverage, by its tests as they will live
 	// on: the patch's own test files when it has some (which also shows a
