@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/tools/cover"
+
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
 )
@@ -39,12 +41,13 @@ type Baseline struct {
 
 	// The answers, each computed once (see memo); go commands for
 	// different answers run side by side in the base's tree.
-	vet    memo[map[string]int] // by package patterns
-	warmed memo[struct{}]       // by testSpec.key
-	tests  memo[*testRun]       // by testSpec.key
-	reruns memo[map[string]int] // by testSpec.key: failures per package.Test
-	race   memo[raceAnswer]     // "does -race work here?"
-	served atomic.Int32         // candidates that started the base's work
+	vet    memo[map[string]int]     // by package patterns
+	warmed memo[struct{}]           // by testSpec.key
+	tests  memo[*testRun]           // by testSpec.key
+	reruns memo[map[string]int]     // by testSpec.key: failures per package.Test
+	covers memo[[][]*cover.Profile] // by testSpec.key: coverage of extra runs (see coverRuns)
+	race   memo[raceAnswer]         // "does -race work here?"
+	served atomic.Int32             // candidates that started the base's work
 
 	perf perfCache // performance level: base test binaries and their A/A noise
 }
@@ -158,6 +161,40 @@ func (b *Baseline) rerun(ctx context.Context, spec testSpec, pkg string, tests [
 			}
 		}
 		return fails, nil
+	})
+}
+
+// extraBaseRuns is how many more times coverRuns runs the base's tests.
+// With the run that judged, a statement is judged only when all four
+// covered it; see checkCoverage for what that bounds.
+const extraBaseRuns = 3
+
+// coverRuns runs spec, a covering spec of the base's (testSpec.forBase),
+// extraBaseRuns more times, never from go's test cache, and returns the
+// coverage profiles they wrote: with the run that judged, what tells the
+// statements the base's tests cover on every run from those they cover
+// in some runs only (tests that draw their input from the clock). Asked
+// only when a candidate seems to lose coverage, so a module whose
+// candidates lose none never pays for it; once per spec, for every agent.
+// A run that wrote no profile (a build that failed) is left out.
+func (b *Baseline) coverRuns(ctx context.Context, spec testSpec) ([][]*cover.Profile, error) {
+	return b.covers.do(ctx, spec.key(), func() ([][]*cover.Profile, error) {
+		var out [][]*cover.Profile
+		for range extraBaseRuns {
+			run, err := b.runTests(ctx, spec.fresh())
+			if err != nil {
+				return nil, err
+			}
+			if run.profile == "" {
+				continue
+			}
+			p, err := readProfiles(run.profile)
+			if err != nil {
+				return nil, fmt.Errorf("coverage profile: %w", err)
+			}
+			out = append(out, p)
+		}
+		return out, nil
 	})
 }
 

@@ -17,10 +17,11 @@ import (
 
 // coverageLevel compares the statement coverage of the affected packages
 // before and after the patch, from the profiles of the unit level's runs,
-// which it receives through its requirement.
+// which it receives through its requirement, and, when those seem to
+// lose something, from more runs of each side (see steadyLosses).
 var coverageLevel = &level{
 	name:     "coverage",
-	doc:      "no statement covered on the base is lost, the lines changed in covered functions are covered, tests alone raise coverage, and the changed functions meet min_test_coverage",
+	doc:      "no statement the base's tests cover on every run is lost, the lines changed in covered functions are covered, tests alone raise coverage, and the changed functions meet min_test_coverage",
 	requires: []*level{unitLevel},
 	run:      checkCoverage,
 }
@@ -40,6 +41,28 @@ var coverageLevel = &level{
 // leave code that no test runs inside a tested function. Finally the
 // functions the patch changes must be covered, as a whole, at least
 // Validator.MinTestCoverage percent (see changedFuncCoverage).
+//
+// One run of each side decides only while it finds nothing lost. Tests
+// that draw their input from the clock or at random cover other
+// statements on every run, and a candidate judged on one run would lose
+// some of the base's by chance, whatever it changed. So when something
+// seems lost, the base's tests run again (Baseline.coverRuns: three more
+// times, once per package set for every agent), and only the statements
+// all four runs covered can be lost; the statements some of them covered
+// and others did not are named in a note and not judged, nor are the
+// lines the patch changed in a function that holds one (see
+// steadyLosses). A statement the base covers only sometimes can still be
+// covered in all four of its runs by chance; so, when the base's runs
+// vary and something still seems lost, the candidate's tests run again
+// too, up to twice, and a statement any of its runs covered counts as
+// covered. A statement the tests reach in a fraction p of their runs is
+// then held against a patch that does not touch it with probability
+// p⁴(1-p)³: below 1 % at worst (p = 4/7), below 0.1 % for a branch they
+// take in at most one run in five or miss in at most one in ten. When
+// the base's four runs cover the same statements, its tests are taken
+// for deterministic and one run of the candidate's decides, as before: a
+// deterministic module pays the base's three runs once, when something
+// first seems lost, and nothing while nothing does.
 func checkCoverage(ctx context.Context, c *pass) (*outcome, error) {
 	unit := c.resultOf[unitLevel].(*unitResult)
 	pkgs, err := c.affected(ctx)
@@ -87,35 +110,20 @@ func checkCoverage(ctx context.Context, c *pass) (*outcome, error) {
 	candPct, nPkgs := percent(candProf)
 	figures := fmt.Sprintf("coverage %.1f%% → %.1f%% of statements in %d packages", basePct, candPct, nPkgs)
 
-	lost, err := c.lostCoverage(ctx, baseProf, candProf)
+	l, err := c.losses(ctx, baseProf, candProf)
 	if err != nil {
 		return nil, err
 	}
-	gaps, judged, err := c.uncoveredChanges(ctx, baseProf, candProf)
-	if err != nil {
-		return nil, err
-	}
-	out := &outcome{status: Fail, summary: figures}
-	if len(lost) > 0 {
-		var where []string
-		for i, f := range lost {
-			out.findings = append(out.findings, f)
-			if i < 5 {
-				where = append(where, fmt.Sprintf("%s:%d", f.File, f.Line))
-			}
+	var unstable []string // what the runs of tests that vary leave unjudged
+	if !l.none() {
+		s, err := c.steadyLosses(ctx, unit, baseProf, candProf, l)
+		if err != nil {
+			return nil, err
 		}
-		more := ""
-		if len(lost) > 5 {
-			more = fmt.Sprintf(" and %d more", len(lost)-5)
-		}
-		out.problems = append(out.problems, fmt.Sprintf("covered on the base but not after the patch: %s%s", strings.Join(where, ", "), more))
+		l, candProf, unstable = s.losses, s.cand, s.notes
 	}
-	for _, g := range gaps {
-		for _, l := range g.lines {
-			out.findings = append(out.findings, Finding{File: g.file, Line: l, Message: g.name + " was covered on the base; this line the patch changed in it is not covered"})
-		}
-		out.problems = append(out.problems, g.String())
-	}
+	out := &outcome{status: Fail, summary: figures, notes: unstable}
+	out.problems, out.findings = l.problems()
 	if len(out.problems) > 0 {
 		return out, nil
 	}
@@ -124,15 +132,15 @@ func checkCoverage(ctx context.Context, c *pass) (*outcome, error) {
 		return out, nil
 	}
 	out.status, out.notes = Pass, []string{"no covered statement lost"}
-	if judged > 0 {
-		out.notes = append(out.notes, fmt.Sprintf("the lines changed in the %d functions covered on the base are covered", judged))
+	if l.judged > 0 {
+		out.notes = append(out.notes, fmt.Sprintf("the lines changed in the %d functions covered on the base are covered", l.judged))
 	}
 	cc := c.changedFuncCoverage(candProf, false, built)
 	if funcs := cc.funcs; len(funcs) > 0 {
 		pct := funcsPercent(funcs)
 		switch {
 		case pct < c.v.MinTestCoverage:
-			out.status, out.notes = Fail, nil
+			out.status, out.notes = Fail, unstable
 			out.problems = []string{fmt.Sprintf("the tests cover %.1f%% of the statements of the %s the patch changes, below min_test_coverage %g%% (add tests that pin down what they do, or lower min_test_coverage)", pct, funcList(funcs), c.v.MinTestCoverage)}
 			return out, nil
 		case pct == 0:
@@ -147,7 +155,33 @@ func checkCoverage(ctx context.Context, c *pass) (*outcome, error) {
 	if len(cc.unmeasured) > 0 {
 		out.notes = append(out.notes, "not measured, as their package's tests did not run (on the base either): "+strings.Join(cc.unmeasured, ", "))
 	}
+	out.notes = append(out.notes, unstable...)
 	return out, nil
+}
+
+// problems are the coverage level's problems for l, and their findings.
+func (l losses) problems() (problems []string, findings []Finding) {
+	if len(l.lost) > 0 {
+		var where []string
+		for i, f := range l.lost {
+			findings = append(findings, f)
+			if i < 5 {
+				where = append(where, fmt.Sprintf("%s:%d", f.File, f.Line))
+			}
+		}
+		more := ""
+		if len(l.lost) > 5 {
+			more = fmt.Sprintf(" and %d more", len(l.lost)-5)
+		}
+		problems = append(problems, fmt.Sprintf("covered on the base but not after the patch: %s%s", strings.Join(where, ", "), more))
+	}
+	for _, g := range l.gaps {
+		for _, n := range g.lines {
+			findings = append(findings, Finding{File: g.file, Line: n, Message: g.name + " was covered on the base; this line the patch changed in it is not covered"})
+		}
+		problems = append(problems, g.String())
+	}
+	return problems, findings
 }
 
 // addsTests reports whether the patch adds a test: a new _test.go file, or

@@ -89,6 +89,12 @@ type judgement struct {
 	// own is the run of the candidate's test files: nil when the patch
 	// touches no test file, and judged ran them.
 	own *testRun
+	// covered is the spec of the run whose coverage profile the coverage
+	// level judges (own's when there is one, else judged's), and
+	// baseTestdata whether it ran with the base's testdata files: how to
+	// run it again (see candidate.coverRerun).
+	covered      testSpec
+	baseTestdata bool
 }
 
 // judgeRuns runs the tests of pkgs as spec says and judges them.
@@ -134,7 +140,7 @@ func (c *pass) judgeRuns(ctx context.Context, pkgs []*source.Package, spec testS
 	if err != nil {
 		return judgement{}, err
 	}
-	j := judgement{verdict: v, judged: judged}
+	j := judgement{verdict: v, judged: judged, covered: judgeSpec, baseTestdata: true}
 	if !ov.touched {
 		return j, nil
 	}
@@ -150,7 +156,7 @@ func (c *pass) judgeRuns(ctx context.Context, pkgs []*source.Package, spec testS
 	if err != nil {
 		return judgement{}, err
 	}
-	j.own = own
+	j.own, j.covered, j.baseTestdata = own, ownSpec, false
 	if mine.baseProfile != "" {
 		j.baseProfile = mine.baseProfile
 	}

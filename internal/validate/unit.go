@@ -27,15 +27,22 @@ var unitLevel = &level{
 }
 
 // unitResult is what the unit level hands the levels that require it: the
-// coverage profiles of its runs.
+// coverage profiles of its runs, and how to run them again.
 type unitResult struct {
 	// profile is the candidate's coverage, by its tests as they will live
 	// on: the patch's own test files when it has some (which also shows a
 	// patch that deletes a covering test), else the base's. "" when no
 	// run wrote one.
 	profile string
-	// baseProfile is the coverage profile of the base run that judged.
+	// baseProfile is the coverage profile of the base run that judged,
+	// and baseSpec the spec of the base's runs (see Baseline.coverRuns).
 	baseProfile string
+	baseSpec    testSpec
+	// spec is how the run that wrote profile ran, and baseTestdata
+	// whether it ran with the base's testdata files: what the coverage
+	// level needs to run it again (see candidate.coverRerun).
+	spec         testSpec
+	baseTestdata bool
 }
 
 // checkUnit runs the tests of the affected packages, with -race where the
@@ -71,8 +78,9 @@ func checkUnit(ctx context.Context, c *pass) (*outcome, error) {
 		if j.own != nil {
 			res.profile = j.own.profile
 		}
+		res.spec, res.baseTestdata = j.covered, j.baseTestdata
 	}
-	res.baseProfile = j.baseProfile
+	res.baseProfile, res.baseSpec = j.baseProfile, spec.forBase()
 	if j.status == Pass {
 		out.summary = fmt.Sprintf("%d tests passed in %d packages%s%s", j.judged.passed(), len(pkgs), j.ownPassed(), spec.withRace())
 	}
