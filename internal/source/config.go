@@ -101,11 +101,19 @@ func ConfigFor(name string, src []byte, goos, goarch string) (c Config, ok bool)
 	return Config{}, false
 }
 
-// header is what ConfigFor reads of a file: whether it uses cgo, and the
-// tags of its build constraints that a -tags flag may set.
+// Constraint returns the build constraint lines of the Go file name with
+// content src, for messages: "//go:build ignore"; "" when it has none.
+func Constraint(name string, src []byte) string {
+	h, _ := parseHeader(name, src)
+	return strings.Join(h.lines, "; ")
+}
+
+// header is what ConfigFor reads of a file: whether it uses cgo, its
+// build constraint lines, and the tags of them that a -tags flag may set.
 type header struct {
-	cgo  bool
-	free []string
+	cgo   bool
+	lines []string
+	free  []string
 }
 
 // parseHeader reads the imports and the build constraints of a Go file;
@@ -133,6 +141,7 @@ func parseHeader(name string, src []byte) (header, bool) {
 			if err != nil {
 				continue
 			}
+			h.lines = append(h.lines, c.Text)
 			x.Eval(func(tag string) bool {
 				if freeTag(tag) && !slices.Contains(h.free, tag) {
 					h.free = append(h.free, tag)

@@ -247,6 +247,9 @@ func TestConfigFor(t *testing.T) {
 			t.Errorf("ConfigFor(%s) = %q, want %q", tc.name, got, tc.want)
 		}
 	}
+	if got := Constraint("gen.go", []byte("// Copyright\n\n//go:build ignore\n\n// Command gen generates.\npackage main\n")); got != "//go:build ignore" {
+		t.Errorf("Constraint(gen.go) = %q, want //go:build ignore", got)
+	}
 }
 
 // TestPortsAreTheToolchains: Ports is what go tool dist list prints.

@@ -67,11 +67,18 @@ func checkTypes(ctx context.Context, c *pass) (*outcome, error) {
 			return failed(problem), err
 		}
 	}
-	vetNote, problem, err := c.vet(ctx, patterns)
+	vetNote, problem, err := c.vet(ctx, nil, patterns)
 	if err != nil || problem != "" {
 		return failed(problem), err
 	}
 	summary := fmt.Sprintf("type-check and vet pass for %d packages%s", len(pkgs), vetNote)
+	configNotes, problems, err := c.vetConfigs(ctx, pkgs)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return &outcome{status: Fail, problems: problems, notes: configNotes}, nil
+	}
 	if breaks := c.plusBuildBreaks(ctx); len(breaks) > 0 {
 		return failed(breaks...), nil
 	}
@@ -91,7 +98,7 @@ func checkTypes(ctx context.Context, c *pass) (*outcome, error) {
 		}
 		note = "no standard-library API newer than go " + c.mod.GoVersion
 	}
-	return &outcome{status: Pass, summary: summary, notes: []string{note}, result: res}, nil
+	return &outcome{status: Pass, summary: summary, notes: append(configNotes, note), result: res}, nil
 }
 
 // goStep runs one go command and turns its failure into a problem that
@@ -118,6 +125,16 @@ func (c *pass) goStep(ctx context.Context, what string, args []string) (string, 
 // changed first, then the last ones; a message the base has five times
 // and the candidate six is one finding, not six.
 func (c *pass) addFindings(out []byte, keep map[string]int) {
+	c.addFindingsIn(nil, out, keep)
+}
+
+// addFindingsIn is addFindings for the output of a command run under cfg,
+// whose findings say so ("with GOOS=js GOARCH=wasm CGO_ENABLED=0: ...").
+func (c *pass) addFindingsIn(cfg *source.Config, out []byte, keep map[string]int) {
+	prefix := ""
+	if cfg != nil {
+		prefix = strings.TrimPrefix(with(cfg), " ") + ": "
+	}
 	changed := diff.ChangedLines(c.files)
 	byKey := map[string][]Finding{}
 	var keys []string
@@ -132,7 +149,7 @@ func (c *pass) addFindings(out []byte, keep map[string]int) {
 			file = filepath.Join(c.modDir, file)
 		}
 		key := filepath.Base(m[1]) + ": " + m[3]
-		f := Finding{File: c.rel(file), Line: n, Message: strings.TrimSpace(line)}
+		f := Finding{File: c.rel(file), Line: n, Message: prefix + strings.TrimSpace(line)}
 		if slices.Contains(byKey[key], f) {
 			continue
 		}
@@ -168,34 +185,47 @@ func (c *pass) addFindings(out []byte, keep map[string]int) {
 	}
 }
 
-// vet runs go vet and returns the problem with what it found that the
-// base does not have; "" when there is none. The base's vet runs only when
-// the candidate's finds something: a clean vet needs no excuse.
-func (c *pass) vet(ctx context.Context, patterns []string) (note, problem string, err error) {
-	res, err := c.goCmd(ctx, append([]string{"vet", "-trimpath"}, patterns...)...)
+// vet runs go vet under cfg (nil: the host's configuration) and returns
+// the problem with what it found that the base does not have; "" when
+// there is none. On the host the base's vet runs only when the
+// candidate's finds something: a clean vet needs no excuse. Under another
+// configuration it runs first, once per run (Baseline.Vet remembers), so
+// that the standard library it compiles for that platform lands in the
+// shared build cache, where every candidate finds it.
+func (c *pass) vet(ctx context.Context, cfg *source.Config, patterns []string) (note, problem string, err error) {
+	if cfg != nil && c.v.Baseline != nil {
+		if _, err := c.v.Baseline.Vet(ctx, cfg, patterns); err != nil {
+			return "", "", fmt.Errorf("base: go vet%s: %w", with(cfg), err)
+		}
+	}
+	res, err := c.goCmdIn(ctx, cfg, append([]string{"vet", "-trimpath"}, patterns...)...)
 	if err != nil {
-		return "", "", fmt.Errorf("go vet: %w", err)
+		return "", "", fmt.Errorf("go vet%s: %w", with(cfg), err)
 	}
 	if res.TimedOut {
-		return "", fmt.Sprintf("go vet did not finish within %v", c.v.Timeout), nil
+		return "", fmt.Sprintf("go vet%s did not finish within %v", with(cfg), c.timeout()), nil
 	}
 	if res.ExitCode == 0 {
 		return "", "", nil
 	}
-	if bytes.Contains(res.Stderr, []byte("\nvet: ")) || bytes.HasPrefix(res.Stderr, []byte("vet: ")) {
+	if cfg == nil && (bytes.Contains(res.Stderr, []byte("\nvet: ")) || bytes.HasPrefix(res.Stderr, []byte("vet: "))) {
 		// A package that does not type-check: vet stops at its first
-		// error, the compiler lists them all.
+		// error, the compiler lists them all. (Not under another
+		// configuration: its build could need to link.)
 		if problem, err := c.build(ctx, patterns); err != nil || problem != "" {
 			return "", problem, err
 		}
 	}
 	got := vetFindings(res.Stderr)
 	if c.v.Baseline == nil {
-		return "", "go vet failed: " + trimOutput(res.Stderr), nil
+		if cfg != nil {
+			c.addFindingsIn(cfg, res.Stderr, nil)
+		}
+		return "", "go vet" + with(cfg) + " failed: " + trimOutput(res.Stderr), nil
 	}
-	base, err := c.v.Baseline.Vet(ctx, patterns)
+	base, err := c.v.Baseline.Vet(ctx, cfg, patterns)
 	if err != nil {
-		return "", "", fmt.Errorf("base: go vet: %w", err)
+		return "", "", fmt.Errorf("base: go vet%s: %w", with(cfg), err)
 	}
 	added := newFindings(got, base)
 	if len(added) > 0 {
@@ -203,8 +233,8 @@ func (c *pass) vet(ctx context.Context, patterns []string) (note, problem string
 		for _, k := range added {
 			keep[k]++
 		}
-		c.addFindings(res.Stderr, keep)
-		return "", "go vet failed: " + strings.Join(added, "; "), nil
+		c.addFindingsIn(cfg, res.Stderr, keep)
+		return "", "go vet" + with(cfg) + " failed: " + strings.Join(added, "; "), nil
 	}
 	n := 0
 	for _, v := range got {
