@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -18,6 +19,10 @@ import (
 type configGroup struct {
 	cfg   source.Config
 	files []string // repository-relative
+	// hidden are the patterns of the files' packages that the host's
+	// configuration does not build at all, and the module's loading
+	// therefore does not list ("./win" of win/w_windows.go).
+	hidden []string
 }
 
 // otherConfigs groups the Go files the patch leaves that the host's
@@ -31,7 +36,13 @@ func (c *pass) otherConfigs() (groups []*configGroup, notes []string) {
 	for _, rel := range c.changedGoFiles() {
 		pkg := c.packageOf(rel)
 		abs := c.abs(rel)
-		if pkg == nil || slices.Contains(pkg.GoFiles, abs) || slices.Contains(pkg.TestFiles, abs) {
+		hidden := ""
+		switch {
+		case pkg == nil:
+			if hidden = c.hiddenPackage(rel); hidden == "" {
+				continue
+			}
+		case slices.Contains(pkg.GoFiles, abs) || slices.Contains(pkg.TestFiles, abs):
 			continue
 		}
 		src, err := os.ReadFile(abs)
@@ -50,21 +61,55 @@ func (c *pass) otherConfigs() (groups []*configGroup, notes []string) {
 			notes = append(notes, rel+": "+why+"; not type-checked")
 			continue
 		}
-		if i := slices.IndexFunc(groups, func(g *configGroup) bool { return g.cfg.Includes(rel, src) }); i >= 0 {
-			groups[i].files = append(groups[i].files, rel)
-			continue
+		i := slices.IndexFunc(groups, func(g *configGroup) bool { return g.cfg.Includes(rel, src) })
+		if i < 0 {
+			i = len(groups)
+			groups = append(groups, &configGroup{cfg: cfg})
 		}
-		groups = append(groups, &configGroup{cfg: cfg, files: []string{rel}})
+		g := groups[i]
+		g.files = append(g.files, rel)
+		if hidden != "" && !slices.Contains(g.hidden, hidden) {
+			g.hidden = append(g.hidden, hidden)
+		}
 	}
 	return groups, notes
 }
 
+// hiddenPackage returns the pattern of the directory of rel, a Go file of
+// no package the module's loading lists, when go vet would take it for a
+// package of the module ("./win"): not under testdata, vendor or a
+// directory whose name starts with _ or ., and not in a nested module.
+// "" when it is none.
+func (c *candidate) hiddenPackage(rel string) string {
+	dir, err := filepath.Rel(c.modDir, filepath.Dir(c.abs(rel)))
+	if err != nil || dir == ".." || strings.HasPrefix(dir, ".."+string(filepath.Separator)) {
+		return ""
+	}
+	if dir == "." {
+		return "."
+	}
+	for _, elem := range strings.Split(filepath.ToSlash(dir), "/") {
+		if elem == "testdata" || elem == "vendor" || strings.HasPrefix(elem, "_") || strings.HasPrefix(elem, ".") {
+			return ""
+		}
+	}
+	for d := filepath.Join(c.modDir, dir); d != c.modDir; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return ""
+		}
+	}
+	return "./" + filepath.ToSlash(dir)
+}
+
 // foreignPackage says why a file in pkg's directory is not pkg's in any
 // configuration (a generator's package main): "" when it is, or when pkg's
-// name is unknown (no file of it is the host's).
+// name is unknown (no file of it is the host's, or pkg is nil).
 func foreignPackage(pkg *source.Package, rel string, src []byte) string {
+	if pkg == nil || pkg.Name == "" {
+		return ""
+	}
 	f, err := parser.ParseFile(token.NewFileSet(), rel, src, parser.PackageClauseOnly)
-	if err != nil || pkg.Name == "" {
+	if err != nil {
 		return ""
 	}
 	name := f.Name.Name
@@ -84,6 +129,7 @@ func (c *pass) vetConfigs(ctx context.Context, pkgs []*source.Package) (notes, p
 	var checked []string
 	for _, g := range groups {
 		patterns := patternsOf(slices.DeleteFunc(slices.Clone(pkgs), func(p *source.Package) bool { return !includesAny(g.cfg, p.Files()) }))
+		patterns = append(patterns, g.hidden...)
 		if len(patterns) == 0 {
 			continue // a guard: a changed file's package is affected and builds there
 		}

@@ -12,14 +12,15 @@ import (
 
 // configsModule defines Comma in a file for App Engine and JS and in one
 // for every other configuration (as dustin/go-humanize did), has a file
-// for Windows with a vet finding of its own, and a generator that no
-// configuration builds.
+// for Windows with a vet finding of its own, a generator that no
+// configuration builds, and a package that only Windows builds.
 var configsModule = map[string]string{
-	"go.mod":       "module example.com/hum\n\ngo 1.22\n",
-	"x_gae.go":     "//go:build appengine || js\n\npackage hum\n\nimport \"strconv\"\n\n// Comma formats n.\nfunc Comma(n int64) string { return strconv.FormatInt(n, 10) }\n",
-	"x_ngae.go":    "//go:build !appengine && !js\n\npackage hum\n\nimport \"strconv\"\n\n// Comma formats n.\nfunc Comma(n int64) string { return strconv.FormatInt(n, 10) }\n",
-	"y_windows.go": "package hum\n\nimport \"fmt\"\n\n// Sep is the path separator.\nfunc Sep() string { return fmt.Sprintf(\"%d\", \"\\\\\") }\n",
-	"gen.go":       "//go:build ignore\n\npackage main\n\nfunc main() {}\n",
+	"go.mod":           "module example.com/hum\n\ngo 1.22\n",
+	"x_gae.go":         "//go:build appengine || js\n\npackage hum\n\nimport \"strconv\"\n\n// Comma formats n.\nfunc Comma(n int64) string { return strconv.FormatInt(n, 10) }\n",
+	"x_ngae.go":        "//go:build !appengine && !js\n\npackage hum\n\nimport \"strconv\"\n\n// Comma formats n.\nfunc Comma(n int64) string { return strconv.FormatInt(n, 10) }\n",
+	"y_windows.go":     "package hum\n\nimport \"fmt\"\n\n// Sep is the path separator.\nfunc Sep() string { return fmt.Sprintf(\"%d\", \"\\\\\") }\n",
+	"gen.go":           "//go:build ignore\n\npackage main\n\nfunc main() {}\n",
+	"win/w_windows.go": "package win\n\n// W is w.\nconst W = 1\n",
 }
 
 // TestTypesChecksOtherBuildConfigs validates patches to files that the
@@ -76,6 +77,14 @@ func TestTypesChecksOtherBuildConfigs(t *testing.T) {
 			name:  "the Windows file's own vet finding is the base's",
 			files: map[string]string{"y_windows.go": win + "\n// Colon is the list separator.\nconst Colon = \";\"\n"},
 			types: []string{"GOOS=windows GOARCH=amd64 CGO_ENABLED=0 (y_windows.go) (1 vet findings are on the base too)"},
+		},
+		{
+			name:         "a type error in a package only Windows builds",
+			files:        map[string]string{"win/w_windows.go": strings.Replace(configsModule["win/w_windows.go"], "1\n", "\"1\" + 1\n", 1)},
+			rejectedBy:   "types",
+			types:        []string{"go vet with GOOS=windows GOARCH=amd64 CGO_ENABLED=0 failed: w_windows.go: invalid operation"},
+			finding:      "win/w_windows.go:4",
+			findingWords: "with GOOS=windows GOARCH=amd64 CGO_ENABLED=0: ",
 		},
 		{
 			name:  "a generator no configuration builds",

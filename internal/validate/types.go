@@ -48,7 +48,7 @@ func checkTypes(ctx context.Context, c *pass) (*outcome, error) {
 	}
 	res := &typesResult{}
 	if len(pkgs) == 0 {
-		return &outcome{status: Pass, summary: "no Go package affected", result: res}, nil
+		return c.noHostPackage(ctx, res)
 	}
 	patterns := patternsOf(pkgs)
 	res.warm = c.startBase(patterns)
@@ -99,6 +99,22 @@ func checkTypes(ctx context.Context, c *pass) (*outcome, error) {
 		note = "no standard-library API newer than go " + c.mod.GoVersion
 	}
 	return &outcome{status: Pass, summary: summary, notes: append(configNotes, note), result: res}, nil
+}
+
+// noHostPackage is checkTypes when the patch affects no package that the
+// host's configuration builds: a package that only other configurations
+// build (its files all _windows.go) is still vetted, under one of them.
+func (c *pass) noHostPackage(ctx context.Context, res *typesResult) (*outcome, error) {
+	notes, problems, err := c.vetConfigs(ctx, nil)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(problems) > 0:
+		return &outcome{status: Fail, problems: problems, notes: notes}, nil
+	case len(notes) > 0:
+		return &outcome{status: Pass, summary: "no Go package of the host's build configuration affected", notes: notes, result: res}, nil
+	}
+	return &outcome{status: Pass, summary: "no Go package affected", result: res}, nil
 }
 
 // goStep runs one go command and turns its failure into a problem that
