@@ -21,12 +21,15 @@ import (
 )
 
 // typesLevel builds and vets the affected packages and refuses standard
-// library API newer than the module's go directive. go vet and go build
-// run no code of the patch, but the compiler reads what it says (cgo,
-// assembly, a profile): the policy must have passed.
+// library API newer than the module's go directive. A changed file that
+// the host's build configuration excludes is vetted under one that
+// includes it (see vetConfigs): otherwise a patch could break GOOS=js or
+// -tags appengine unseen. go vet and go build run no code of the patch,
+// but the compiler reads what it says (cgo, assembly, a profile): the
+// policy must have passed.
 var typesLevel = &level{
 	name:     "types",
-	doc:      "the affected packages type-check, build and vet clean (beyond the base's findings), using no standard-library API newer than the module's go version",
+	doc:      "the affected packages type-check, build and vet clean (beyond the base's findings), also under a build configuration that includes each changed file the host's excludes, using no standard-library API newer than the module's go version",
 	requires: []*level{policyLevel, syntaxLevel},
 	run:      checkTypes,
 }
