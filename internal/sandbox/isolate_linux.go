@@ -364,8 +364,9 @@ func reachable(path string, uid, gid uint32) error {
 // run runs one command of tree t: the tree is synced when no other command
 // of it runs, the command is started by the reaper as the tree's identity,
 // and when the last command of the tree ends, every process of its uid is
-// killed and what it left in shared temporary directories removed.
-func (r *Runner) run(ctx context.Context, t *tree, dir string, timeout time.Duration, name string, args ...string) (*Result, error) {
+// killed and what it left in shared temporary directories removed. env
+// is set over the tree's environment (see RunEnv).
+func (r *Runner) run(ctx context.Context, t *tree, dir string, timeout time.Duration, env []string, name string, args ...string) (*Result, error) {
 	t.mu.Lock()
 	if t.running == 0 {
 		if err := t.sync(); err != nil {
@@ -396,7 +397,7 @@ func (r *Runner) run(ctx context.Context, t *tree, dir string, timeout time.Dura
 	cmd := exec.CommandContext(ctx, r.helper, append([]string{helperArg, "", name}, args...)...)
 	cmd.Args[0] = name
 	cmd.Dir = abs
-	cmd.Env = r.treeEnv(t)
+	cmd.Env = withEnv(r.treeEnv(t), env)
 	if r.netRules != nil {
 		cmd.ExtraFiles = []*os.File{r.netRules} // fd 3 in the helper
 		spec.NetFD, spec.NetFlags = 3, r.netFlags

@@ -50,9 +50,9 @@ func (r *Runner) isolate(ctx context.Context) error {
 	return nil
 }
 
-// run runs the command on t's copy with the scrubbed environment and a
-// timeout, and nothing more.
-func (r *Runner) run(ctx context.Context, t *tree, dir string, timeout time.Duration, name string, args ...string) (*Result, error) {
+// run runs the command on t's copy with the scrubbed environment (env set
+// over it; see RunEnv) and a timeout, and nothing more.
+func (r *Runner) run(ctx context.Context, t *tree, dir string, timeout time.Duration, env []string, name string, args ...string) (*Result, error) {
 	t.mu.Lock()
 	err := t.sync()
 	t.mu.Unlock()
@@ -67,7 +67,7 @@ func (r *Runner) run(ctx context.Context, t *tree, dir string, timeout time.Dura
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir, cmd.Env = abs, r.treeEnv(t)
+	cmd.Dir, cmd.Env = abs, withEnv(r.treeEnv(t), env)
 	cmd.WaitDelay = 5 * time.Second
 	stdout, stderr := &capped{max: r.MaxOutput}, &capped{max: r.MaxOutput}
 	cmd.Stdout, cmd.Stderr = stdout, stderr

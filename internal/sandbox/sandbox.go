@@ -303,11 +303,44 @@ func (r *Runner) baseEnv() []string {
 // first. A non-zero exit is not an error: it is in Result.ExitCode. The
 // error is for commands that could not run at all.
 func (r *Runner) Run(ctx context.Context, dir string, timeout time.Duration, name string, args ...string) (*Result, error) {
+	return r.RunEnv(ctx, dir, timeout, nil, name, args...)
+}
+
+// ConfigVars are the variables RunEnv may set: a build configuration
+// (a cross type-check with cgo off), which says nothing secret and reaches
+// nothing the tree's environment does not.
+var ConfigVars = []string{"GOOS", "GOARCH", "CGO_ENABLED"}
+
+// RunEnv is Run with env (KEY=value items) set over the tree's
+// environment. Only ConfigVars may be set: the environment stays an
+// allow-list, whatever the caller passes.
+func (r *Runner) RunEnv(ctx context.Context, dir string, timeout time.Duration, env []string, name string, args ...string) (*Result, error) {
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); !slices.Contains(ConfigVars, k) {
+			return nil, fmt.Errorf("sandbox: run %s: %s may not be set for a child (only %s)", name, k, strings.Join(ConfigVars, ", "))
+		}
+	}
 	t, err := r.treeOf(dir)
 	if err != nil {
 		return nil, err
 	}
-	return r.run(ctx, t, dir, timeout, name, args...)
+	return r.run(ctx, t, dir, timeout, env, name, args...)
+}
+
+// withEnv returns base with the variables of env set over it: each name
+// once, at its place in base or at the end.
+func withEnv(base, env []string) []string {
+	out := slices.Clone(base)
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		i := slices.IndexFunc(out, func(s string) bool { return strings.HasPrefix(s, k+"=") })
+		if i < 0 {
+			out = append(out, kv)
+		} else {
+			out[i] = kv
+		}
+	}
+	return out
 }
 
 // capped keeps the first max bytes written to it.

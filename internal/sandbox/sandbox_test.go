@@ -185,3 +185,30 @@ func TestStrictRefusesWithoutLandlock(t *testing.T) {
 		t.Errorf("with Landlock, weaker = %q", w)
 	}
 }
+
+// TestRunEnvSetsOnlyConfigVars: RunEnv sets a build configuration over the
+// tree's environment, once each, and refuses any other variable.
+func TestRunEnvSetsOnlyConfigVars(t *testing.T) {
+	r := newRunner(t)
+	dir := workDir(t)
+	res, err := r.RunEnv(context.Background(), dir, time.Minute, []string{"GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0"}, "env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(res.Stdout), "\n")
+	for _, want := range []string{"GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0"} {
+		name, _, _ := strings.Cut(want, "=")
+		var got []string
+		for _, l := range lines {
+			if strings.HasPrefix(l, name+"=") {
+				got = append(got, l)
+			}
+		}
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("child's %s: %q, want exactly %s", name, got, want)
+		}
+	}
+	if _, err := r.RunEnv(context.Background(), dir, time.Minute, []string{"GOFLAGS=-toolexec=evil"}, "env"); err == nil || !strings.Contains(err.Error(), "GOFLAGS may not be set") {
+		t.Errorf("RunEnv with GOFLAGS: err = %v, want a refusal naming it", err)
+	}
+}

@@ -29,6 +29,7 @@ func (m *Module) Rebase(dir string) *Module {
 		q.Dir = move(p.Dir)
 		q.GoFiles = moveAll(p.GoFiles)
 		q.TestFiles = moveAll(p.TestFiles)
+		q.ExcludedFiles = moveAll(p.ExcludedFiles)
 		q.Funcs = make([]Func, len(p.Funcs))
 		for i, f := range p.Funcs {
 			f.File = move(f.File)

@@ -12,6 +12,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -39,10 +40,16 @@ type Package struct {
 	RelDir     string   // relative to the module root, "." for the root
 	GoFiles    []string // absolute paths, non-test files
 	TestFiles  []string // absolute paths, _test.go files of the package and its external test package
-	Funcs      []Func
-	Tests      []string // Test* functions
-	Benchmarks []string // Benchmark* functions
-	Errors     []string // load errors (the package may still be usable)
+	// ExcludedFiles are the package's Go files, tests included, that the
+	// loading configuration excludes and another builds (x_windows.go,
+	// //go:build appengine): a change may need to touch them too, and
+	// validation type-checks them under a configuration that includes
+	// them (see ConfigFor). Absolute paths; not in Funcs.
+	ExcludedFiles []string
+	Funcs         []Func
+	Tests         []string // Test* functions
+	Benchmarks    []string // Benchmark* functions
+	Errors        []string // load errors (the package may still be usable)
 }
 
 // Func is one function or method declared in a package.
@@ -117,6 +124,11 @@ func Load(ctx context.Context, dir string, env []string) (*Module, error) {
 				p.GoFiles = appendNew(p.GoFiles, f)
 			}
 		}
+		for _, f := range lp.IgnoredFiles {
+			if strings.HasSuffix(f, ".go") {
+				p.ExcludedFiles = appendNew(p.ExcludedFiles, f)
+			}
+		}
 		for _, e := range lp.Errors {
 			p.Errors = appendNew(p.Errors, e.Error())
 		}
@@ -128,11 +140,52 @@ func Load(ctx context.Context, dir string, env []string) (*Module, error) {
 	}
 	sort.Slice(m.Packages, func(i, j int) bool { return m.Packages[i].ImportPath < m.Packages[j].ImportPath })
 	for _, p := range m.Packages {
+		p.ExcludedFiles = slices.DeleteFunc(p.ExcludedFiles, func(f string) bool { return !p.otherConfig(f) })
 		if err := p.parseDecls(); err != nil {
 			p.Errors = append(p.Errors, err.Error())
 		}
 	}
 	return m, nil
+}
+
+// otherConfig reports whether f, a Go file of p's directory that the
+// loading configuration excludes, is p's in another configuration: it
+// declares p's package (or p's external test package), and some
+// configuration builds it. A generator beside the package (package main,
+// //go:build ignore) is not.
+func (p *Package) otherConfig(f string) bool {
+	src, err := os.ReadFile(f)
+	if err != nil {
+		return false
+	}
+	file, err := parser.ParseFile(token.NewFileSet(), f, src, parser.PackageClauseOnly)
+	if err != nil {
+		return false
+	}
+	if name := file.Name.Name; name != p.Name && !(name == p.Name+"_test" && strings.HasSuffix(f, "_test.go")) {
+		return false
+	}
+	_, ok := ConfigFor(f, src, runtime.GOOS, runtime.GOARCH)
+	return ok
+}
+
+// Files are the package's Go files in every configuration: GoFiles,
+// TestFiles and ExcludedFiles.
+func (p *Package) Files() []string {
+	return slices.Concat(p.GoFiles, p.TestFiles, p.ExcludedFiles)
+}
+
+// SourceFiles are the package's non-test Go files in every configuration:
+// the files a change of its code may have to touch (a function that
+// x_gae.go and x_ngae.go both define).
+func (p *Package) SourceFiles() []string {
+	out := slices.Clone(p.GoFiles)
+	for _, f := range p.ExcludedFiles {
+		if !strings.HasSuffix(f, "_test.go") {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // basePath maps every variant go/packages reports (p, "p [p.test]",
@@ -191,7 +244,7 @@ func (m *Module) Resolve(paths []string) ([]*Package, error) {
 		}
 		if strings.HasSuffix(rel, ".go") {
 			for _, p := range m.Packages {
-				for _, f := range append(slices.Clone(p.GoFiles), p.TestFiles...) {
+				for _, f := range p.Files() {
 					if r, _ := filepath.Rel(m.Dir, f); filepath.ToSlash(r) == rel {
 						add(p)
 						found = true
@@ -222,11 +275,12 @@ func (m *Module) Resolve(paths []string) ([]*Package, error) {
 }
 
 // PackagesOfFiles returns the packages that hold the given files (absolute
-// paths); files that are not Go files of the module are ignored.
+// paths), in any configuration; files that are not Go files of the module
+// are ignored.
 func (m *Module) PackagesOfFiles(files []string) []*Package {
 	var out []*Package
 	for _, p := range m.Packages {
-		for _, f := range append(slices.Clone(p.GoFiles), p.TestFiles...) {
+		for _, f := range p.Files() {
 			if slices.Contains(files, f) && !slices.Contains(out, p) {
 				out = append(out, p)
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/agentic-optimizer/optimizer/internal/gitx"
 	"github.com/agentic-optimizer/optimizer/internal/sandbox"
+	"github.com/agentic-optimizer/optimizer/internal/source"
 )
 
 // Baseline answers "does this fail without the patch too?" from a worktree
@@ -41,7 +42,7 @@ type Baseline struct {
 
 	// The answers, each computed once (see memo); go commands for
 	// different answers run side by side in the base's tree.
-	vet    memo[map[string]int]     // by package patterns
+	vet    memo[map[string]int]     // by package patterns, and configuration
 	warmed memo[struct{}]           // by testSpec.key
 	tests  memo[*testRun]           // by testSpec.key
 	reruns memo[map[string]int]     // by testSpec.key: failures per package.Test
@@ -76,16 +77,23 @@ func (b *Baseline) dir(ctx context.Context) (string, error) {
 }
 
 // Vet returns go vet's findings on the base for the given package
-// patterns, as position-free keys counted (see vetFindings).
-func (b *Baseline) Vet(ctx context.Context, patterns []string) (map[string]int, error) {
-	return b.vet.do(ctx, strings.Join(patterns, " "), func() (map[string]int, error) {
+// patterns under cfg (nil: the host's configuration), as position-free
+// keys counted (see vetFindings).
+func (b *Baseline) Vet(ctx context.Context, cfg *source.Config, patterns []string) (map[string]int, error) {
+	key := strings.Join(patterns, " ")
+	var env []string
+	if cfg != nil {
+		key, env = cfg.String()+": "+key, cfg.Env()
+	}
+	return b.vet.do(ctx, key, func() (map[string]int, error) {
 		dir, err := b.dir(ctx)
 		if err != nil {
 			return nil, err
 		}
 		// -trimpath as the candidate's vet: the same compiled packages
 		// serve both, from the build cache layer the base's commands fill.
-		res, err := b.Runner.Run(ctx, dir, b.timeout(), "go", append([]string{"vet", "-trimpath"}, patterns...)...)
+		args := withConfig(cfg, append([]string{"vet", "-trimpath"}, patterns...))
+		res, err := b.Runner.RunEnv(ctx, dir, b.timeout(), env, "go", args...)
 		if err != nil {
 			return nil, err
 		}

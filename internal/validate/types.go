@@ -21,12 +21,15 @@ import (
 )
 
 // typesLevel builds and vets the affected packages and refuses standard
-// library API newer than the module's go directive. go vet and go build
-// run no code of the patch, but the compiler reads what it says (cgo,
-// assembly, a profile): the policy must have passed.
+// library API newer than the module's go directive. A changed file that
+// the host's build configuration excludes is vetted under one that
+// includes it (see vetConfigs): otherwise a patch could break GOOS=js or
+// -tags appengine unseen. go vet and go build run no code of the patch,
+// but the compiler reads what it says (cgo, assembly, a profile): the
+// policy must have passed.
 var typesLevel = &level{
 	name:     "types",
-	doc:      "the affected packages type-check, build and vet clean (beyond the base's findings), using no standard-library API newer than the module's go version",
+	doc:      "the affected packages type-check, build and vet clean (beyond the base's findings), also under a build configuration that includes each changed file the host's excludes, using no standard-library API newer than the module's go version",
 	requires: []*level{policyLevel, syntaxLevel},
 	run:      checkTypes,
 }
@@ -48,7 +51,7 @@ func checkTypes(ctx context.Context, c *pass) (*outcome, error) {
 	}
 	res := &typesResult{}
 	if len(pkgs) == 0 {
-		return &outcome{status: Pass, summary: "no Go package affected", result: res}, nil
+		return c.noHostPackage(ctx, res)
 	}
 	patterns := patternsOf(pkgs)
 	res.warm = c.startBase(patterns)
@@ -67,11 +70,18 @@ func checkTypes(ctx context.Context, c *pass) (*outcome, error) {
 			return failed(problem), err
 		}
 	}
-	vetNote, problem, err := c.vet(ctx, patterns)
+	vetNote, problem, err := c.vet(ctx, nil, patterns)
 	if err != nil || problem != "" {
 		return failed(problem), err
 	}
 	summary := fmt.Sprintf("type-check and vet pass for %d packages%s", len(pkgs), vetNote)
+	configNotes, problems, err := c.vetConfigs(ctx, pkgs)
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return &outcome{status: Fail, problems: problems, notes: configNotes}, nil
+	}
 	if breaks := c.plusBuildBreaks(ctx); len(breaks) > 0 {
 		return failed(breaks...), nil
 	}
@@ -91,7 +101,23 @@ func checkTypes(ctx context.Context, c *pass) (*outcome, error) {
 		}
 		note = "no standard-library API newer than go " + c.mod.GoVersion
 	}
-	return &outcome{status: Pass, summary: summary, notes: []string{note}, result: res}, nil
+	return &outcome{status: Pass, summary: summary, notes: append(configNotes, note), result: res}, nil
+}
+
+// noHostPackage is checkTypes when the patch affects no package that the
+// host's configuration builds: a package that only other configurations
+// build (its files all _windows.go) is still vetted, under one of them.
+func (c *pass) noHostPackage(ctx context.Context, res *typesResult) (*outcome, error) {
+	notes, problems, err := c.vetConfigs(ctx, nil)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(problems) > 0:
+		return &outcome{status: Fail, problems: problems, notes: notes}, nil
+	case len(notes) > 0:
+		return &outcome{status: Pass, summary: "no Go package of the host's build configuration affected", notes: notes, result: res}, nil
+	}
+	return &outcome{status: Pass, summary: "no Go package affected", result: res}, nil
 }
 
 // goStep runs one go command and turns its failure into a problem that
@@ -118,6 +144,16 @@ func (c *pass) goStep(ctx context.Context, what string, args []string) (string, 
 // changed first, then the last ones; a message the base has five times
 // and the candidate six is one finding, not six.
 func (c *pass) addFindings(out []byte, keep map[string]int) {
+	c.addFindingsIn(nil, out, keep)
+}
+
+// addFindingsIn is addFindings for the output of a command run under cfg,
+// whose findings say so ("with GOOS=js GOARCH=wasm CGO_ENABLED=0: ...").
+func (c *pass) addFindingsIn(cfg *source.Config, out []byte, keep map[string]int) {
+	prefix := ""
+	if cfg != nil {
+		prefix = strings.TrimPrefix(with(cfg), " ") + ": "
+	}
 	changed := diff.ChangedLines(c.files)
 	byKey := map[string][]Finding{}
 	var keys []string
@@ -132,7 +168,7 @@ func (c *pass) addFindings(out []byte, keep map[string]int) {
 			file = filepath.Join(c.modDir, file)
 		}
 		key := filepath.Base(m[1]) + ": " + m[3]
-		f := Finding{File: c.rel(file), Line: n, Message: strings.TrimSpace(line)}
+		f := Finding{File: c.rel(file), Line: n, Message: prefix + strings.TrimSpace(line)}
 		if slices.Contains(byKey[key], f) {
 			continue
 		}
@@ -168,34 +204,47 @@ func (c *pass) addFindings(out []byte, keep map[string]int) {
 	}
 }
 
-// vet runs go vet and returns the problem with what it found that the
-// base does not have; "" when there is none. The base's vet runs only when
-// the candidate's finds something: a clean vet needs no excuse.
-func (c *pass) vet(ctx context.Context, patterns []string) (note, problem string, err error) {
-	res, err := c.goCmd(ctx, append([]string{"vet", "-trimpath"}, patterns...)...)
+// vet runs go vet under cfg (nil: the host's configuration) and returns
+// the problem with what it found that the base does not have; "" when
+// there is none. On the host the base's vet runs only when the
+// candidate's finds something: a clean vet needs no excuse. Under another
+// configuration it runs first, once per run (Baseline.Vet remembers), so
+// that the standard library it compiles for that platform lands in the
+// shared build cache, where every candidate finds it.
+func (c *pass) vet(ctx context.Context, cfg *source.Config, patterns []string) (note, problem string, err error) {
+	if cfg != nil && c.v.Baseline != nil {
+		if _, err := c.v.Baseline.Vet(ctx, cfg, patterns); err != nil {
+			return "", "", fmt.Errorf("base: go vet%s: %w", with(cfg), err)
+		}
+	}
+	res, err := c.goCmdIn(ctx, cfg, append([]string{"vet", "-trimpath"}, patterns...)...)
 	if err != nil {
-		return "", "", fmt.Errorf("go vet: %w", err)
+		return "", "", fmt.Errorf("go vet%s: %w", with(cfg), err)
 	}
 	if res.TimedOut {
-		return "", fmt.Sprintf("go vet did not finish within %v", c.v.Timeout), nil
+		return "", fmt.Sprintf("go vet%s did not finish within %v", with(cfg), c.timeout()), nil
 	}
 	if res.ExitCode == 0 {
 		return "", "", nil
 	}
-	if bytes.Contains(res.Stderr, []byte("\nvet: ")) || bytes.HasPrefix(res.Stderr, []byte("vet: ")) {
+	if cfg == nil && (bytes.Contains(res.Stderr, []byte("\nvet: ")) || bytes.HasPrefix(res.Stderr, []byte("vet: "))) {
 		// A package that does not type-check: vet stops at its first
-		// error, the compiler lists them all.
+		// error, the compiler lists them all. (Not under another
+		// configuration: its build could need to link.)
 		if problem, err := c.build(ctx, patterns); err != nil || problem != "" {
 			return "", problem, err
 		}
 	}
 	got := vetFindings(res.Stderr)
 	if c.v.Baseline == nil {
-		return "", "go vet failed: " + trimOutput(res.Stderr), nil
+		if cfg != nil {
+			c.addFindingsIn(cfg, res.Stderr, nil)
+		}
+		return "", "go vet" + with(cfg) + " failed: " + trimOutput(res.Stderr), nil
 	}
-	base, err := c.v.Baseline.Vet(ctx, patterns)
+	base, err := c.v.Baseline.Vet(ctx, cfg, patterns)
 	if err != nil {
-		return "", "", fmt.Errorf("base: go vet: %w", err)
+		return "", "", fmt.Errorf("base: go vet%s: %w", with(cfg), err)
 	}
 	added := newFindings(got, base)
 	if len(added) > 0 {
@@ -203,8 +252,8 @@ func (c *pass) vet(ctx context.Context, patterns []string) (note, problem string
 		for _, k := range added {
 			keep[k]++
 		}
-		c.addFindings(res.Stderr, keep)
-		return "", "go vet failed: " + strings.Join(added, "; "), nil
+		c.addFindingsIn(cfg, res.Stderr, keep)
+		return "", "go vet" + with(cfg) + " failed: " + strings.Join(added, "; "), nil
 	}
 	n := 0
 	for _, v := range got {

@@ -413,11 +413,7 @@ func (c *candidate) affected(ctx context.Context) ([]*source.Package, error) {
 
 // goCmd runs the go command in the module directory through the sandbox.
 func (c *candidate) goCmd(ctx context.Context, args ...string) (*sandbox.Result, error) {
-	timeout := c.v.Timeout
-	if timeout <= 0 {
-		timeout = 10 * time.Minute
-	}
-	return c.v.Runner.Run(ctx, c.modDir, timeout, "go", args...)
+	return c.v.Runner.Run(ctx, c.modDir, c.timeout(), "go", args...)
 }
 
 // packageOf returns the package a repository-relative path belongs to: for

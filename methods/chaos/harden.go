@@ -215,7 +215,7 @@ const modelRepeat = 3
 // regression test that replays the crashing input.
 func (s *task) fixCrashes(ctx context.Context) {
 	var allowed []string
-	for _, f := range s.pkg.GoFiles {
+	for _, f := range s.pkg.SourceFiles() {
 		if rel, err := filepath.Rel(s.mod.Dir, f); err == nil {
 			allowed = append(allowed, filepath.ToSlash(rel))
 		}

@@ -136,11 +136,11 @@ func (tg *Target) Note() string {
 		tg.Name, c.Tokens, c.WholeFileTokens, 100*float64(c.Tokens)/float64(max(c.WholeFileTokens, 1)))
 }
 
-// SourceFiles are the package's non-test files, module-relative: the files
-// an optimization may change.
+// SourceFiles are the package's non-test files, module-relative, in every
+// build configuration: the files an optimization may change.
 func (tg *Target) SourceFiles() []string {
 	var out []string
-	for _, f := range tg.Pkg.GoFiles {
+	for _, f := range tg.Pkg.SourceFiles() {
 		if rel, err := filepath.Rel(tg.Mod.Dir, f); err == nil {
 			out = append(out, filepath.ToSlash(rel))
 		}
