@@ -34,7 +34,10 @@
 //     max-regression threshold: noise alone must not reject a good candidate.
 //   - A claimed win is only accepted once a second, independent interleaved
 //     batch, started with the other side, confirms it on the same row
-//     ([Decide]).
+//     ([Decide]). Every row, of the objective's unit or not, is
+//     [Row.Replicated] only when both batches show it significant in the
+//     same direction; a significant row that is not (one batch was run, or
+//     the second did not confirm it) is reported "unreplicated".
 //   - [Calibrate] measures the machine's own A/A noise per row (the base
 //     against itself); passed in [Criteria.Noise] it raises each row's
 //     thresholds to that noise.
