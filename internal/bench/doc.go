@@ -45,9 +45,10 @@
 //     accepts a lower median when every sample agrees (complete separation)
 //     or the difference is significant.
 //
-// Choosing the benchmarks is the caller's job: only those that execute the
-// changed lines (by coverage) should be passed, since every extra row is
-// another chance for noise and costs Holm power.
+// Choosing the benchmarks is the caller's job: only those whose measured
+// loop executes the changed lines (by coverage counts; not those that run
+// them only at init or in their setup) should be passed, since every extra
+// row is another chance for noise and costs Holm power.
 //
 // Execution goes through a [Runner], a plain function, so the caller passes
 // its sandbox and the tests pass a fake that prints synthetic results.
