@@ -102,19 +102,11 @@ type selection struct {
 //
 // A problem rejects the candidate; "" when there is none.
 func (c *candidate) selectBenchmarks(ctx context.Context, p *source.Package, changed map[string][]int, overlay, prefix string) (sel selection, problem string, err error) {
-	var coverPkgs []string
-	for _, pkg := range c.mod.Packages {
-		for file := range changed {
-			if pkg.Dir == filepath.Dir(c.abs(file)) && !slices.Contains(coverPkgs, pkg.ImportPath) {
-				coverPkgs = append(coverPkgs, pkg.ImportPath)
-			}
-		}
-	}
 	bin := prefix + ".test"
 	// atomic counts like count, and loses no increment of code that runs
 	// in parallel (b.RunParallel, goroutines): a lost one would make setup
 	// look like loop or loop like setup.
-	if problem, err := c.buildTestBinary(ctx, p.Dir, bin, overlay, "-cover", "-covermode=atomic", "-coverpkg="+strings.Join(coverPkgs, ",")); err != nil || problem != "" {
+	if problem, err := c.buildTestBinary(ctx, p.Dir, bin, overlay, "-cover", "-covermode=atomic", "-coverpkg="+c.coverPackages(changed)); err != nil || problem != "" {
 		if err == nil && c.v.Objective == "quality" {
 			return sel, "", nil // the base's benchmarks do not build against the candidate: nothing comparable
 		}
@@ -128,20 +120,9 @@ func (c *candidate) selectBenchmarks(ctx context.Context, p *source.Package, cha
 	}
 	sel.init = exceeds(start, nil)
 	for i, name := range p.Benchmarks {
-		var counts [2]blockCounts
-		for j, n := range loopRuns {
-			var fails string
-			counts[j], fails, err = c.coverCounts(ctx, p.Dir, bin, fmt.Sprintf("%s-%d-%dx.out", prefix, i, n), changed,
-				"-test.run=^$", "-test.bench=^"+regexp.QuoteMeta(name)+"$", fmt.Sprintf("-test.benchtime=%dx", n))
-			if err != nil {
-				return sel, "", err
-			}
-			if fails != "" && c.v.Objective != "quality" {
-				return sel, fmt.Sprintf("%s fails on the candidate: %s", name, fails), nil
-			}
-			if fails != "" {
-				break // a benchmark that fails here is the unit level's business
-			}
+		counts, problem, err := c.loopCounts(ctx, p.Dir, bin, name, fmt.Sprintf("%s-%d", prefix, i), changed)
+		if err != nil || problem != "" {
+			return sel, problem, err
 		}
 		switch {
 		case counts[1] == nil:
@@ -153,6 +134,40 @@ func (c *candidate) selectBenchmarks(ctx context.Context, p *source.Package, cha
 		}
 	}
 	return sel, "", nil
+}
+
+// coverPackages is the -coverpkg list: the packages of the changed files.
+func (c *candidate) coverPackages(changed map[string][]int) string {
+	var out []string
+	for _, pkg := range c.mod.Packages {
+		for file := range changed {
+			if pkg.Dir == filepath.Dir(c.abs(file)) && !slices.Contains(out, pkg.ImportPath) {
+				out = append(out, pkg.ImportPath)
+			}
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// loopCounts runs the benchmark name at each of the loopRuns iteration
+// counts and returns the changed blocks' counts of each run. A benchmark
+// that fails has no counts, and under speed and allocs a problem that
+// rejects the candidate; under quality it is the unit level's business.
+func (c *candidate) loopCounts(ctx context.Context, dir, bin, name, prefix string, changed map[string][]int) (counts [2]blockCounts, problem string, err error) {
+	for i, n := range loopRuns {
+		var fails string
+		counts[i], fails, err = c.coverCounts(ctx, dir, bin, fmt.Sprintf("%s-%dx.out", prefix, n), changed,
+			"-test.run=^$", "-test.bench=^"+regexp.QuoteMeta(name)+"$", fmt.Sprintf("-test.benchtime=%dx", n))
+		switch {
+		case err != nil:
+			return counts, "", err
+		case fails != "" && c.v.Objective == "quality":
+			return [2]blockCounts{}, "", nil
+		case fails != "":
+			return counts, fmt.Sprintf("%s fails on the candidate: %s", name, fails), nil
+		}
+	}
+	return counts, "", nil
 }
 
 // coverCounts runs the coverage binary with args, writing profile, and
