@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -353,7 +354,7 @@ func TestRowJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"name":"BenchmarkX","unit":"sec/op","base":0.0000012,"candidate":9e-7,"delta_pct":-25,"p":0.002,"n":[10,10],"significant":true}`
+	want := `{"name":"BenchmarkX","unit":"sec/op","base":0.0000012,"candidate":9e-7,"delta_pct":-25,"p":0.002,"n":[10,10],"significant":true,"replicated":false}`
 	if string(b) != want {
 		t.Errorf("json %s\nwant %s", b, want)
 	}
@@ -516,6 +517,74 @@ func TestRowDelta(t *testing.T) {
 		}
 		if !strings.Contains(r.String(), tc.want) {
 			t.Errorf("String() = %q, want it to hold %q", r.String(), tc.want)
+		}
+	}
+}
+
+// TestDecideMarksReplication: after a decision, a row is Replicated only
+// when both batches show it significant in the same direction, whatever
+// its unit; a row significant in one batch only is labelled unreplicated
+// in its String and in JSON, and so is every significant row of a
+// decision that took one batch.
+func TestDecideMarksReplication(t *testing.T) {
+	row := func(name, unit string, delta, p float64) Row {
+		return Row{Name: name, Unit: unit, Base: 100, Candidate: 100 + delta, DeltaPct: delta, P: p, N: [2]int{6, 6}, Significant: p < 0.05}
+	}
+	first := []Row{
+		row("BenchmarkA", "sec/op", -50, 0.002),   // the objective's win, twice
+		row("BenchmarkA", "allocs/op", -20, 0.01), // outside the objective, twice
+		row("BenchmarkB", "B/op", -10, 0.3),       // significant in the second batch only
+		row("BenchmarkB", "allocs/op", -10, 0.01), // significant twice, opposite ways
+	}
+	second := []Row{
+		row("BenchmarkA", "sec/op", -48, 0.002),
+		row("BenchmarkA", "allocs/op", -20, 0.01),
+		row("BenchmarkB", "B/op", -10, 0.04),
+		row("BenchmarkB", "allocs/op", 10, 0.01),
+	}
+	d, err := decide(func(replication bool) (*Result, error) {
+		if replication {
+			return &Result{Rows: slices.Clone(second), Pairs: 6}, nil
+		}
+		return &Result{Rows: slices.Clone(first), Pairs: 6}, nil
+	}, Criteria{Objective: Speed, MinImprovement: 10, MaxRegression: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Accept {
+		t.Fatalf("rejected (%s), want the replicated win accepted", d.Reason)
+	}
+	want := map[string]bool{"BenchmarkA sec/op": true, "BenchmarkA allocs/op": true, "BenchmarkB B/op": false, "BenchmarkB allocs/op": false}
+	for _, r := range d.Rows() {
+		name := r.Name + " " + r.Unit
+		if r.Replicated != want[name] || r.Unreplicated() == want[name] {
+			t.Errorf("%s: replicated %v, unreplicated %v; want replicated %v", name, r.Replicated, r.Unreplicated(), want[name])
+		}
+		if got := strings.Contains(r.String(), "unreplicated"); got == want[name] {
+			t.Errorf("String() = %q: says unreplicated %v, want %v", r.String(), got, !want[name])
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(b), `"significant":true,"replicated":`+fmt.Sprint(want[name])); !got {
+			t.Errorf("%s: JSON %s, want significant and replicated %v", name, b, want[name])
+		}
+	}
+	if !strings.Contains(d.Reason, "BenchmarkA sec/op -48.0% (p=0.002 n=6+6)") {
+		t.Errorf("reason %q, want the replicated win without a caveat", d.Reason)
+	}
+
+	one, err := decide(func(bool) (*Result, error) { return &Result{Rows: slices.Clone(first), Pairs: 6}, nil }, Criteria{Objective: Quality, MaxRegression: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(one.Batches) != 1 {
+		t.Fatalf("%d batches, want 1 for a quality candidate with nothing worse", len(one.Batches))
+	}
+	for _, r := range one.Rows() {
+		if r.Replicated || r.Significant != r.Unreplicated() {
+			t.Errorf("%s %s after one batch: replicated %v, unreplicated %v", r.Name, r.Unit, r.Replicated, r.Unreplicated())
 		}
 	}
 }

@@ -34,7 +34,10 @@
 //     max-regression threshold: noise alone must not reject a good candidate.
 //   - A claimed win is only accepted once a second, independent interleaved
 //     batch, started with the other side, confirms it on the same row
-//     ([Decide]).
+//     ([Decide]). Every row, of the objective's unit or not, is
+//     [Row.Replicated] only when both batches show it significant in the
+//     same direction; a significant row that is not (one batch was run, or
+//     the second did not confirm it) is reported "unreplicated".
 //   - [Calibrate] measures the machine's own A/A noise per row (the base
 //     against itself); passed in [Criteria.Noise] it raises each row's
 //     thresholds to that noise.
@@ -42,9 +45,10 @@
 //     accepts a lower median when every sample agrees (complete separation)
 //     or the difference is significant.
 //
-// Choosing the benchmarks is the caller's job: only those that execute the
-// changed lines (by coverage) should be passed, since every extra row is
-// another chance for noise and costs Holm power.
+// Choosing the benchmarks is the caller's job: only those whose measured
+// loop executes the changed lines (by coverage counts; not those that run
+// them only at init or in their setup) should be passed, since every extra
+// row is another chance for noise and costs Holm power.
 //
 // Execution goes through a [Runner], a plain function, so the caller passes
 // its sandbox and the tests pass a fake that prints synthetic results.

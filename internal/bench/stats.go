@@ -11,7 +11,13 @@ import (
 
 // Row compares one benchmark in one unit; its JSON is a `benchmarks` entry
 // of docs/design.md#reports. P is Holm-adjusted across the rows of the same
-// unit, and Significant means P < α.
+// unit, and Significant means P < α in this row's batch.
+//
+// Replicated means the row was significant, in the same direction, in
+// both batches of a [Decision]. A row that is Significant but not
+// Replicated is one batch's word only — on a noisy machine p < α happens
+// α of the time per row — so every rendering of it says "unreplicated"
+// (see [Row.Unreplicated]).
 type Row struct {
 	Name        string  `json:"name"`
 	Unit        string  `json:"unit"`
@@ -21,6 +27,7 @@ type Row struct {
 	P           float64 `json:"p"`
 	N           [2]int  `json:"n"`
 	Significant bool    `json:"significant"`
+	Replicated  bool    `json:"replicated"`
 
 	// RawP is the Mann-Whitney p-value before the Holm adjustment.
 	RawP float64 `json:"-"`
@@ -50,8 +57,18 @@ func (r Row) Delta() string {
 	return fmt.Sprintf("%+.1f%%", r.DeltaPct)
 }
 
+// Unreplicated reports whether the row is significant in its batch but
+// was not confirmed by a second one: not measured again (one batch decided)
+// or not significant there in the same direction. Renderings that call a
+// row significant say "unreplicated" beside it.
+func (r Row) Unreplicated() bool { return r.Significant && !r.Replicated }
+
 func (r Row) String() string {
-	return fmt.Sprintf("%s %s %s (p=%.3g n=%d+%d)", r.Name, r.Unit, r.Delta(), r.P, r.N[0], r.N[1])
+	s := fmt.Sprintf("%s %s %s (p=%.3g n=%d+%d", r.Name, r.Unit, r.Delta(), r.P, r.N[0], r.N[1])
+	if r.Unreplicated() {
+		s += ", unreplicated"
+	}
+	return s + ")"
 }
 
 // analyze compares every row that has samples on both sides. Rows with

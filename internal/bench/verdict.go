@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -110,7 +111,8 @@ type Decision struct {
 	Verdicts []Verdict `json:"verdicts"`
 }
 
-// Rows are the rows to report: the last batch's.
+// Rows are the rows to report: the last batch's, Replicated where the
+// first batch showed the same significant difference.
 func (d *Decision) Rows() []Row {
 	if len(d.Batches) == 0 {
 		return nil
@@ -122,6 +124,8 @@ func (d *Decision) Rows() []Row {
 // (speed, allocs) is accepted only if a second, independent interleaved
 // batch — started with the candidate, so that position effects cancel —
 // also wins, on at least one of the same rows, and shows no regression.
+// After two batches every row of either unit that is significant in both,
+// in the same direction, is Replicated; after one, none is.
 func Decide(ctx context.Context, run Runner, base, cand Binary, benchmarks []string, opt Options, c Criteria) (*Decision, error) {
 	return decide(func(replication bool) (*Result, error) {
 		o := opt
@@ -153,6 +157,7 @@ func decide(batch batchFunc, c Criteria) (*Decision, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: replication: %w", err)
 	}
+	replicate(first.Rows, second.Rows)
 	v2 := Judge(second.Rows, c)
 	d.Batches = append(d.Batches, second)
 	d.Verdicts = append(d.Verdicts, v2)
@@ -184,6 +189,28 @@ func decide(batch batchFunc, c Criteria) (*Decision, error) {
 		}
 	}
 	return d, nil
+}
+
+// replicate marks Replicated the rows of both batches that are
+// significant in both, in the same direction: the only rows whose
+// difference a report may call significant without a caveat.
+func replicate(first, second []Row) {
+	sig := map[key]int{}
+	for _, r := range first {
+		if r.Significant {
+			sig[key{r.Name, r.Unit}] = cmp.Compare(r.Candidate, r.Base)
+		}
+	}
+	again := map[key]bool{}
+	for i, r := range second {
+		k := key{r.Name, r.Unit}
+		if dir, ok := sig[k]; ok && r.Significant && dir == cmp.Compare(r.Candidate, r.Base) {
+			second[i].Replicated, again[k] = true, true
+		}
+	}
+	for i, r := range first {
+		first[i].Replicated = again[key{r.Name, r.Unit}]
+	}
 }
 
 // common is the rows of b whose benchmark and unit also won in a.

@@ -183,7 +183,7 @@ func benchmarkSection(b *strings.Builder, c *change) {
 	if len(rows) == 0 {
 		return
 	}
-	b.WriteString("### Benchmarks\n\nMedians of interleaved runs; p is the Mann-Whitney U test's, Holm-adjusted; lower is better.\n\n")
+	b.WriteString("### Benchmarks\n\nMedians of interleaved runs; p is the Mann-Whitney U test's, Holm-adjusted; lower is better; \"unreplicated\": significant in one batch of measurements, not confirmed by a second.\n\n")
 	b.WriteString("| measured with | benchmark | unit | base | candidate | delta | p | significant |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for i, r := range rows {
 		if i == maxRows {
@@ -191,7 +191,10 @@ func benchmarkSection(b *strings.Builder, c *change) {
 			break
 		}
 		sig := "no"
-		if r.bm.Significant {
+		switch {
+		case r.bm.Unreplicated():
+			sig = "yes, unreplicated"
+		case r.bm.Significant:
 			sig = "yes"
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %.4g | %.4g | %s | %.3g | %s |\n",

@@ -387,8 +387,11 @@ func (r *Report) hasBenchmarks() bool {
 
 func benchText(bm validate.Benchmark) string {
 	s := fmt.Sprintf("%s %s %s (p=%.3g)", bm.Name, bm.Delta(), bm.Unit, bm.P)
-	if !bm.Significant {
+	switch {
+	case !bm.Significant:
 		s += " n.s."
+	case bm.Unreplicated():
+		s += " unreplicated"
 	}
 	return markdown.Escape(clip.Runes(s, maxCellRunes))
 }

@@ -38,7 +38,7 @@ func levels(rejectedBy string) []validate.Level {
 
 func markdownSample() *Report {
 	ok := &validate.Report{Accepted: true, Objective: "speed", Levels: levels(""),
-		Benchmarks: []validate.Benchmark{{Name: "BenchmarkSum", Unit: "sec/op", Base: 1.2e-6, Candidate: 0.9e-6, DeltaPct: -25, P: 0.002, N: [2]int{10, 10}, Significant: true}}}
+		Benchmarks: []validate.Benchmark{{Name: "BenchmarkSum", Unit: "sec/op", Base: 1.2e-6, Candidate: 0.9e-6, DeltaPct: -25, P: 0.002, N: [2]int{10, 10}, Significant: true, Replicated: true}}}
 	byTypes := &validate.Report{RejectedBy: "types", Objective: "speed", Levels: levels("types"),
 		Findings: []validate.Finding{{File: "a/a.go", Line: 12, Message: "declared and not used: " + hostile}}}
 	r := &Report{
@@ -89,6 +89,28 @@ func TestMarkdownGolden(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("summary lacks %q", want)
 		}
+	}
+}
+
+// TestUnreplicatedRows: a row significant in one batch of measurements
+// only is labelled unreplicated wherever the report calls it significant
+// — the task table and the proposal — and a replicated one is not.
+func TestUnreplicatedRows(t *testing.T) {
+	row := validate.Benchmark{Name: "BenchmarkSum", Unit: "B/op", Base: 64, Candidate: 48, DeltaPct: -25, P: 0.0499, N: [2]int{6, 6}, Significant: true}
+	if got := benchText(row); !strings.Contains(got, "unreplicated") {
+		t.Errorf("benchText of a row significant in one batch = %q, want it labelled unreplicated", got)
+	}
+	p := Proposal{Members: []string{"c1"}, Validation: &validate.Report{Benchmarks: []validate.Benchmark{row}}}
+	if got := p.What(); !strings.Contains(got, "(p=0.0499, unreplicated)") {
+		t.Errorf("What() = %q, want the row labelled unreplicated", got)
+	}
+	row.Replicated = true
+	if got := benchText(row); strings.Contains(got, "unreplicated") || strings.Contains(got, `n\.s\.`) {
+		t.Errorf("benchText of a replicated row = %q, want no caveat", got)
+	}
+	row.Significant, row.Replicated = false, false
+	if got := benchText(row); strings.Contains(got, "unreplicated") || !strings.Contains(got, `n\.s\.`) {
+		t.Errorf("benchText of a row that is not significant = %q, want n.s. only", got)
 	}
 }
 

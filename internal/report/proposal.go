@@ -82,6 +82,15 @@ func (comb *Combination) whyLeft(id string) string {
 	return "not combined"
 }
 
+// unreplicated is ", unreplicated" for a significant row that one batch
+// alone showed (bench.Row.Unreplicated), "" otherwise.
+func unreplicated(bm validate.Benchmark) string {
+	if bm.Unreplicated() {
+		return ", unreplicated"
+	}
+	return ""
+}
+
 // What says what the proposal is, in words: "the combination of 4
 // accepted patches (c1, c2, c3, c4), validated as a whole" or "the only
 // accepted patch, c1", with the benchmarks its validation measured
@@ -95,7 +104,7 @@ func (p Proposal) What() string {
 	if p.Validation != nil {
 		for _, bm := range p.Validation.Benchmarks {
 			if bm.Significant && len(benches) < 3 {
-				benches = append(benches, fmt.Sprintf("%s %s %s (p=%.3g)", bm.Name, bm.Delta(), bm.Unit, bm.P))
+				benches = append(benches, fmt.Sprintf("%s %s %s (p=%.3g%s)", bm.Name, bm.Delta(), bm.Unit, bm.P, unreplicated(bm)))
 			}
 		}
 	}

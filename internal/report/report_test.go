@@ -148,11 +148,11 @@ func TestChangeControlSays(t *testing.T) {
 // headline, and what it leaves out is named with why.
 func TestTheProposalComesFirst(t *testing.T) {
 	r := sample()
-	fast := &validate.Report{Accepted: true, Benchmarks: []validate.Benchmark{{Name: "BenchmarkJoin", Unit: "sec/op", DeltaPct: -97, P: 0.002, Significant: true}}}
+	fast := &validate.Report{Accepted: true, Benchmarks: []validate.Benchmark{{Name: "BenchmarkJoin", Unit: "sec/op", DeltaPct: -97, P: 0.002, Significant: true, Replicated: true}}}
 	r.Tasks[0].Candidates = append(r.Tasks[0].Candidates,
 		Candidate{Candidate: methods.Candidate{ID: "c4", Description: "stringsbuilder", Validation: fast}, Patch: &Patch{ID: "c4", CID: "bafkreic4"}},
 		Candidate{Candidate: methods.Candidate{ID: "c5", Description: "slicescontains", Validation: &validate.Report{Accepted: true}}, Patch: &Patch{ID: "c5", CID: "bafkreic5"}})
-	combined := &validate.Report{Accepted: true, Benchmarks: []validate.Benchmark{{Name: "BenchmarkJoin", Unit: "sec/op", DeltaPct: -96.5, P: 0.002, Significant: true}}}
+	combined := &validate.Report{Accepted: true, Benchmarks: []validate.Benchmark{{Name: "BenchmarkJoin", Unit: "sec/op", DeltaPct: -96.5, P: 0.002, Significant: true, Replicated: true}}}
 	r.Combination = &Combination{Members: []string{"c1", "c4"}, Validation: combined, Patch: &Patch{ID: "comb1", CID: "bafkreicomb"},
 		Conflicts: []combine.Conflict{{Winner: "c4", Loser: "c5", Where: "t.go:1-9", Resolution: combine.ResolutionEscalated}}}
 	r.Tally(1, time.Second)

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -27,16 +26,17 @@ import (
 // policy; it builds test binaries, so the types level must have passed.
 var performanceLevel = &level{
 	name:     "performance",
-	doc:      "the benchmarks that execute the changed code show the win the objective claims, and no significant regression",
+	doc:      "the benchmarks whose measured loop executes the changed code show the win the objective claims, and no significant regression",
 	requires: []*level{policyLevel, typesLevel},
 	run:      checkPerformance,
 }
 
-// checkPerformance runs the benchmarks that execute the changed lines,
-// base and candidate interleaved, and judges them by the objective
-// (package bench holds the statistics and the reasons for them). A
-// default.pgo the patch adds or changes is measured by every benchmark
-// compiled with it (see profileTargets).
+// checkPerformance runs the benchmarks whose measured loop executes the
+// changed lines (selectBenchmarks: not those that run them only at init
+// or in their setup), base and candidate interleaved, and judges them by
+// the objective (package bench holds the statistics and the reasons for
+// them). A default.pgo the patch adds or changes is measured by every
+// benchmark compiled with it (see profileTargets).
 //
 // The benchmarks that judge a candidate are always the base's: the
 // candidate's binary is built from its non-test code and the base's test
@@ -77,21 +77,21 @@ func checkPerformance(ctx context.Context, c *pass) (*outcome, error) {
 		return nil, err
 	}
 	start := time.Now()
-	targets, total, stop, err := r.targets(ctx, benchPkgs)
+	targets, found, total, stop, err := r.targets(ctx, benchPkgs)
 	if stop != nil || err != nil {
 		return stop, err
 	}
 	if len(targets) == 0 {
-		return r.nothing(fmt.Sprintf("none of the %d benchmarks of the affected packages executes the changed lines", total))
+		return r.nothing(r.unmeasured(total, found))
 	}
 	var t perfTally
 	if stop, err := r.measureAll(ctx, targets, &t); stop != nil || err != nil {
 		return stop, err
 	}
-	what := "execute the changed lines"
+	what := "execute the changed lines in their measured loop"
 	switch {
 	case len(r.profiled) > 0 && len(r.changed) > 0:
-		what = "execute the changed lines or are compiled with the profile"
+		what = "execute the changed lines in their measured loop or are compiled with the profile"
 	case len(r.profiled) > 0:
 		what = "are compiled with the profile"
 	}
@@ -109,10 +109,11 @@ type perfRun struct {
 }
 
 // nothing is the outcome when no benchmark can measure the patch: a
-// failure when the objective claims a win, a pass otherwise.
+// failure when the objective claims a win, a pass otherwise — neither a
+// win nor a loss is claimed on evidence that does not time the change.
 func (r *perfRun) nothing(why string) (*outcome, error) {
 	if r.claim {
-		return failed(why + ": the " + r.v.Objective + " objective needs a benchmark that executes the changed code"), nil
+		return failed(why + " — the " + r.v.Objective + " objective needs a benchmark whose measured loop executes the changed code"), nil
 	}
 	return passed(why), nil
 }
@@ -135,11 +136,12 @@ func (r *perfRun) benchPackages(affected []*source.Package) []*source.Package {
 	return out
 }
 
-// targets selects, in each package, the benchmarks that execute the
-// changed lines (every benchmark of a package under a changed profile).
+// targets selects, in each package, the benchmarks whose measured loop
+// executes the changed lines (every benchmark of a package under a
+// changed profile). found is what the selection saw in each package;
 // total counts the benchmarks considered; stop is the outcome when the
 // selection itself fails.
-func (r *perfRun) targets(ctx context.Context, pkgs []*source.Package) (targets []benchTarget, total int, stop *outcome, err error) {
+func (r *perfRun) targets(ctx context.Context, pkgs []*source.Package) (targets []benchTarget, found []selection, total int, stop *outcome, err error) {
 	targets = slices.Clone(r.profiled)
 	for _, t := range r.profiled {
 		total += len(t.benchmarks)
@@ -151,13 +153,14 @@ func (r *perfRun) targets(ctx context.Context, pkgs []*source.Package) (targets 
 		total += len(p.Benchmarks)
 		sel, problem, err := r.selectBenchmarks(ctx, p, r.changed, r.overlay, filepath.Join(r.tmp, fmt.Sprintf("cov%d", i)))
 		if err != nil || problem != "" {
-			return nil, total, failed(problem), err
+			return nil, nil, total, failed(problem), err
 		}
-		if len(sel) > 0 {
-			targets = append(targets, benchTarget{pkg: p, benchmarks: sel, label: p.Pattern()})
+		found = append(found, sel)
+		if len(sel.loop) > 0 {
+			targets = append(targets, benchTarget{pkg: p, benchmarks: sel.loop, label: p.Pattern()})
 		}
 	}
-	return targets, total, nil, nil
+	return targets, found, total, nil, nil
 }
 
 // perfTally is what the measurements of every target found.
@@ -364,81 +367,6 @@ func (c *candidate) baseTestFiles(ctx context.Context, pkgs []*source.Package, t
 		}
 	}
 	return replace, nil
-}
-
-// selectBenchmarks runs each benchmark of p once (b.N = 1) in a binary
-// instrumented for coverage of the changed packages and keeps those whose
-// coverage profile shows a changed line executed. Every other benchmark
-// is noise that would cost Holm power, and a chance of a false verdict.
-//
-// A problem rejects the candidate; "" when there is none.
-func (c *candidate) selectBenchmarks(ctx context.Context, p *source.Package, changed map[string][]int, overlay, prefix string) (sel []string, problem string, err error) {
-	var coverPkgs []string
-	for _, pkg := range c.mod.Packages {
-		for file := range changed {
-			if pkg.Dir == filepath.Dir(c.abs(file)) && !slices.Contains(coverPkgs, pkg.ImportPath) {
-				coverPkgs = append(coverPkgs, pkg.ImportPath)
-			}
-		}
-	}
-	bin := prefix + ".test"
-	if problem, err := c.buildTestBinary(ctx, p.Dir, bin, overlay, "-cover", "-covermode=set", "-coverpkg="+strings.Join(coverPkgs, ",")); err != nil || problem != "" {
-		if err == nil && c.v.Objective == "quality" {
-			return nil, "", nil // the base's benchmarks do not build against the candidate: nothing comparable
-		}
-		return nil, problem, err
-	}
-	for i, name := range p.Benchmarks {
-		profile := fmt.Sprintf("%s-%d.out", prefix, i)
-		res, err := c.v.Runner.Run(ctx, p.Dir, c.timeout(), bin,
-			"-test.run=^$", "-test.bench=^"+regexp.QuoteMeta(name)+"$", "-test.benchtime=1x", "-test.coverprofile="+profile)
-		if err != nil {
-			return nil, "", err
-		}
-		if res.TimedOut || res.ExitCode != 0 {
-			if c.v.Objective == "quality" {
-				continue // a benchmark that fails here is the unit level's business
-			}
-			return nil, fmt.Sprintf("%s fails on the candidate: %s", name, trimOutput(res.Stdout, res.Stderr)), nil
-		}
-		hit, err := c.executes(profile, changed)
-		if err != nil {
-			return nil, "", err
-		}
-		if hit {
-			sel = append(sel, name)
-		}
-	}
-	return sel, "", nil
-}
-
-// executes reports whether a coverage profile shows any changed line run.
-func (c *candidate) executes(profile string, changed map[string][]int) (bool, error) {
-	profs, err := readProfiles(profile)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil // the benchmark does not exist in the base's test files
-	}
-	if err != nil {
-		return false, fmt.Errorf("performance: coverage profile: %w", err)
-	}
-	for _, prof := range profs {
-		file := c.repoFile(prof.FileName)
-		lines := changed[file]
-		if len(lines) == 0 {
-			continue
-		}
-		for _, b := range prof.Blocks {
-			if b.Count == 0 {
-				continue
-			}
-			for _, l := range lines {
-				if l >= b.StartLine && l <= b.EndLine {
-					return true, nil
-				}
-			}
-		}
-	}
-	return false, nil
 }
 
 // repoFile turns a coverage profile's file name (import path/file.go) into

@@ -218,3 +218,186 @@ func validateRaw(t *testing.T, repo, objective, raw string) *validate.Report {
 	}
 	return rep
 }
+
+// loopModule has code that runs at init (an init function, a table a
+// function literal computes, a plain package-level var), a helper the
+// benchmarks call only in their setup (Input), and Sum, which their
+// measured loops run — one benchmark loops on b.N, the other on b.Loop.
+var loopModule = map[string]string{
+	"go.mod": "module example.com/loop\n\ngo 1.24\n",
+	"loop.go": `package loop
+
+import "strings"
+
+// names is built once, at init.
+var names []string
+
+func init() {
+	for i := range 64 {
+		names = append(names, strings.Repeat("x", i%8))
+	}
+}
+
+// table holds the squares of 0..15, computed once, at init.
+var table = func() [16]int {
+	var t [16]int
+	for i := range t {
+		t[i] = i * i
+	}
+	return t
+}()
+
+// width is the period of Input's values.
+var width = 16
+
+// Input builds a benchmark's input: n values below width.
+func Input(n int) []int {
+	xs := make([]int, n)
+	for i := range xs {
+		xs[i] = i % width
+	}
+	return xs
+}
+
+// Sum adds the squares of xs, the slow way.
+func Sum(xs []int) int {
+	total := 0
+	for i := range xs {
+		part := 0
+		for j := 0; j <= i; j++ {
+			part = table[xs[j]]
+		}
+		total += part
+	}
+	return total
+}
+
+// Names is how many names init built.
+func Names() int { return len(names) }
+`,
+	"loop_test.go": `package loop
+
+import "testing"
+
+func TestSum(t *testing.T) {
+	if got := Sum(Input(4)); got != 14 {
+		t.Fatalf("Sum = %d", got)
+	}
+	if Names() != 64 {
+		t.Fatal("names")
+	}
+}
+
+func BenchmarkSum(b *testing.B) {
+	xs := Input(400)
+	for i := 0; i < b.N; i++ {
+		Sum(xs)
+	}
+}
+
+func BenchmarkSumLoop(b *testing.B) {
+	xs := Input(400)
+	for b.Loop() {
+		Sum(xs)
+	}
+}
+`,
+}
+
+// TestPerformanceMeasuresOnlyTheLoop: the benchmarks that judge a patch
+// are those whose measured loop runs the changed code. Code that runs
+// only at init or in a benchmark's setup costs the same on either side,
+// so a benchmark that runs it there would time noise — which, on a busy
+// machine, is "significant" one row in twenty, for or against the patch.
+// Such a patch gets no benchmark: under speed it is rejected for having
+// none, with no speed claimed or held against it; under quality it
+// passes. A change to the loop still selects both benchmarks, the b.N one
+// and the b.Loop one.
+func TestPerformanceMeasuresOnlyTheLoop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and benchmarks a module")
+	}
+	repo := gittest.NewRepo(t, loopModule)
+	orig := loopModule["loop.go"]
+	edit := func(old, new string) map[string]string {
+		if !strings.Contains(orig, old) {
+			t.Fatalf("loop.go has no %q", old)
+		}
+		return map[string]string{"loop.go": strings.Replace(orig, old, new, 1)}
+	}
+	initOnly := edit(`		names = append(names, strings.Repeat("x", i%8))`, `		var sb strings.Builder
+		for range i % 8 {
+			sb.WriteByte('x')
+		}
+		names = append(names, sb.String())`)
+	const unmeasured = "none of the 2 benchmarks of the affected packages executes the changed lines in its measured loop"
+	tests := []struct {
+		name      string
+		objective string
+		files     map[string]string
+		accepted  bool
+		detail    []string
+	}{
+		{
+			name: "a change to init selects no benchmark", objective: "speed", files: initOnly,
+			detail: []string{unmeasured, "the changed code runs at init, once per process", "the speed objective needs a benchmark whose measured loop executes the changed code"},
+		},
+		{
+			name: "under quality it passes", objective: "quality", files: initOnly, accepted: true,
+			detail: []string{unmeasured, "runs at init"},
+		},
+		{
+			name: "a table a function literal computes at init", objective: "speed",
+			files:  edit("	for i := range t {\n", "	for i := 0; i < len(t); i++ {\n"),
+			detail: []string{unmeasured, "the changed code runs at init"},
+		},
+		{
+			name: "a package-level var", objective: "speed",
+			files:  edit("var width = 16", "var width = 8 + 8"),
+			detail: []string{unmeasured, "(loop.go:24: a package-level var initializer)"},
+		},
+		{
+			name: "a helper the benchmarks call in their setup", objective: "speed",
+			files:  edit("	for i := range xs {\n		xs[i] = i % width", "	for i := 0; i < n; i++ {\n		xs[i] = i % width"),
+			detail: []string{unmeasured, "BenchmarkSum, BenchmarkSumLoop run it only in their setup, outside the loop that is timed"},
+		},
+		{
+			name: "a change to the loop is measured by both benchmarks", objective: "speed",
+			files: edit(`	for i := range xs {
+		part := 0
+		for j := 0; j <= i; j++ {
+			part = table[xs[j]]
+		}
+		total += part
+	}`, `	for _, x := range xs {
+		total += table[x]
+	}`),
+			accepted: true,
+			detail:   []string{"2 of 2 benchmarks execute the changed lines in their measured loop", "BenchmarkSum sec/op", "BenchmarkSumLoop sec/op"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := validateFiles(t, repo, tc.objective, tc.files)
+			perf := rep.Level("performance")
+			t.Logf("performance: %+v", perf)
+			if perf == nil {
+				t.Fatalf("no performance level in %+v", rep.Levels)
+			}
+			if rep.Accepted != tc.accepted {
+				t.Fatalf("accepted = %v, want %v; rejected by %q; levels %+v", rep.Accepted, tc.accepted, rep.RejectedBy, rep.Levels)
+			}
+			if !tc.accepted && rep.RejectedBy != "performance" {
+				t.Fatalf("rejected by %q, want performance; levels %+v", rep.RejectedBy, rep.Levels)
+			}
+			for _, want := range tc.detail {
+				if !strings.Contains(perf.Detail, want) {
+					t.Errorf("performance detail = %q, want it to mention %q", perf.Detail, want)
+				}
+			}
+			if strings.Contains(tc.detail[0], unmeasured) && (len(rep.Benchmarks) > 0 || strings.Contains(perf.Detail, "sec/op")) {
+				t.Errorf("a patch no measured loop runs was measured: detail %q, benchmarks %+v", perf.Detail, rep.Benchmarks)
+			}
+		})
+	}
+}

@@ -19,7 +19,7 @@ func profiles(t *testing.T, text string) []*cover.Profile {
 }
 
 // counts are the counts of a profile's blocks, by file and in order.
-func counts(ps []*cover.Profile) map[string][]int {
+func profileCounts(ps []*cover.Profile) map[string][]int {
 	out := map[string][]int{}
 	for _, p := range ps {
 		for _, b := range p.Blocks {
@@ -37,7 +37,7 @@ func TestStableCoverage(t *testing.T) {
 		return profiles(t, fmt.Sprintf("example.com/m/x.go:3.10,5.2 2 %d\nexample.com/m/x.go:6.10,8.2 1 %d\nexample.com/m/x.go:9.10,11.2 1 %d\nexample.com/m/x.go:12.1,12.5 0 %d\n", a, b, c, empty))
 	}
 	stable, unstable := stableCoverage([][]*cover.Profile{run(1, 1, 0, 1), run(1, 0, 0, 0), run(1, 1, 0, 1)})
-	if got := counts(stable)["example.com/m/x.go"]; len(got) != 4 || got[0] != 1 || got[1] != 0 || got[2] != 0 || got[3] != 0 {
+	if got := profileCounts(stable)["example.com/m/x.go"]; len(got) != 4 || got[0] != 1 || got[1] != 0 || got[2] != 0 || got[3] != 0 {
 		t.Errorf("stable counts = %v, want [1 0 0 0]", got)
 	}
 	if len(unstable) != 1 || len(unstable[0].Blocks) != 1 || unstable[0].Blocks[0].StartLine != 6 || unstable[0].Blocks[0].Count != 1 {
@@ -59,7 +59,7 @@ func TestStableCoverage(t *testing.T) {
 func TestUnionProfiles(t *testing.T) {
 	a := profiles(t, "example.com/m/x.go:3.10,5.2 2 1\nexample.com/m/x.go:6.10,8.2 1 0\nexample.com/m/x.go:9.10,11.2 1 0\n")
 	b := profiles(t, "example.com/m/x.go:3.10,5.2 2 0\nexample.com/m/x.go:6.10,8.2 1 1\nexample.com/m/x.go:9.10,11.2 1 0\nexample.com/m/y.go:1.1,2.2 1 1\n")
-	u := counts(unionProfiles(a, b))
+	u := profileCounts(unionProfiles(a, b))
 	if x := u["example.com/m/x.go"]; len(x) != 3 || x[0] == 0 || x[1] == 0 || x[2] != 0 {
 		t.Errorf("x.go counts = %v, want covered, covered, not", x)
 	}

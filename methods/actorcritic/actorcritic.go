@@ -300,7 +300,10 @@ func validationSummary(c *methods.Candidate) string {
 	}
 	for _, r := range v.Benchmarks {
 		sig := "not significant"
-		if r.Significant {
+		switch {
+		case r.Unreplicated():
+			sig = "significant in one batch only, unreplicated"
+		case r.Significant:
 			sig = "significant"
 		}
 		fmt.Fprintf(&b, "- %s %s: %s (p=%.3g, %s)\n", r.Name, r.Unit, r.Delta(), r.P, sig)

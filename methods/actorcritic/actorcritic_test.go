@@ -1,6 +1,7 @@
 package actorcritic
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/agentic-optimizer/optimizer/internal/bench"
@@ -63,5 +64,20 @@ func TestSignals(t *testing.T) {
 	s := signals(c, "sec/op")
 	if !s.Accepted || s.LevelsPassed != 2 || s.LevelsRun != 2 || s.DiffLines != 3 || s.DeltaPct != -50 {
 		t.Errorf("signals %+v, want accepted, 2 of 2 levels, 3 lines, −50 %%", s)
+	}
+}
+
+// TestValidationSummarySaysUnreplicated: the critic reads which
+// significant rows a second batch confirmed and which it did not.
+func TestValidationSummarySaysUnreplicated(t *testing.T) {
+	c := &methods.Candidate{Validation: &validate.Report{Accepted: true, Benchmarks: []bench.Row{
+		{Name: "A", Unit: "sec/op", Base: 100, Candidate: 25, DeltaPct: -75, P: 0.002, Significant: true, Replicated: true},
+		{Name: "A", Unit: "B/op", Base: 64, Candidate: 48, DeltaPct: -25, P: 0.0499, Significant: true},
+	}}}
+	got := validationSummary(c)
+	for _, want := range []string{"- A sec/op: -75.0% (p=0.002, significant)\n", "- A B/op: -25.0% (p=0.0499, significant in one batch only, unreplicated)\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary lacks %q:\n%s", want, got)
+		}
 	}
 }

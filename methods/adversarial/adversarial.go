@@ -134,6 +134,10 @@ type Delta struct {
 	DeltaPct    float64 `json:"delta_pct"`
 	P           float64 `json:"p"`
 	Significant bool    `json:"significant"`
+	// Replicated: significant in both batches of the validation, in the
+	// same direction (bench.Row.Replicated); a significant delta that is
+	// not was shown by one batch only.
+	Replicated bool `json:"replicated"`
 }
 
 // entrant is one candidate's progress through the tournament.
@@ -317,7 +321,7 @@ func newEntry(e *entrant, unit string) Entry {
 	entry.Candidate = e.c.ID
 	if v := e.c.Validation; v != nil {
 		for _, r := range v.Benchmarks {
-			entry.Deltas = append(entry.Deltas, Delta{Benchmark: r.Name, Unit: r.Unit, DeltaPct: r.DeltaPct, P: r.P, Significant: r.Significant})
+			entry.Deltas = append(entry.Deltas, Delta{Benchmark: r.Name, Unit: r.Unit, DeltaPct: r.DeltaPct, P: r.P, Significant: r.Significant, Replicated: r.Replicated})
 		}
 		if v.Accepted && unit != "" {
 			s := e.score

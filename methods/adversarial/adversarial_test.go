@@ -143,3 +143,16 @@ func TestTournamentUnderQualityPrefersTheSmallerDiff(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// TestLeaderboardDeltasSayReplicated: the leaderboard's deltas carry
+// whether a second batch confirmed a significant row, so that a delta one
+// batch alone called significant is not read as established.
+func TestLeaderboardDeltasSayReplicated(t *testing.T) {
+	confirmed := row("BenchmarkA", 100, 50, true)
+	confirmed.Replicated = true
+	once := row("BenchmarkB", 100, 89.6, true)
+	entry := newEntry(accepted("c1", 4, confirmed, once), "sec/op")
+	if len(entry.Deltas) != 2 || !entry.Deltas[0].Replicated || entry.Deltas[1].Replicated || !entry.Deltas[1].Significant {
+		t.Errorf("deltas %+v, want BenchmarkA replicated and BenchmarkB significant but not", entry.Deltas)
+	}
+}
