@@ -72,6 +72,10 @@ type verdict struct {
 	// baseProfile is the coverage profile of the base run that judged,
 	// when the spec covers.
 	baseProfile string
+	// raceOff says why the tests were judged without -race although the
+	// spec asked for it: the base's own tests do not run to the end under
+	// the race detector. "" when they were judged as asked.
+	raceOff string
 }
 
 // detail renders the verdict as a level's detail does: problems, then
@@ -139,6 +143,10 @@ func (c *pass) judgeRuns(ctx context.Context, pkgs []*source.Package, spec testS
 	}
 	if err != nil {
 		return judgement{}, err
+	}
+	if v.raceOff != "" {
+		judgeSpec.race, judgeSpec.noRace = false, v.raceOff
+		spec.race, spec.noRace = false, v.raceOff // the patch's tests too
 	}
 	j := judgement{verdict: v, judged: judged, covered: judgeSpec, baseTestdata: true}
 	if !ov.touched {

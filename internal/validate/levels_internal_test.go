@@ -149,3 +149,21 @@ func TestJudgeInterrupted(t *testing.T) {
 		t.Errorf("levels %v, want %v", got, want)
 	}
 }
+
+// TestRaceBreaks: the race detector breaks the base's tests when tests
+// that pass without it do not run at all under it (the binary died);
+// a test it fails (a data race on the base) breaks nothing.
+func TestRaceBreaks(t *testing.T) {
+	base := &testRun{results: []TestResult{
+		{Package: "m", Test: "TestA", Status: "pass"},
+		{Package: "m", Test: "TestB", Status: "pass"},
+	}}
+	died := &testRun{results: []TestResult{{Package: "m", Test: "TestA", Status: "fail"}}}
+	if why := raceBreaks(base, died); !strings.Contains(why, "1 that pass without it did not run, m.TestB among them") {
+		t.Errorf("raceBreaks for a binary that died = %q", why)
+	}
+	raced := &testRun{results: []TestResult{{Package: "m", Test: "TestA", Status: "fail"}, {Package: "m", Test: "TestB", Status: "pass"}}}
+	if why := raceBreaks(base, raced); why != "" {
+		t.Errorf("raceBreaks for a data race the base has = %q, want none", why)
+	}
+}

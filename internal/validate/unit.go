@@ -71,6 +71,9 @@ func checkUnit(ctx context.Context, c *pass) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	if j.raceOff != "" {
+		spec.race, spec.noRace = false, j.raceOff
+	}
 	out := &outcome{status: j.status, problems: j.problems, notes: append(j.notes, spec.raceNote()), result: res}
 	if j.judged != nil {
 		out.tests = j.results()
@@ -253,6 +256,17 @@ func (c *pass) judgeTests(ctx context.Context, spec testSpec, expect expectation
 		if err != nil {
 			return verdict{}, run, fmt.Errorf("base: %w", err)
 		}
+		if why := raceBreaks(base, raced); why != "" {
+			// The race detector stops the base's own tests (checkptr on
+			// a test's unsafe code, a crash): under it nothing judges
+			// the candidate either. Judge without it, as for a
+			// toolchain without -race.
+			plain := spec
+			plain.race, plain.noRace = false, why
+			v, run, err := c.judgeTests(ctx, plain, expect)
+			v.raceOff = why
+			return v, run, err
+		}
 		lost = lostTests(run, spec, expect, checked, base, raced)
 		base = &testRun{failed: append(slices.Clone(base.failed), raced.failed...), buildErrs: append(slices.Clone(base.buildErrs), raced.buildErrs...)}
 		failed, _ = without(run.failed, base.failed)
@@ -306,6 +320,31 @@ func (c *pass) judgeTests(ctx context.Context, spec testSpec, expect expectation
 		v.status = Fail
 	}
 	return v, run, nil
+}
+
+// raceBreaks says why the race detector keeps the base's own tests from
+// judging anything, or "" when it does not: tests that pass without -race
+// did not run at all under it, as when the test binary dies (checkptr on a
+// test's unsafe code). A test the race detector fails (a data race the base
+// has) stops nothing else and is excused as any failure the base shares.
+func raceBreaks(base, raced *testRun) string {
+	ran := map[string]bool{}
+	for _, r := range raced.results {
+		ran[r.Package+"."+r.Test] = true
+	}
+	var missing []string
+	for pkg, tests := range basePassed([]*testRun{base}) {
+		for _, t := range tests {
+			if !ran[pkg+"."+t] {
+				missing = append(missing, pkg+"."+t)
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	slices.Sort(missing)
+	return fmt.Sprintf("the base's own tests do not run to the end under the race detector (%d that pass without it did not run, %s among them): the tests judged the patch without it", len(missing), missing[0])
 }
 
 // rerun runs the failed tests (by top-level name, per package) twice more
