@@ -457,6 +457,12 @@ func spansOf(kept []fix, byFile map[string][]edit, srcs map[string][]byte, pass 
 		for _, e := range sorted {
 			from := bytes.Count(src[:e.start], []byte("\n")) + 1 + shift
 			to := from + strings.Count(e.text, "\n")
+			if strings.Count(e.text, "\n") < bytes.Count(src[e.start:e.end], []byte("\n")) && from > 1 {
+				// An edit that removes lines is blamed by findings on
+				// either side of the cut (the //go:build line above a
+				// removed // +build line).
+				from--
+			}
 			where[e] = span{file: pass.Rel(name), from: from, to: to}
 			shift += strings.Count(e.text, "\n") - bytes.Count(src[e.start:e.end], []byte("\n"))
 		}

@@ -240,6 +240,59 @@ func TestOptimizeStopsWhenEveryFixIsACulprit(t *testing.T) {
 	}
 }
 
+// dropAnalyzer deletes every "//drop" comment line, as go fix's
+// buildtag rewrite deletes a // +build line.
+var dropAnalyzer = &analysis.Analyzer{
+	Name: "drop",
+	Doc:  "test analyzer",
+	Run: func(pass *analysis.Pass) (any, error) {
+		for _, f := range pass.Files {
+			for _, g := range f.Comments {
+				for _, c := range g.List {
+					if c.Text == "//drop" {
+						end := c.End() + 1 // the newline too
+						pass.Report(analysis.Diagnostic{Pos: c.Pos(), End: c.End(), Message: "drop",
+							SuggestedFixes: []analysis.SuggestedFix{{Message: "drop", TextEdits: []analysis.TextEdit{{Pos: c.Pos(), End: end}}}}})
+					}
+				}
+			}
+		}
+		return nil, nil
+	},
+}
+
+// TestOptimizeBlamesALineRemovalByTheLineAbove: findings on the line
+// above a removed line (the //go:build line over a removed // +build)
+// name the fix that removed it, so a set whose every fix is named is not
+// split.
+func TestOptimizeBlamesALineRemovalByTheLineAbove(t *testing.T) {
+	wt, mod := setupRepo(t, map[string]string{
+		"go.mod": "module example.com/m\n\ngo 1.22\n",
+		"p/a.go": "//keep\n//drop\n\npackage p\n",
+		"p/b.go": "//keep\n//drop\n\npackage p\n",
+	})
+	var validations int
+	env := &methods.Pass{
+		Worktree: wt, ModuleDir: wt.Dir, Logf: t.Logf,
+		Driver: methodstest.Validator(func(ctx context.Context, p []byte) (*validate.Report, error) {
+			validations++
+			var fs []validate.Finding
+			for _, f := range []string{"p/a.go", "p/b.go"} {
+				if strings.Contains(string(p), "+++ b/"+f) {
+					fs = append(fs, validate.Finding{File: f, Line: 1, Message: "the line above lost its partner"})
+				}
+			}
+			return &validate.Report{RejectedBy: "types", Findings: fs}, nil
+		}),
+	}
+	if _, err := New([]*analysis.Analyzer{dropAnalyzer}, 20).Run(context.Background(), withTask(env, &methods.Task{ID: "t", Package: mod.Packages[0], Module: mod})); err != nil {
+		t.Fatal(err)
+	}
+	if validations != 1 {
+		t.Errorf("%d validations, want 1: both fixes are named by the findings", validations)
+	}
+}
+
 // TestOptimizeDropsFixesThePolicyRefuses: under speed, a fix in an
 // existing test file is refused by the policy whatever it changes, so it
 // is dropped with a note before any validation; under quality it is tried.
