@@ -1,7 +1,6 @@
 package validate_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -264,19 +263,7 @@ func TestMin(t *testing.T) {
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-			defer cancel()
-			wt, err := ws.Worktrees.Add(ctx, fmt.Sprint("attack", i), ws.Head)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rep, err := ws.Validator(cfg, nil).Validate(ctx, wt, []byte(raws[i]))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, l := range rep.Levels {
-				t.Logf("%-12s %-5s %5dms %s", l.Name, l.Status, l.DurationMS, l.Detail)
-			}
+			rep := validateIn(t, ws, ws.Validator(cfg, nil), fmt.Sprint("attack", i), raws[i], 4*time.Minute)
 			if rep.RejectedBy != tc.rejectedBy || rep.Accepted != (tc.rejectedBy == "") {
 				t.Errorf("accepted = %v, rejected by %q; want rejected by %q", rep.Accepted, rep.RejectedBy, tc.rejectedBy)
 			}

@@ -1,7 +1,6 @@
 package validate_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -94,19 +93,7 @@ func TestTypesChecksOtherBuildConfigs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			wt, err := ws.Worktrees.Add(ctx, "configs", ws.Head)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rep, err := v.Validate(ctx, wt, []byte(diffOf(t, repo, tc.files)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, l := range rep.Levels {
-				t.Logf("%-8s %-5s %5dms %s", l.Name, l.Status, l.DurationMS, l.Detail)
-			}
+			rep := validateIn(t, ws, v, "configs", diffOf(t, repo, tc.files), 5*time.Minute)
 			if rep.RejectedBy != tc.rejectedBy {
 				t.Fatalf("rejected by %q, want %q", rep.RejectedBy, tc.rejectedBy)
 			}

@@ -607,6 +607,26 @@ func openWorkspace(t *testing.T, repo string) (*pipeline.Workspace, *config.Conf
 	return ws, cfg
 }
 
+// validateIn validates raw with v in a new worktree of ws named name, and
+// logs each level's verdict.
+func validateIn(t *testing.T, ws *pipeline.Workspace, v *validate.Validator, name, raw string, timeout time.Duration) *validate.Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	wt, err := ws.Worktrees.Add(ctx, name, ws.Head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := v.Validate(ctx, wt, []byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range rep.Levels {
+		t.Logf("%-12s %-5s %5dms %s", l.Name, l.Status, l.DurationMS, l.Detail)
+	}
+	return rep
+}
+
 // diffOf returns the patch that writes files over repo's HEAD, and leaves
 // repo as it was.
 func diffOf(t *testing.T, repo string, files map[string]string) string {

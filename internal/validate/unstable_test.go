@@ -1,7 +1,6 @@
 package validate_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -136,23 +135,11 @@ func TestUnstableCoverage(t *testing.T) {
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			wt, err := ws.Worktrees.Add(ctx, fmt.Sprint("unstable", i), ws.Head)
-			if err != nil {
-				t.Fatal(err)
-			}
 			v := ws.Validator(cfg, nil)
 			if tc.configure != nil {
 				tc.configure(v)
 			}
-			rep, err := v.Validate(ctx, wt, []byte(raws[i]))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, l := range rep.Levels {
-				t.Logf("%-12s %-5s %5dms %s", l.Name, l.Status, l.DurationMS, l.Detail)
-			}
+			rep := validateIn(t, ws, v, fmt.Sprint("unstable", i), raws[i], 5*time.Minute)
 			if rep.RejectedBy != tc.rejectedBy {
 				t.Errorf("rejected by %q, want %q", rep.RejectedBy, tc.rejectedBy)
 			}
