@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-suite='^(TestAttack|TestStrictRefuses|TestModulesOutOfReach|TestPolicyPowers|TestChildSeesNoSecrets|TestChildRaceOptions|TestTimeoutKillsTheProcessGroup)'
+suite='^(TestAttack|TestStrictRefuses|TestModulesOutOfReach|TestPolicyPowers|TestChildSeesNoSecrets|TestRunEnvSetsOnlyConfigVars|TestChildRaceOptions|TestTimeoutKillsTheProcessGroup)'
 work=$(mktemp -d /tmp/optimizer-attack-XXXXXX)
 trap "rm -rf $work" EXIT
 chmod 755 "$work"
